@@ -1,0 +1,50 @@
+package components
+
+import (
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// KeyDeletionWindowDays is the waiting period before a scheduled key deletion takes effect: the longest AWS
+// allows, so a mistaken deletion can be cancelled for a month.
+const KeyDeletionWindowDays = 30
+
+// policies that lock everyone out) and lets IAM policies in this account grant use of the key.
+
+// newCustomerKey creates a symmetric customer-managed key with yearly rotation, a 30-day deletion window and an
+// explicit policy, plus its alias. Both are named off name and take opts (which carry the parent).
+func newCustomerKey(ctx *pulumi.Context, name, description, alias string, policy PolicyDocument,
+	opts ...pulumi.ResourceOption) (*kms.Key, *kms.Alias, error) {
+	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
+		Description:           pulumi.String(description),
+		KeyUsage:              pulumi.String("ENCRYPT_DECRYPT"),
+		CustomerMasterKeySpec: pulumi.String("SYMMETRIC_DEFAULT"),
+		EnableKeyRotation:     pulumi.Bool(true),
+		DeletionWindowInDays:  pulumi.Int(KeyDeletionWindowDays),
+		Policy:                pulumi.String(policyJSON(policy)),
+		Tags:                  nameTags(name),
+	}, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := kms.NewAlias(ctx, name, &kms.AliasArgs{
+		Name:        pulumi.String(alias),
+		TargetKeyId: key.KeyId,
+	}, opts...)
+	if err != nil {
+		return nil, nil, err
+	}
+	return key, a, nil
+}
+
+// rootAdminStatement makes the account root the key's administrator. It keeps the key manageable (AWS refuses
+// policies that lock everyone out) and lets IAM policies in this account grant use of the key.
+func rootAdminStatement(rootArn string) Statement {
+	return Statement{
+		Sid:       "AccountRootAdministersKey",
+		Effect:    "Allow",
+		Principal: awsPrincipal(rootArn),
+		Action:    []string{"kms:*"},
+		Resource:  []string{"*"},
+	}
+}

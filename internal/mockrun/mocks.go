@@ -1,0 +1,237 @@
+// Package mockrun runs the Pulumi program in-process under mocks, with no cloud, no credentials and no
+// plugins, and records every registration. Tests and tools use it to inspect exactly what a stack would create.
+package mockrun
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/tokens"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Defaults of the simulated account.
+const (
+	DefaultAccount   = "123456789012"
+	DefaultRegion    = "us-east-1"
+	DefaultPartition = "aws"
+)
+
+// Resource is one recorded registration.
+type Resource struct {
+	URN    string
+	Type   string
+	Name   string
+	Custom bool // false for ComponentResources
+	ID     string
+	// Inputs are what the program passed; Outputs what the mock answered (inputs plus synthetic ids and ARNs).
+	Inputs  resource.PropertyMap
+	Outputs resource.PropertyMap
+	// From the register request.
+	Parent              string
+	Protect             bool
+	RetainOnDelete      bool
+	DeleteBeforeReplace bool
+	Dependencies        []string
+}
+
+// Invoke is one recorded provider function call.
+type Invoke struct {
+	Token string
+	Args  resource.PropertyMap
+}
+
+// Mocks is a pulumi.MockResourceMonitor that records every registration and answers only the invokes the
+// program is known to use; any other invoke fails, so a new lookup cannot silently get empty data.
+type Mocks struct {
+	Project, Stack string
+	Account        string
+	Region         string
+	// AvailableZones is what getAvailabilityZones answers. Deliberately unsorted by default, to prove the
+	// program sorts.
+	AvailableZones []string
+
+	mu        sync.Mutex
+	resources []Resource
+	invokes   []Invoke
+	eips      int
+}
+
+// NewMocks returns mocks for a project and stack in the default account and the given region ("" for the
+// default region).
+func NewMocks(project, stack, region string) *Mocks {
+	if region == "" {
+		region = DefaultRegion
+	}
+	return &Mocks{
+		Project: project, Stack: stack, Account: DefaultAccount, Region: region,
+		AvailableZones: []string{region + "d", region + "a", region + "c", region + "b"},
+	}
+}
+
+// Resources returns a copy of the recorded registrations, in registration order.
+func (m *Mocks) Resources() []Resource {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Resource(nil), m.resources...)
+}
+
+// Invokes returns a copy of the recorded invokes.
+func (m *Mocks) Invokes() []Invoke {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]Invoke(nil), m.invokes...)
+}
+
+// Call answers the provider functions the program uses.
+func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
+	m.mu.Lock()
+	m.invokes = append(m.invokes, Invoke{Token: args.Token, Args: args.Args})
+	m.mu.Unlock()
+	switch args.Token {
+	case "aws:index/getCallerIdentity:getCallerIdentity":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"accountId": m.Account, "id": m.Account, "userId": "AIDAMOCK",
+			"arn": fmt.Sprintf("arn:%s:iam::%s:user/mock", DefaultPartition, m.Account),
+		}), nil
+	case "aws:index/getRegion:getRegion":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"name": m.Region, "id": m.Region, "description": "mock region",
+			"endpoint": fmt.Sprintf("ec2.%s.amazonaws.com", m.Region),
+		}), nil
+	case "aws:index/getPartition:getPartition":
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"partition": DefaultPartition, "id": DefaultPartition, "dnsSuffix": "amazonaws.com",
+			"reverseDnsPrefix": "com.amazonaws",
+		}), nil
+	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		var names, ids []any
+		for i, n := range m.AvailableZones {
+			names = append(names, n)
+			ids = append(ids, fmt.Sprintf("use1-az%d", i+1))
+		}
+		return resource.NewPropertyMapFromMap(map[string]any{
+			"id": m.Region, "names": names, "zoneIds": ids,
+		}), nil
+	}
+	return nil, fmt.Errorf("mockrun: unexpected invoke %q: teach Mocks.Call to answer it", args.Token)
+}
+
+// idPrefixes mimic AWS id formats, so ids in inputs show which kind of resource they point at.
+var idPrefixes = map[string]string{
+	"aws:ec2/vpc:Vpc":                                     "vpc",
+	"aws:ec2/subnet:Subnet":                               "subnet",
+	"aws:ec2/routeTable:RouteTable":                       "rtb",
+	"aws:ec2/route:Route":                                 "r",
+	"aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
+	"aws:ec2/internetGateway:InternetGateway":             "igw",
+	"aws:ec2/natGateway:NatGateway":                       "nat",
+	"aws:ec2/eip:Eip":                                     "eipalloc",
+	"aws:ec2/vpcEndpoint:VpcEndpoint":                     "vpce",
+	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":   "sg",
+	"aws:ec2/defaultNetworkAcl:DefaultNetworkAcl":         "acl",
+	"aws:ec2/flowLog:FlowLog":                             "fl",
+}
+
+// NewResource records a registration and answers with synthetic ids and ARNs.
+func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.PropertyMap, error) {
+	rpc := args.RegisterRPC
+	r := Resource{
+		Type: args.TypeToken, Name: args.Name, Custom: args.Custom, Inputs: args.Inputs,
+		Parent:              rpc.GetParent(),
+		Protect:             rpc.GetProtect(),
+		RetainOnDelete:      rpc.GetRetainOnDelete(),
+		DeleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
+		Dependencies:        append([]string(nil), rpc.GetDependencies()...),
+	}
+	sort.Strings(r.Dependencies)
+	r.URN = m.urn(r.Parent, r.Type, r.Name)
+	out := args.Inputs.Copy()
+	if args.Custom {
+		r.ID = m.answer(r.Type, r.Name, args.Inputs, out)
+	}
+	r.Outputs = out
+	m.mu.Lock()
+	m.resources = append(m.resources, r)
+	m.mu.Unlock()
+	return r.ID, out, nil
+}
+
+// urn computes the URN the engine would give, as the mock monitor does.
+func (m *Mocks) urn(parent, typ, name string) string {
+	parentType := tokens.Type("")
+	if p := resource.URN(parent); p != "" && p.QualifiedType() != resource.RootStackType {
+		parentType = p.QualifiedType()
+	}
+	return string(resource.NewURN(tokens.QName(m.Stack), tokens.PackageName(m.Project), parentType,
+		tokens.Type(typ), name))
+}
+
+// answer fills out with the computed attributes AWS would return and returns the id.
+func (m *Mocks) answer(typ, name string, in, out resource.PropertyMap) string {
+	str := func(k string) string {
+		if v, ok := in[resource.PropertyKey(k)]; ok && v.IsString() {
+			return v.StringValue()
+		}
+		return ""
+	}
+	set := func(k, v string) { out[resource.PropertyKey(k)] = resource.NewStringProperty(v) }
+	arn := func(service, region, account, res string) string {
+		return fmt.Sprintf("arn:%s:%s:%s:%s:%s", DefaultPartition, service, region, account, res)
+	}
+	id := name + "-id"
+	if p, ok := idPrefixes[typ]; ok {
+		id = p + "-" + name
+	}
+	switch typ {
+	case "aws:ec2/vpc:Vpc":
+		set("defaultNetworkAclId", "acl-default-"+name)
+		set("defaultSecurityGroupId", "sg-default-"+name)
+		set("arn", arn("ec2", m.Region, m.Account, "vpc/"+id))
+	case "aws:ec2/eip:Eip":
+		m.mu.Lock()
+		m.eips++
+		n := m.eips
+		m.mu.Unlock()
+		set("publicIp", fmt.Sprintf("198.51.100.%d", n))
+		set("allocationId", id)
+	case "aws:kms/key:Key":
+		id = "key-" + name
+		set("keyId", id)
+		set("arn", arn("kms", m.Region, m.Account, "key/"+id))
+	case "aws:kms/alias:Alias":
+		id = str("name")
+		set("arn", arn("kms", m.Region, m.Account, id))
+	case "aws:cloudwatch/logGroup:LogGroup":
+		id = str("name")
+		set("arn", arn("logs", m.Region, m.Account, "log-group:"+id))
+	case "aws:iam/role:Role":
+		id = str("name")
+		if id == "" {
+			id = name + "-0a1b2c3"
+			set("name", id)
+		}
+		set("arn", arn("iam", "", m.Account, "role/"+id))
+	case "aws:s3/bucketV2:BucketV2":
+		id = str("bucket")
+		if id == "" {
+			id = name + "-0a1b2c3"
+			set("bucket", id)
+		}
+		set("arn", arn("s3", "", "", id))
+	case "aws:dynamodb/table:Table":
+		id = str("name")
+		set("arn", arn("dynamodb", m.Region, m.Account, "table/"+id))
+	}
+	set("id", id)
+	return id
+}
+
+// IsProviderOrStack says whether a type token is Pulumi's own bookkeeping rather than a component or AWS
+// resource.
+func IsProviderOrStack(typ string) bool {
+	return strings.HasPrefix(typ, "pulumi:")
+}

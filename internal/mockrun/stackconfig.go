@@ -1,0 +1,147 @@
+package mockrun
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aws-foundation/aws-foundation/stacks"
+	"gopkg.in/yaml.v3"
+)
+
+// Project is the parts of Pulumi.yaml the CLI uses to build a stack's configuration.
+type Project struct {
+	Name    string                   `yaml:"name"`
+	Runtime any                      `yaml:"runtime"`
+	Config  map[string]ProjectConfig `yaml:"config"`
+}
+
+// ProjectConfig is one typed key of Pulumi.yaml's config block.
+type ProjectConfig struct {
+	Type        string         `yaml:"type"`
+	Description string         `yaml:"description"`
+	Default     any            `yaml:"default"`
+	Items       map[string]any `yaml:"items"`
+	Secret      bool           `yaml:"secret"`
+}
+
+// LoadProject reads Pulumi.yaml from dir.
+func LoadProject(dir string) (*Project, error) {
+	raw, err := os.ReadFile(filepath.Join(dir, "Pulumi.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var p Project
+	if err := yaml.Unmarshal(raw, &p); err != nil {
+		return nil, fmt.Errorf("Pulumi.yaml: %w", err)
+	}
+	return &p, nil
+}
+
+// StackConfig builds the configuration the CLI would hand the program for a stack: Pulumi.yaml defaults,
+// overridden by Pulumi.<stack>.yaml, keys namespaced by the project, lists and maps as JSON. Like the CLI it
+// refuses values of the wrong declared type; stricter than the CLI, it also refuses project keys that
+// Pulumi.yaml does not declare (a typo would otherwise be silently ignored).
+func StackConfig(dir, stack string) (map[string]string, *Project, error) {
+	p, err := LoadProject(dir)
+	if err != nil {
+		return nil, nil, err
+	}
+	file := fmt.Sprintf("Pulumi.%s.yaml", stack)
+	raw, err := os.ReadFile(filepath.Join(dir, file))
+	if err != nil {
+		return nil, nil, fmt.Errorf("stack %q: %w", stack, err)
+	}
+	var sf struct {
+		Config map[string]any `yaml:"config"`
+	}
+	if err := yaml.Unmarshal(raw, &sf); err != nil {
+		return nil, nil, fmt.Errorf("%s: %w", file, err)
+	}
+	out := map[string]string{}
+	var problems []string
+	for key, decl := range p.Config {
+		if decl.Default == nil {
+			continue
+		}
+		v, err := encode(decl.Default)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("Pulumi.yaml %s default: %v", key, err))
+		}
+		out[p.Name+":"+key] = v
+	}
+	for key, val := range sf.Config {
+		full := key
+		if !strings.Contains(key, ":") {
+			full = p.Name + ":" + key
+		}
+		if ns, short, _ := strings.Cut(full, ":"); ns == p.Name {
+			decl, ok := p.Config[short]
+			if !ok {
+				problems = append(problems, fmt.Sprintf("%s: %s is not declared in Pulumi.yaml", file, full))
+				continue
+			}
+			if msg := typeProblem(decl.Type, val); msg != "" {
+				problems = append(problems, fmt.Sprintf("%s: %s: %s", file, full, msg))
+				continue
+			}
+		}
+		v, err := encode(val)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %s: %v", file, full, err))
+		}
+		out[full] = v
+	}
+	if len(problems) > 0 {
+		sort.Strings(problems)
+		return nil, nil, fmt.Errorf("stack %q config:\n  - %s", stack, strings.Join(problems, "\n  - "))
+	}
+	return out, p, nil
+}
+
+func typeProblem(typ string, v any) string {
+	ok := true
+	switch typ {
+	case "string":
+		_, ok = v.(string)
+	case "integer":
+		_, ok = v.(int)
+	case "boolean":
+		_, ok = v.(bool)
+	case "array":
+		_, ok = v.([]any)
+	}
+	if !ok {
+		return fmt.Sprintf("%v is not of the declared type %s", v, typ)
+	}
+	return ""
+}
+
+// encode renders a YAML value as the CLI passes it to the program.
+func encode(v any) (string, error) {
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case int:
+		return strconv.Itoa(x), nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	case float64:
+		return strconv.FormatFloat(x, 'f', -1, 64), nil
+	}
+	b, err := json.Marshal(v)
+	return string(b), err
+}
+
+// RunStack runs stacks.Run for a stack with its real configuration, read from the stack files in dir.
+func RunStack(dir, stack string, dryRun bool) (*Result, error) {
+	cfg, p, err := StackConfig(dir, stack)
+	if err != nil {
+		return nil, err
+	}
+	return Run(stacks.Run, Options{Project: p.Name, Stack: stack, Config: cfg, DryRun: dryRun})
+}

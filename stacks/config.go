@@ -1,0 +1,196 @@
+package stacks
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/aws-foundation/aws-foundation/components"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
+)
+
+// Kind says which components a stack composes. It is set per stack with the stackKind config key, so the
+// composition is decided by configuration in one place, never by matching stack names.
+type Kind string
+
+const (
+	// KindEnvironment composes Network and FlowLogs: every environment's VPC is logged, with no switch to
+	// turn that off.
+	KindEnvironment Kind = "environment"
+	// KindBootstrap composes StateBackend only: the state infrastructure every other stack keeps its state in.
+	KindBootstrap Kind = "bootstrap"
+)
+
+// Setting is one project config key. Settings is the single source of defaults: the program applies them when
+// a key is unset (mocks and `pulumi` without the project file do not), and a test checks Pulumi.yaml's typed
+// config block against this table.
+type Setting struct {
+	Key         string // without the project namespace
+	Type        string // Pulumi.yaml type: string, integer, boolean or array (of strings)
+	Default     any    // string, int, bool or []string
+	Description string
+	// Arg is the component argument the key feeds, as "Component.Field", so validation errors name the key.
+	Arg string
+}
+
+// Settings lists every project config key.
+var Settings = []Setting{
+	{"stackKind", "string", string(KindEnvironment),
+		"What the stack builds: environment (Network + FlowLogs) or bootstrap (StateBackend).", ""},
+	{"vpcCidr", "string", components.DefaultVpcCidr,
+		"VPC IPv4 CIDR: private (RFC 1918), /16 to /24.", "Network.VpcCidr"},
+	{"availabilityZones", "array", []string{},
+		"Exactly 3 AZ names; empty looks up the region's first 3 available AZs (sorted).", "Network.AvailabilityZones"},
+	{"natStrategy", "string", string(components.NatSingle),
+		"single (one NAT, ~$36/month), onePerAz (~$108/month, survives an AZ loss) or none.", "Network.NatStrategy"},
+	{"s3EndpointExtraBucketArns", "array", []string{},
+		"Bucket ARNs outside the account that the S3 endpoint may read (package repos, ECR layers).",
+		"Network.S3EndpointExtraBucketArns"},
+	{"flowLogsRetentionDays", "integer", components.DefaultFlowLogRetentionDays,
+		"Flow-log retention in days: a CloudWatch Logs value, at least 365 unless flowLogsAllowShortRetention.",
+		"FlowLogs.RetentionInDays"},
+	{"flowLogsAllowShortRetention", "boolean", false,
+		"Allow flowLogsRetentionDays below 365 (throw-away environments only).", "FlowLogs.AllowShortRetention"},
+	{"flowLogsAggregationInterval", "integer", components.DefaultFlowLogAggregationSeconds,
+		"Flow-log aggregation interval in seconds: 60 or 600.", "FlowLogs.MaxAggregationInterval"},
+}
+
+// Config is a stack's loaded configuration: the kind, and the arguments of each component it composes.
+type Config struct {
+	Kind     Kind
+	Network  components.NetworkArgs
+	FlowLogs components.FlowLogsArgs // VpcId is filled in from the Network when composing
+}
+
+// validator is implemented by every component's Args.
+type validator interface{ Validate() error }
+
+// LoadConfig reads, defaults and validates the stack's configuration. It returns one error listing every
+// problem, each naming its config key, and registers nothing.
+func LoadConfig(ctx *pulumi.Context) (*Config, error) {
+	l := &loader{cfg: config.New(ctx, ""), project: ctx.Project()}
+	c := &Config{
+		Kind: Kind(l.str("stackKind")),
+		Network: components.NetworkArgs{
+			VpcCidr:                   l.str("vpcCidr"),
+			AvailabilityZones:         l.strs("availabilityZones"),
+			NatStrategy:               components.NatStrategy(l.str("natStrategy")),
+			S3EndpointExtraBucketArns: l.strs("s3EndpointExtraBucketArns"),
+		},
+		FlowLogs: components.FlowLogsArgs{
+			RetentionInDays:        l.integer("flowLogsRetentionDays"),
+			AllowShortRetention:    l.boolean("flowLogsAllowShortRetention"),
+			MaxAggregationInterval: l.integer("flowLogsAggregationInterval"),
+		},
+	}
+	var toCheck []validator
+	switch c.Kind {
+	case KindEnvironment:
+		// The VPC id comes from the Network at composition; a placeholder keeps Validate from reporting it.
+		flowLogs := c.FlowLogs
+		flowLogs.VpcId = pulumi.String("vpc-from-network")
+		toCheck = []validator{&c.Network, &flowLogs}
+	case KindBootstrap:
+	default:
+		l.problem("stackKind", "%q is not one of %s, %s", c.Kind, KindEnvironment, KindBootstrap)
+	}
+	for _, v := range toCheck {
+		l.addValidation(v.Validate())
+	}
+	if len(l.problems) > 0 {
+		sort.Strings(l.problems)
+		return nil, fmt.Errorf("stack %q: invalid configuration (%d problems):\n  - %s",
+			ctx.Stack(), len(l.problems), strings.Join(l.problems, "\n  - "))
+	}
+	return c, nil
+}
+
+// loader reads typed keys with their Settings defaults and collects every problem.
+type loader struct {
+	cfg      *config.Config
+	project  string
+	problems []string
+}
+
+func setting(key string) Setting {
+	for _, s := range Settings {
+		if s.Key == key {
+			return s
+		}
+	}
+	panic("stacks: config key not in Settings: " + key)
+}
+
+func (l *loader) problem(key, format string, args ...any) {
+	l.problems = append(l.problems, fmt.Sprintf("%s:%s: %s", l.project, key, fmt.Sprintf(format, args...)))
+}
+
+func (l *loader) str(key string) string {
+	v, err := l.cfg.Try(key)
+	if err != nil {
+		return setting(key).Default.(string)
+	}
+	return v
+}
+
+func (l *loader) integer(key string) int {
+	v, err := l.cfg.TryInt(key)
+	if errors.Is(err, config.ErrMissingVar) {
+		return setting(key).Default.(int)
+	}
+	if err != nil {
+		l.problem(key, "%q is not an integer", l.cfg.Get(key))
+	}
+	return v
+}
+
+func (l *loader) boolean(key string) bool {
+	v, err := l.cfg.TryBool(key)
+	if errors.Is(err, config.ErrMissingVar) {
+		return setting(key).Default.(bool)
+	}
+	if err != nil {
+		l.problem(key, "%q is not true or false", l.cfg.Get(key))
+	}
+	return v
+}
+
+func (l *loader) strs(key string) []string {
+	var v []string
+	err := l.cfg.TryObject(key, &v)
+	if errors.Is(err, config.ErrMissingVar) {
+		return append([]string(nil), setting(key).Default.([]string)...)
+	}
+	if err != nil {
+		l.problem(key, "%q is not a list of strings", l.cfg.Get(key))
+	}
+	return v
+}
+
+// addValidation turns a component's ValidationError into problems that name config keys.
+func (l *loader) addValidation(err error) {
+	if err == nil {
+		return
+	}
+	var ve *components.ValidationError
+	if !errors.As(err, &ve) {
+		l.problems = append(l.problems, err.Error())
+		return
+	}
+	for _, p := range ve.Problems {
+		arg := ve.Component + "." + p.Arg
+		key := ""
+		for _, s := range Settings {
+			if s.Arg == arg {
+				key = s.Key
+			}
+		}
+		if key == "" {
+			l.problems = append(l.problems, fmt.Sprintf("%s: %s", arg, p.Problem))
+			continue
+		}
+		l.problem(key, "%s", p.Problem)
+	}
+}

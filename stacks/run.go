@@ -1,0 +1,73 @@
+// Package stacks composes the components each stack needs, from the stack's configuration.
+package stacks
+
+import (
+	"fmt"
+
+	"github.com/aws-foundation/aws-foundation/components"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// Run loads and validates the stack's configuration, then composes the components its kind needs. Nothing is
+// registered when the configuration is invalid.
+func Run(ctx *pulumi.Context) error {
+	cfg, err := LoadConfig(ctx)
+	if err != nil {
+		return err
+	}
+	compose, ok := compositions[cfg.Kind]
+	if !ok {
+		return fmt.Errorf("stack %q: no composition for kind %q", ctx.Stack(), cfg.Kind)
+	}
+	return compose(ctx, cfg)
+}
+
+// compositions maps each stack kind to what it builds.
+var compositions = map[Kind]func(*pulumi.Context, *Config) error{
+	KindEnvironment: composeEnvironment,
+	KindBootstrap:   composeBootstrap,
+}
+
+// composeEnvironment builds the Network and always its FlowLogs: there is no configuration without flow logs.
+// Both are named after the stack, so Name tags read "prod-vpc", "prod-private-us-east-1a" and so on.
+func composeEnvironment(ctx *pulumi.Context, cfg *Config) error {
+	name := ctx.Stack()
+	network, err := components.NewNetwork(ctx, name, &cfg.Network)
+	if err != nil {
+		return err
+	}
+	flowArgs := cfg.FlowLogs
+	flowArgs.VpcId = network.VpcId
+	flowLogs, err := components.NewFlowLogs(ctx, name, &flowArgs)
+	if err != nil {
+		return err
+	}
+	exports := pulumi.Map{
+		"vpcId":                  network.VpcId,
+		"vpcCidr":                network.VpcCidr,
+		"availabilityZones":      network.AvailabilityZones,
+		"publicSubnetIds":        network.PublicSubnetIds,
+		"privateSubnetIds":       network.PrivateSubnetIds,
+		"publicRouteTableId":     network.PublicRouteTableId,
+		"privateRouteTableIds":   network.PrivateRouteTableIds,
+		"natGatewayIds":          network.NatGatewayIds,
+		"natPublicIps":           network.NatPublicIps,
+		"s3EndpointId":           network.S3EndpointId,
+		"defaultSecurityGroupId": network.DefaultSecurityGroupId,
+		"defaultNetworkAclId":    network.DefaultNetworkAclId,
+		"flowLogsKeyArn":         flowLogs.KeyArn,
+		"flowLogsKeyAlias":       flowLogs.KeyAlias,
+		"flowLogsLogGroupName":   flowLogs.LogGroupName,
+		"flowLogsLogGroupArn":    flowLogs.LogGroupArn,
+		"flowLogsRoleArn":        flowLogs.RoleArn,
+		"flowLogId":              flowLogs.FlowLogId,
+	}
+	for k, v := range exports {
+		ctx.Export(k, v)
+	}
+	return nil
+}
+
+func composeBootstrap(ctx *pulumi.Context, cfg *Config) error {
+	return fmt.Errorf("stack %q: the bootstrap kind is not built yet", ctx.Stack())
+}
