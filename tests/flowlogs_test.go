@@ -1,0 +1,267 @@
+package tests
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws-foundation/aws-foundation/components"
+	"github.com/aws-foundation/aws-foundation/internal/controls"
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const testVpcID = "vpc-0123456789abcdef0"
+
+// runFlowLogs runs one FlowLogs named "fl" for testVpcID.
+func runFlowLogs(t *testing.T, args components.FlowLogsArgs) *mockrun.Result {
+	t.Helper()
+	if args.VpcId == nil {
+		args.VpcId = pulumi.String(testVpcID)
+	}
+	res, err := mockrun.Run(func(ctx *pulumi.Context) error {
+		_, err := components.NewFlowLogs(ctx, "fl", &args)
+		return err
+	}, mockrun.Options{})
+	require.NoError(t, err)
+	return res
+}
+
+// flowLogParts returns the key, log group, role, role policy and flow log of a FlowLogs named "fl".
+func flowLogParts(t *testing.T, res *mockrun.Result) (key, group, role, policy, flowLog mockrun.Resource) {
+	t.Helper()
+	return one(t, res, controls.TypeKmsKey, "fl-flow-logs"), one(t, res, controls.TypeLogGroup, "fl-flow-logs"),
+		one(t, res, controls.TypeRole, "fl-flow-logs"), one(t, res, controls.TypeRolePolicy, "fl-flow-logs"),
+		one(t, res, controls.TypeFlowLog, "fl")
+}
+
+func TestEveryFlowLogsChildIsParentedToTheComponentAndNamedOffIt(t *testing.T) {
+	res := runFlowLogs(t, components.FlowLogsArgs{})
+	c := component(t, res, components.FlowLogsType)
+	require.Len(t, res.AWS(), 6, "key, alias, log group, role, role policy, flow log")
+	for _, r := range res.AWS() {
+		assert.Equal(t, c.URN, r.Parent, "%s must be parented to FlowLogs", r)
+		assert.True(t, strings.HasPrefix(r.Name, "fl"), "%s: name must derive from the component name", r)
+	}
+	requireNoDuplicateURNs(t, res)
+}
+
+func TestFlowLogKeyIsASymmetricRotatingKeyWithAThirtyDayWindowAndAnAlias(t *testing.T) {
+	res := runFlowLogs(t, components.FlowLogsArgs{})
+	key, _, _, _, _ := flowLogParts(t, res)
+	assert.Equal(t, true, key.Value("enableKeyRotation"))
+	assert.Equal(t, 30.0, key.Value("deletionWindowInDays"))
+	assert.Equal(t, "SYMMETRIC_DEFAULT", key.Str("customerMasterKeySpec"))
+	assert.Equal(t, "ENCRYPT_DECRYPT", key.Str("keyUsage"))
+	alias := one(t, res, "aws:kms/alias:Alias", "fl-flow-logs")
+	assert.Equal(t, "alias/aws-foundation/test/fl-flow-logs", alias.Str("name"))
+	assert.Equal(t, key.Out("keyId"), alias.Str("targetKeyId"))
+	requireClean(t, controls.KeysRotateWithExplicitPolicy(res), "flow-log key")
+}
+
+func TestFlowLogKeyPolicyLetsCloudWatchLogsUseItForThisLogGroupOnly(t *testing.T) {
+	res := runFlowLogs(t, components.FlowLogsArgs{})
+	key, group, _, _, _ := flowLogParts(t, res)
+	stmts, err := controls.ParsePolicy(key.Str("policy"))
+	require.NoError(t, err)
+	require.Len(t, stmts, 2)
+
+	admin := stmts[0]
+	assert.Equal(t, "Allow", admin.Effect)
+	assert.Equal(t, []string{"AWS:arn:aws:iam::123456789012:root"}, admin.Principals)
+	assert.Equal(t, []string{"kms:*"}, admin.Actions)
+	assert.Empty(t, admin.Condition)
+
+	logs := stmts[1]
+	assert.Equal(t, "Allow", logs.Effect)
+	assert.Equal(t, []string{"Service:logs.us-east-1.amazonaws.com"}, logs.Principals)
+	assert.Equal(t, []string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"}, logs.Actions)
+	assert.Equal(t, []string{"*"}, logs.Resources)
+	assert.Equal(t, map[string]map[string]any{"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": group.Out("arn")}},
+		logs.Condition, "the key may serve exactly this log group")
+	assert.Equal(t, "arn:aws:logs:us-east-1:123456789012:log-group:/aws/vpc-flow-logs/aws-foundation/test/fl", group.Out("arn"))
+	requireClean(t, controls.LogKeysScopedToTheirLogGroup(res), "flow-log key scope")
+}
+
+func TestLogGroupIsNamedDeterministicallyKeptAYearEncryptedWithTheKeyAndWaitsForIt(t *testing.T) {
+	res := runFlowLogs(t, components.FlowLogsArgs{})
+	key, group, _, _, _ := flowLogParts(t, res)
+	assert.Equal(t, "/aws/vpc-flow-logs/aws-foundation/test/fl", group.Str("name"))
+	assert.Equal(t, 365.0, group.Value("retentionInDays"))
+	assert.Equal(t, key.Out("arn"), group.Str("kmsKeyId"))
+	assert.True(t, group.DependsOn(key.URN), "the log group must be created after the key and its policy")
+	requireClean(t, controls.LogGroupsEncryptedAndRetained(res), "log group")
+}
+
+func TestRetentionAndLogGroupNameFollowTheArguments(t *testing.T) {
+	res := runFlowLogs(t, components.FlowLogsArgs{LogGroupName: "/custom/flow", RetentionInDays: 731})
+	key, group, _, _, _ := flowLogParts(t, res)
+	assert.Equal(t, "/custom/flow", group.Str("name"))
+	assert.Equal(t, 731.0, group.Value("retentionInDays"))
+	requireClean(t, controls.LogKeysScopedToTheirLogGroup(res), "key follows a custom name")
+	assert.Contains(t, key.Str("policy"), "log-group:/custom/flow\"")
+}
+
+func TestFlowLogRoleTrustsOnlyVpcFlowLogsOfThisAccount(t *testing.T) {
+	res := runFlowLogs(t, components.FlowLogsArgs{})
+	_, _, role, _, _ := flowLogParts(t, res)
+	stmts, err := controls.ParsePolicy(role.Str("assumeRolePolicy"))
+	require.NoError(t, err)
+	require.Len(t, stmts, 1)
+	s := stmts[0]
+	assert.Equal(t, "Allow", s.Effect)
+	assert.Equal(t, []string{"Service:vpc-flow-logs.amazonaws.com"}, s.Principals)
+	assert.Equal(t, []string{"sts:AssumeRole"}, s.Actions)
+	assert.Equal(t, map[string]map[string]any{
+		"StringEquals": {"aws:SourceAccount": "123456789012"},
+		"ArnLike":      {"aws:SourceArn": "arn:aws:ec2:us-east-1:123456789012:vpc-flow-log/*"},
+	}, s.Condition)
+	assert.Empty(t, role.Value("managedPolicyArns"))
+}
+
+func TestFlowLogRoleMayOnlyWriteIntoItsOwnLogGroup(t *testing.T) {
+	res := runFlowLogs(t, components.FlowLogsArgs{})
+	_, group, role, policy, _ := flowLogParts(t, res)
+	assert.Equal(t, role.ID, policy.Str("role"))
+	stmts, err := controls.ParsePolicy(policy.Str("policy"))
+	require.NoError(t, err)
+	require.Len(t, stmts, 2)
+	arn := group.Out("arn")
+	assert.Equal(t, controls.Statement{Sid: "WriteThisLogGroupOnly", Effect: "Allow",
+		Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
+		Resources: []string{arn, arn + ":*"}}, stmts[0])
+	assert.Equal(t, controls.Statement{Sid: "FindLogGroup", Effect: "Allow",
+		Actions:   []string{"logs:DescribeLogGroups"},
+		Resources: []string{"arn:aws:logs:us-east-1:123456789012:log-group:*"}}, stmts[1])
+	for _, s := range stmts {
+		assert.NotContains(t, s.Actions, "logs:CreateLogGroup")
+		for _, a := range s.Actions {
+			assert.False(t, strings.HasPrefix(a, "kms:"), "the role needs no KMS permission: %s", a)
+		}
+	}
+	requireClean(t, controls.FlowLogRolesLeastPrivilege(res), "flow-log role")
+	requireClean(t, controls.NoWildcardActions(res), "flow-log role")
+}
+
+func TestFlowLogCapturesAllTrafficIntoThisLogGroupWithThisRole(t *testing.T) {
+	res := runFlowLogs(t, components.FlowLogsArgs{})
+	_, group, role, policy, fl := flowLogParts(t, res)
+	assert.Equal(t, testVpcID, fl.Str("vpcId"))
+	assert.Equal(t, "ALL", fl.Str("trafficType"))
+	assert.Equal(t, "cloud-watch-logs", fl.Str("logDestinationType"))
+	assert.Equal(t, group.Out("arn"), fl.Str("logDestination"))
+	assert.Equal(t, role.Out("arn"), fl.Str("iamRoleArn"))
+	assert.Equal(t, 60.0, fl.Value("maxAggregationInterval"))
+	assert.True(t, fl.DependsOn(policy.URN), "delivery must not start before the role may write")
+	for _, field := range []string{"vpc-id", "subnet-id", "instance-id", "tcp-flags", "pkt-srcaddr", "pkt-dstaddr",
+		"flow-direction", "traffic-path", "srcaddr", "dstaddr", "action"} {
+		assert.Contains(t, fl.Str("logFormat"), "${"+field+"}", "log format field %s", field)
+	}
+}
+
+func TestEnvironmentStacksLogTheirOwnNetworksVpc(t *testing.T) {
+	for _, stack := range []string{"prod", "dev"} {
+		res := runStack(t, stack, false)
+		vpc := one(t, res, controls.TypeVpc, stack+"-vpc")
+		fl := one(t, res, controls.TypeFlowLog, stack)
+		assert.Equal(t, vpc.ID, fl.Str("vpcId"), "%s: flow log must watch the Network's VPC", stack)
+		assert.Equal(t, one(t, res, controls.TypeKmsKey, stack+"-flow-logs").Out("arn"), res.Exports["flowLogsKeyArn"].Value)
+		assert.Equal(t, one(t, res, controls.TypeLogGroup, stack+"-flow-logs").Out("arn"), res.Exports["flowLogsLogGroupArn"].Value)
+		for _, check := range []func(*mockrun.Result) []string{controls.FlowLogsOnEveryVpc,
+			controls.LogGroupsEncryptedAndRetained, controls.LogKeysScopedToTheirLogGroup,
+			controls.KeysRotateWithExplicitPolicy, controls.FlowLogRolesLeastPrivilege, controls.NoWildcardActions} {
+			requireClean(t, check(res), stack)
+		}
+	}
+}
+
+func TestInvalidFlowLogsArgumentsAreRefusedBeforeAnythingIsRegistered(t *testing.T) {
+	cases := []struct {
+		name string
+		args components.FlowLogsArgs
+		want string
+	}{
+		{"no vpc", components.FlowLogsArgs{}, "VpcId: is required"},
+		{"empty vpc", components.FlowLogsArgs{VpcId: pulumi.String("")}, "VpcId: must not be empty"},
+		{"retention CloudWatch refuses", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), RetentionInDays: 366}, "RetentionInDays: 366 is not accepted"},
+		{"short retention without override", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), RetentionInDays: 30}, "AllowShortRetention"},
+		{"interval", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), MaxAggregationInterval: 300}, "MaxAggregationInterval: 300"},
+		{"log group name", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), LogGroupName: "bad name!"}, "LogGroupName"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			args := c.args
+			res, err := mockrun.Run(func(ctx *pulumi.Context) error {
+				_, err := components.NewFlowLogs(ctx, "fl", &args)
+				return err
+			}, mockrun.Options{})
+			require.Error(t, err)
+			assert.Contains(t, err.Error(), c.want)
+			requireNothingRegistered(t, res)
+		})
+	}
+}
+
+// The checks that guard flow logs must fire on the smallest breaking change.
+func TestFlowLogChecksFireOnBrokenResources(t *testing.T) {
+	net := runStack(t, "dev", false)
+	set := func(typ, name, key string, v any) *mockrun.Result {
+		return mutate(t, net, typ, name, func(in resource.PropertyMap) { in[resource.PropertyKey(key)] = prop(v) })
+	}
+	policyOf := func(typ, name, key string) string { return one(t, net, typ, name).Str(key) }
+	cases := []struct {
+		name   string
+		broken *mockrun.Result
+		check  func(*mockrun.Result) []string
+	}{
+		{"flow log removed", drop(net, controls.TypeFlowLog), controls.FlowLogsOnEveryVpc},
+		{"only rejected traffic", set(controls.TypeFlowLog, "dev", "trafficType", "REJECT"), controls.FlowLogsOnEveryVpc},
+		{"flow log to another vpc", set(controls.TypeFlowLog, "dev", "vpcId", "vpc-other"), controls.FlowLogsOnEveryVpc},
+		{"flow log to a foreign log group", set(controls.TypeFlowLog, "dev", "logDestination", "arn:aws:logs:us-east-1:999999999999:log-group:x"), controls.FlowLogsOnEveryVpc},
+		{"log group unencrypted", set(controls.TypeLogGroup, "dev-flow-logs", "kmsKeyId", ""), controls.LogGroupsEncryptedAndRetained},
+		{"log group kept 90 days", set(controls.TypeLogGroup, "dev-flow-logs", "retentionInDays", 90.0), controls.LogGroupsEncryptedAndRetained},
+		{"key without rotation", set(controls.TypeKmsKey, "dev-flow-logs", "enableKeyRotation", false), controls.KeysRotateWithExplicitPolicy},
+		{"key with a 7-day window", set(controls.TypeKmsKey, "dev-flow-logs", "deletionWindowInDays", 7.0), controls.KeysRotateWithExplicitPolicy},
+		{"key without a policy", set(controls.TypeKmsKey, "dev-flow-logs", "policy", ""), controls.KeysRotateWithExplicitPolicy},
+		{"key open to everyone", set(controls.TypeKmsKey, "dev-flow-logs", "policy",
+			strings.Replace(policyOf(controls.TypeKmsKey, "dev-flow-logs", "policy"), `{"AWS":"arn:aws:iam::123456789012:root"}`, `"*"`, 1)),
+			controls.KeysRotateWithExplicitPolicy},
+		{"logs may use the key for every log group", set(controls.TypeKmsKey, "dev-flow-logs", "policy",
+			strings.Replace(policyOf(controls.TypeKmsKey, "dev-flow-logs", "policy"), "log-group:/aws/vpc-flow-logs/aws-foundation/dev/dev", "log-group:*", 1)),
+			controls.LogKeysScopedToTheirLogGroup},
+		{"role trusts ec2 too", set(controls.TypeRole, "dev-flow-logs", "assumeRolePolicy",
+			strings.Replace(policyOf(controls.TypeRole, "dev-flow-logs", "assumeRolePolicy"), `"Service":"vpc-flow-logs.amazonaws.com"`, `"Service":["vpc-flow-logs.amazonaws.com","ec2.amazonaws.com"]`, 1)),
+			controls.FlowLogRolesLeastPrivilege},
+		{"role trust without source account", set(controls.TypeRole, "dev-flow-logs", "assumeRolePolicy",
+			strings.Replace(policyOf(controls.TypeRole, "dev-flow-logs", "assumeRolePolicy"), `"StringEquals":{"aws:SourceAccount":"123456789012"}`, `"StringLike":{"aws:x":"y"}`, 1)),
+			controls.FlowLogRolesLeastPrivilege},
+		{"role may create log groups", set(controls.TypeRolePolicy, "dev-flow-logs", "policy",
+			strings.Replace(policyOf(controls.TypeRolePolicy, "dev-flow-logs", "policy"), `"logs:DescribeLogGroups"`, `"logs:DescribeLogGroups","logs:CreateLogGroup"`, 1)),
+			controls.FlowLogRolesLeastPrivilege},
+		{"role writes to every log group", set(controls.TypeRolePolicy, "dev-flow-logs", "policy",
+			strings.Replace(policyOf(controls.TypeRolePolicy, "dev-flow-logs", "policy"), `/aws/vpc-flow-logs/aws-foundation/dev/dev:*`, `*`, 1)),
+			controls.FlowLogRolesLeastPrivilege},
+		{"role with logs:*", set(controls.TypeRolePolicy, "dev-flow-logs", "policy",
+			strings.Replace(policyOf(controls.TypeRolePolicy, "dev-flow-logs", "policy"), `"logs:PutLogEvents"`, `"logs:*"`, 1)),
+			controls.NoWildcardActions},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.NotEmpty(t, c.check(c.broken))
+			assert.Empty(t, c.check(net), "the unbroken stack passes")
+		})
+	}
+	t.Run("log group created before its key", func(t *testing.T) {
+		broken := *net
+		broken.Resources = nil
+		for _, r := range net.Resources {
+			if r.Type == controls.TypeLogGroup {
+				r.Dependencies = nil
+			}
+			broken.Resources = append(broken.Resources, r)
+		}
+		assert.NotEmpty(t, controls.LogKeysScopedToTheirLogGroup(&broken))
+	})
+}

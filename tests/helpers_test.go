@@ -1,0 +1,79 @@
+// Package tests runs the program and its components under Pulumi mocks and checks what they would create.
+// Nothing here reaches AWS or needs a plugin.
+package tests
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/aws-foundation/aws-foundation/components"
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/require"
+)
+
+// repoRoot is where the stack files live, relative to this package.
+const repoRoot = ".."
+
+// runNetwork runs one Network named "net" and fails the test if it errors.
+func runNetwork(t testing.TB, args components.NetworkArgs) *mockrun.Result {
+	t.Helper()
+	res, err := mockrun.Run(func(ctx *pulumi.Context) error {
+		_, err := components.NewNetwork(ctx, "net", &args)
+		return err
+	}, mockrun.Options{})
+	require.NoError(t, err)
+	return res
+}
+
+// one returns the single resource of typ named name.
+func one(t testing.TB, res *mockrun.Result, typ, name string) mockrun.Resource {
+	t.Helper()
+	r, err := res.One(typ, name)
+	require.NoError(t, err)
+	return r
+}
+
+// component returns the single component of typ.
+func component(t testing.TB, res *mockrun.Result, typ string) mockrun.Resource {
+	t.Helper()
+	all := res.OfType(typ)
+	require.Len(t, all, 1, "want exactly one %s", typ)
+	return all[0]
+}
+
+// requireNoDuplicateURNs fails when any URN was registered twice; the mock monitor allows it, the engine does not.
+func requireNoDuplicateURNs(t testing.TB, res *mockrun.Result) {
+	t.Helper()
+	seen := map[string]int{}
+	for _, r := range res.Resources {
+		seen[r.URN]++
+	}
+	var dups []string
+	for urn, n := range seen {
+		if n > 1 {
+			dups = append(dups, fmt.Sprintf("%s (x%d)", urn, n))
+		}
+	}
+	require.Empty(t, dups, "URNs registered more than once")
+}
+
+// requireNothingRegistered fails when a failed run registered any component or AWS resource.
+func requireNothingRegistered(t testing.TB, res *mockrun.Result) {
+	t.Helper()
+	require.NotNil(t, res)
+	var names []string
+	for _, r := range res.Resources {
+		if !mockrun.IsProviderOrStack(r.Type) {
+			names = append(names, r.String())
+		}
+	}
+	require.Empty(t, names, "invalid input must be refused before anything is registered")
+}
+
+// requireClean fails with every finding of a check.
+func requireClean(t testing.TB, findings []string, what string) {
+	t.Helper()
+	require.Empty(t, findings, "%s:\n%s", what, strings.Join(findings, "\n"))
+}
