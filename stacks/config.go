@@ -55,13 +55,28 @@ var Settings = []Setting{
 		"Allow flowLogsRetentionDays below 365 (throw-away environments only).", "FlowLogs.AllowShortRetention"},
 	{"flowLogsAggregationInterval", "integer", components.DefaultFlowLogAggregationSeconds,
 		"Flow-log aggregation interval in seconds: 60 or 600.", "FlowLogs.MaxAggregationInterval"},
+	{"stateBucketName", "string", "",
+		"State bucket name; empty derives <project>-state-<account>-<region>. 3-63 of a-z, 0-9, '-'.",
+		"StateBackend.BucketName"},
+	{"stateLogBucketName", "string", "",
+		"Access-log bucket name; empty derives <stateBucketName>-logs.", "StateBackend.LogBucketName"},
+	{"stateLockTableName", "string", "",
+		"DynamoDB lock table (Terraform/OpenTofu users); empty derives <project>-state-lock.",
+		"StateBackend.LockTableName"},
+	{"stateNoncurrentVersionDays", "integer", components.DefaultNoncurrentVersionDays,
+		"Days an overwritten state version is kept; positive.", "StateBackend.NoncurrentVersionDays"},
+	{"stateNoncurrentVersionsToKeep", "integer", components.DefaultNoncurrentVersionsToKeep,
+		"Newest noncurrent state versions kept regardless of age; 1 to 100.", "StateBackend.NoncurrentVersionsToKeep"},
+	{"stateAccessLogDays", "integer", components.DefaultAccessLogDays,
+		"Days the state bucket's access logs are kept; positive.", "StateBackend.AccessLogDays"},
 }
 
 // Config is a stack's loaded configuration: the kind, and the arguments of each component it composes.
 type Config struct {
-	Kind     Kind
-	Network  components.NetworkArgs
-	FlowLogs components.FlowLogsArgs // VpcId is filled in from the Network when composing
+	Kind         Kind
+	Network      components.NetworkArgs
+	FlowLogs     components.FlowLogsArgs // VpcId is filled in from the Network when composing
+	StateBackend components.StateBackendArgs
 }
 
 // validator is implemented by every component's Args.
@@ -84,6 +99,14 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 			AllowShortRetention:    l.boolean("flowLogsAllowShortRetention"),
 			MaxAggregationInterval: l.integer("flowLogsAggregationInterval"),
 		},
+		StateBackend: components.StateBackendArgs{
+			BucketName:               l.str("stateBucketName"),
+			LogBucketName:            l.str("stateLogBucketName"),
+			LockTableName:            l.str("stateLockTableName"),
+			NoncurrentVersionDays:    l.integer("stateNoncurrentVersionDays"),
+			NoncurrentVersionsToKeep: l.integer("stateNoncurrentVersionsToKeep"),
+			AccessLogDays:            l.integer("stateAccessLogDays"),
+		},
 	}
 	var toCheck []validator
 	switch c.Kind {
@@ -93,6 +116,7 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		flowLogs.VpcId = pulumi.String("vpc-from-network")
 		toCheck = []validator{&c.Network, &flowLogs}
 	case KindBootstrap:
+		toCheck = []validator{&c.StateBackend}
 	default:
 		l.problem("stackKind", "%q is not one of %s, %s", c.Kind, KindEnvironment, KindBootstrap)
 	}
@@ -142,6 +166,10 @@ func (l *loader) integer(key string) int {
 	}
 	if err != nil {
 		l.problem(key, "%q is not an integer", l.cfg.Get(key))
+	}
+	if err == nil && v == 0 {
+		// Zero means "default" to the components; from config it is a mistake, not a request for the default.
+		l.problem(key, "0 is not allowed; remove the key to use the default %v", setting(key).Default)
 	}
 	return v
 }

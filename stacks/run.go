@@ -68,6 +68,26 @@ func composeEnvironment(ctx *pulumi.Context, cfg *Config) error {
 	return nil
 }
 
+// composeBootstrap builds the StateBackend only. Its component is named "state", so the key's alias is
+// alias/<project>/state whatever the stack is called.
 func composeBootstrap(ctx *pulumi.Context, cfg *Config) error {
-	return fmt.Errorf("stack %q: the bootstrap kind is not built yet", ctx.Stack())
+	backend, err := components.NewStateBackend(ctx, "state", &cfg.StateBackend)
+	if err != nil {
+		return err
+	}
+	exports := pulumi.Map{
+		"stateBucketName":        backend.StateBucketName,
+		"stateBucketArn":         backend.StateBucketArn,
+		"logBucketName":          backend.LogBucketName,
+		"lockTableName":          backend.LockTableName,
+		"kmsKeyArn":              backend.KmsKeyArn,
+		"kmsKeyAlias":            backend.KmsKeyAlias,
+		"backendUrl":             backend.BackendUrl,
+		"secretsProvider":        backend.SecretsProvider,
+		"terraformBackendConfig": backend.TerraformBackendConfig,
+	}
+	for k, v := range exports {
+		ctx.Export(k, v)
+	}
+	return nil
 }

@@ -80,13 +80,13 @@ func TestVpcHasDnsOnAndTheDefaultCidr(t *testing.T) {
 
 func TestAvailabilityZonesAreLookedUpSortedAndTheFirstThreeUsed(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{}) // the mock answers us-east-1d, a, c, b
-	var got []string
-	for _, s := range res.OfType(controls.TypeSubnet) {
-		if s.Value("tags").(map[string]any)["Tier"] == "public" {
-			got = append(got, s.Str("availabilityZone"))
-		}
+	require.Len(t, res.OfType(controls.TypeSubnet), 6)
+	for i, az := range []string{"us-east-1a", "us-east-1b", "us-east-1c"} {
+		s := one(t, res, controls.TypeSubnet, "net-public-"+az)
+		assert.Equal(t, az, s.Str("availabilityZone"))
+		want, _ := components.SubnetCIDR(mustPrefix("10.0.0.0/16"), components.TierPublic, i)
+		assert.Equal(t, want.String(), s.Str("cidrBlock"), "%s must take slot %d", s, i)
 	}
-	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, got)
 
 	var lookups []mockrun.Invoke
 	for _, inv := range res.Invokes {
