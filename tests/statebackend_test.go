@@ -1,0 +1,407 @@
+package tests
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/aws-foundation/aws-foundation/components"
+	"github.com/aws-foundation/aws-foundation/internal/controls"
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	defaultStateBucket = "aws-foundation-state-123456789012-us-east-1"
+	defaultLogBucket   = defaultStateBucket + "-logs"
+)
+
+var bootstrapExports = []string{"stateBucketName", "stateBucketArn", "logBucketName", "lockTableName", "kmsKeyArn",
+	"kmsKeyAlias", "backendUrl", "secretsProvider", "terraformBackendConfig"}
+
+// stateChecks are every check that guards the state backend.
+var stateChecks = map[string]func(*mockrun.Result) []string{
+	"public access":       controls.BucketsBlockPublicAccess,
+	"tls only":            controls.BucketsTlsOnly,
+	"default encryption":  controls.BucketsEncryptedByDefault,
+	"upload encryption":   controls.KmsBucketsRefuseOtherEncryption,
+	"versioning":          controls.BucketsVersionedAndExpiring,
+	"access logging":      controls.BucketsLogAccess,
+	"lock table":          controls.LockTablesHardened,
+	"protection":          controls.StatefulResourcesProtected,
+	"key rotation/policy": controls.KeysRotateWithExplicitPolicy,
+}
+
+func runStateBackend(t *testing.T, args components.StateBackendArgs) *mockrun.Result {
+	t.Helper()
+	res, err := mockrun.Run(func(ctx *pulumi.Context) error {
+		_, err := components.NewStateBackend(ctx, "state", &args)
+		return err
+	}, mockrun.Options{})
+	require.NoError(t, err)
+	return res
+}
+
+func TestEveryStateBackendChildIsParentedNamedOffTheComponentProtectedAndRetained(t *testing.T) {
+	res := runStateBackend(t, components.StateBackendArgs{})
+	c := component(t, res, components.StateBackendType)
+	require.NotEmpty(t, res.AWS())
+	for _, r := range res.AWS() {
+		assert.Equal(t, c.URN, r.Parent, "%s must be parented to the StateBackend", r)
+		assert.True(t, strings.HasPrefix(r.Name, "state-"), "%s: name must derive from the component name", r)
+		assert.True(t, r.Protect, "%s must be protected", r)
+		assert.True(t, r.RetainOnDelete, "%s must be retained on delete", r)
+	}
+	for _, typ := range []string{controls.TypeKmsKey, controls.TypeBucket, controls.TypeTable} {
+		assert.NotEmpty(t, res.OfType(typ), "%s", typ)
+	}
+	requireNoDuplicateURNs(t, res)
+}
+
+func TestStateKeyRotatesAndOnlyTheAccountRootAdministersIt(t *testing.T) {
+	res := runStateBackend(t, components.StateBackendArgs{})
+	key := one(t, res, controls.TypeKmsKey, "state-key")
+	assert.Equal(t, true, key.Value("enableKeyRotation"))
+	assert.Equal(t, 30.0, key.Value("deletionWindowInDays"))
+	assert.Equal(t, "SYMMETRIC_DEFAULT", key.Str("customerMasterKeySpec"))
+	stmts, err := controls.ParsePolicy(key.Str("policy"))
+	require.NoError(t, err)
+	assert.Equal(t, []controls.Statement{{Sid: "AccountRootAdministersKey", Effect: "Allow",
+		Principals: []string{"AWS:arn:aws:iam::123456789012:root"}, Actions: []string{"kms:*"}, Resources: []string{"*"}}}, stmts)
+	alias := one(t, res, "aws:kms/alias:Alias", "state-key")
+	assert.Equal(t, "alias/aws-foundation/state", alias.Str("name"))
+	assert.Equal(t, key.Out("keyId"), alias.Str("targetKeyId"))
+}
+
+func TestBucketNamesAreDerivedFromAccountAndRegionAndNeverForceDestroyed(t *testing.T) {
+	res := runStateBackend(t, components.StateBackendArgs{})
+	state := one(t, res, controls.TypeBucket, "state-bucket")
+	logs := one(t, res, controls.TypeBucket, "state-logs")
+	assert.Equal(t, defaultStateBucket, state.Str("bucket"))
+	assert.Equal(t, defaultLogBucket, logs.Str("bucket"))
+	for _, b := range []mockrun.Resource{state, logs} {
+		assert.Equal(t, false, b.Value("forceDestroy"), "%s", b)
+	}
+}
+
+// companion returns the single resource of typ that configures bucket.
+func companion(t *testing.T, res *mockrun.Result, typ string, bucket mockrun.Resource) mockrun.Resource {
+	t.Helper()
+	var found []mockrun.Resource
+	for _, x := range res.OfType(typ) {
+		if x.Str("bucket") == bucket.ID {
+			found = append(found, x)
+		}
+	}
+	require.Len(t, found, 1, "%s of %s", typ, bucket)
+	return found[0]
+}
+
+func TestBothBucketsAreNeverPublicAndOwnerEnforced(t *testing.T) {
+	res := runStateBackend(t, components.StateBackendArgs{})
+	for _, name := range []string{"state-bucket", "state-logs"} {
+		b := one(t, res, controls.TypeBucket, name)
+		pab := companion(t, res, controls.TypePublicAccessBlock, b)
+		for _, f := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
+			assert.Equal(t, true, pab.Value(f), "%s: %s", b, f)
+		}
+		own := companion(t, res, controls.TypeOwnership, b)
+		assert.Equal(t, map[string]any{"objectOwnership": "BucketOwnerEnforced"}, own.Value("rule"), "%s", b)
+	}
+	requireClean(t, controls.BucketsBlockPublicAccess(res), "public access")
+}
+
+func TestStateBucketIsVersionedAndEncryptedWithTheStateKey(t *testing.T) {
+	res := runStateBackend(t, components.StateBackendArgs{})
+	state := one(t, res, controls.TypeBucket, "state-bucket")
+	key := one(t, res, controls.TypeKmsKey, "state-key")
+	v := companion(t, res, controls.TypeBucketVersioning, state)
+	assert.Equal(t, map[string]any{"status": "Enabled"}, v.Value("versioningConfiguration"))
+	enc := companion(t, res, controls.TypeBucketEncryption, state)
+	assert.Equal(t, []any{map[string]any{
+		"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key.Out("arn")},
+		"bucketKeyEnabled":                   true,
+	}}, enc.Value("rules"))
+	logs := one(t, res, controls.TypeBucket, "state-logs")
+	logEnc := companion(t, res, controls.TypeBucketEncryption, logs)
+	assert.Equal(t, []any{map[string]any{
+		"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"},
+		"bucketKeyEnabled":                   false,
+	}}, logEnc.Value("rules"), "log delivery cannot write SSE-KMS objects")
+	requireClean(t, controls.BucketsEncryptedByDefault(res), "default encryption")
+}
+
+func TestStateBucketPolicyIsTlsOnlyAndRefusesOtherEncryptionButNotAMissingHeader(t *testing.T) {
+	res := runStateBackend(t, components.StateBackendArgs{})
+	state := one(t, res, controls.TypeBucket, "state-bucket")
+	arn := state.Out("arn")
+	keyArn := one(t, res, controls.TypeKmsKey, "state-key").Out("arn")
+	pol := companion(t, res, controls.TypeBucketPolicy, state)
+	assert.True(t, pol.DependsOn(companion(t, res, controls.TypePublicAccessBlock, state).URN),
+		"the policy waits for the public access block")
+	stmts, err := controls.ParsePolicy(pol.Str("policy"))
+	require.NoError(t, err)
+	both, objects := []string{arn, arn + "/*"}, []string{arn + "/*"}
+	assert.Equal(t, []controls.Statement{
+		{Sid: "DenyInsecureTransport", Effect: "Deny", Principals: []string{"*"}, Actions: []string{"s3:*"}, Resources: both,
+			Condition: map[string]map[string]any{"Bool": {"aws:SecureTransport": "false"}}},
+		{Sid: "DenyOutdatedTls", Effect: "Deny", Principals: []string{"*"}, Actions: []string{"s3:*"}, Resources: both,
+			Condition: map[string]map[string]any{"NumericLessThan": {"s3:TlsVersion": "1.2"}}},
+		{Sid: "DenyOtherEncryption", Effect: "Deny", Principals: []string{"*"}, Actions: []string{"s3:PutObject"}, Resources: objects,
+			Condition: map[string]map[string]any{
+				"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
+				"Null":            {"s3:x-amz-server-side-encryption": "false"}}},
+		{Sid: "DenyOtherKmsKey", Effect: "Deny", Principals: []string{"*"}, Actions: []string{"s3:PutObject"}, Resources: objects,
+			Condition: map[string]map[string]any{
+				"StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn},
+				"Null":            {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"}}},
+	}, stmts)
+	for _, s := range stmts {
+		assert.NotEqual(t, "Allow", s.Effect, "the state bucket policy only denies; access is granted by IAM")
+	}
+}
+
+func TestLogBucketAcceptsOnlyTheStateBucketsAccessLogsOverTls(t *testing.T) {
+	res := runStateBackend(t, components.StateBackendArgs{})
+	state := one(t, res, controls.TypeBucket, "state-bucket")
+	logs := one(t, res, controls.TypeBucket, "state-logs")
+	logging := companion(t, res, controls.TypeBucketLogging, state)
+	assert.Equal(t, logs.ID, logging.Str("targetBucket"))
+	assert.Equal(t, defaultStateBucket+"/", logging.Str("targetPrefix"))
+	stmts, err := controls.ParsePolicy(companion(t, res, controls.TypeBucketPolicy, logs).Str("policy"))
+	require.NoError(t, err)
+	require.Len(t, stmts, 3)
+	assert.Equal(t, controls.Statement{Sid: "S3ServerAccessLogsFromStateBucket", Effect: "Allow",
+		Principals: []string{"Service:logging.s3.amazonaws.com"}, Actions: []string{"s3:PutObject"},
+		Resources: []string{logs.Out("arn") + "/" + defaultStateBucket + "/*"},
+		Condition: map[string]map[string]any{
+			"ArnLike":      {"aws:SourceArn": state.Out("arn")},
+			"StringEquals": {"aws:SourceAccount": "123456789012"}}}, stmts[2])
+	for _, l := range res.OfType(controls.TypeBucketLogging) {
+		assert.NotEqual(t, logs.ID, l.Str("bucket"), "the log bucket does not log itself (documented exception)")
+	}
+	requireClean(t, controls.BucketsTlsOnly(res), "tls")
+	requireClean(t, controls.BucketsLogAccess(res), "access logging")
+}
+
+func TestLifecycleExpiresOldStateVersionsAndAccessLogs(t *testing.T) {
+	res := runStateBackend(t, components.StateBackendArgs{NoncurrentVersionDays: 30, NoncurrentVersionsToKeep: 5, AccessLogDays: 400})
+	state := one(t, res, controls.TypeBucket, "state-bucket")
+	rules := companion(t, res, controls.TypeBucketLifecycle, state).Value("rules")
+	assert.Equal(t, []any{
+		map[string]any{"id": "expire-old-state-versions", "status": "Enabled", "filter": map[string]any{},
+			"noncurrentVersionExpiration":    map[string]any{"noncurrentDays": 30.0, "newerNoncurrentVersions": 5.0},
+			"abortIncompleteMultipartUpload": map[string]any{"daysAfterInitiation": 7.0}},
+		map[string]any{"id": "remove-expired-delete-markers", "status": "Enabled", "filter": map[string]any{},
+			"expiration": map[string]any{"expiredObjectDeleteMarker": true}},
+	}, rules)
+	logs := one(t, res, controls.TypeBucket, "state-logs")
+	assert.Equal(t, []any{
+		map[string]any{"id": "expire-access-logs", "status": "Enabled", "filter": map[string]any{},
+			"expiration":                     map[string]any{"days": 400.0},
+			"abortIncompleteMultipartUpload": map[string]any{"daysAfterInitiation": 7.0}},
+	}, companion(t, res, controls.TypeBucketLifecycle, logs).Value("rules"))
+}
+
+func TestLifecycleDefaultsAreNinetyDaysTenVersionsAndAYearOfLogs(t *testing.T) {
+	res := runStateBackend(t, components.StateBackendArgs{})
+	state := one(t, res, controls.TypeBucket, "state-bucket")
+	rules := companion(t, res, controls.TypeBucketLifecycle, state).Value("rules").([]any)
+	assert.Equal(t, map[string]any{"noncurrentDays": 90.0, "newerNoncurrentVersions": 10.0},
+		rules[0].(map[string]any)["noncurrentVersionExpiration"])
+	logs := one(t, res, controls.TypeBucket, "state-logs")
+	logRules := companion(t, res, controls.TypeBucketLifecycle, logs).Value("rules").([]any)
+	assert.Equal(t, map[string]any{"days": 365.0}, logRules[0].(map[string]any)["expiration"])
+	requireClean(t, controls.BucketsVersionedAndExpiring(res), "lifecycle")
+}
+
+func TestLockTableIsOnDemandRecoverableEncryptedWithTheStateKeyAndDeletionProtected(t *testing.T) {
+	res := runStateBackend(t, components.StateBackendArgs{})
+	table := one(t, res, controls.TypeTable, "state-lock")
+	assert.Equal(t, "aws-foundation-state-lock", table.Str("name"))
+	assert.Equal(t, "PAY_PER_REQUEST", table.Str("billingMode"))
+	assert.Equal(t, "LockID", table.Str("hashKey"))
+	assert.Equal(t, []any{map[string]any{"name": "LockID", "type": "S"}}, table.Value("attributes"))
+	assert.Equal(t, map[string]any{"enabled": true}, table.Value("pointInTimeRecovery"))
+	assert.Equal(t, map[string]any{"enabled": true, "kmsKeyArn": one(t, res, controls.TypeKmsKey, "state-key").Out("arn")},
+		table.Value("serverSideEncryption"))
+	assert.Equal(t, true, table.Value("deletionProtectionEnabled"))
+	requireClean(t, controls.LockTablesHardened(res), "lock table")
+	requireClean(t, controls.StatefulResourcesProtected(res), "protection")
+}
+
+func TestBootstrapStackExportsABackendUrlSecretsProviderAndTerraformBlock(t *testing.T) {
+	for _, dry := range modes() {
+		t.Run(mode(dry), func(t *testing.T) {
+			res := runStack(t, "bootstrap", dry)
+			requireNoDuplicateURNs(t, res)
+			for _, k := range bootstrapExports {
+				e, ok := res.Exports[k]
+				if assert.True(t, ok, "export %s missing", k) {
+					assert.True(t, e.Known, "export %s unknown", k)
+				}
+			}
+			assert.Len(t, res.Exports, len(bootstrapExports))
+			assert.Empty(t, res.OfType(components.NetworkType), "bootstrap composes StateBackend only")
+			assert.Empty(t, res.OfType(components.FlowLogsType))
+			assert.Len(t, res.OfType(components.StateBackendType), 1)
+			for what, check := range stateChecks {
+				requireClean(t, check(res), what)
+			}
+			ex := func(k string) any { return res.Exports[k].Value }
+			assert.Equal(t, "s3://"+defaultStateBucket+"?region=us-east-1&awssdk=v2", ex("backendUrl"))
+			assert.Equal(t, "awskms://alias/aws-foundation/state?region=us-east-1", ex("secretsProvider"))
+			assert.Equal(t, defaultStateBucket, ex("stateBucketName"))
+			assert.Equal(t, defaultLogBucket, ex("logBucketName"))
+			assert.Equal(t, "aws-foundation-state-lock", ex("lockTableName"))
+			keyArn := one(t, res, controls.TypeKmsKey, "state-key").Out("arn")
+			assert.Equal(t, keyArn, ex("kmsKeyArn"))
+			tf := ex("terraformBackendConfig").(string)
+			for _, line := range []string{`backend "s3" {`, `bucket         = "` + defaultStateBucket + `"`,
+				`region         = "us-east-1"`, `encrypt        = true`, `kms_key_id     = "` + keyArn + `"`,
+				`dynamodb_table = "aws-foundation-state-lock"`} {
+				assert.Contains(t, tf, line)
+			}
+		})
+	}
+}
+
+func TestStateBackendNamesAndLifecycleFollowConfiguration(t *testing.T) {
+	res, err := runStackWith(map[string]string{"stackKind": "bootstrap", "stateBucketName": "acme-pulumi-state",
+		"stateLogBucketName": "acme-pulumi-state-access", "stateLockTableName": "acme.tf_lock",
+		"stateNoncurrentVersionDays": "30", "stateNoncurrentVersionsToKeep": "100", "stateAccessLogDays": "731"})
+	require.NoError(t, err)
+	assert.Equal(t, "acme-pulumi-state", res.Exports["stateBucketName"].Value)
+	assert.Equal(t, "acme-pulumi-state-access", res.Exports["logBucketName"].Value)
+	assert.Equal(t, "acme.tf_lock", res.Exports["lockTableName"].Value)
+	state := one(t, res, controls.TypeBucket, "state-bucket")
+	rules := companion(t, res, controls.TypeBucketLifecycle, state).Value("rules").([]any)
+	assert.Equal(t, map[string]any{"noncurrentDays": 30.0, "newerNoncurrentVersions": 100.0},
+		rules[0].(map[string]any)["noncurrentVersionExpiration"])
+}
+
+func TestInvalidStateBackendConfigurationIsRefusedBeforeAnythingIsRegistered(t *testing.T) {
+	long := strings.Repeat("a", 64)
+	cases := []struct {
+		name string
+		cfg  map[string]string
+		want []string
+	}{
+		{"bucket too long", map[string]string{"stateBucketName": long}, []string{"aws-foundation:stateBucketName", "64 characters; S3 allows 3 to 63"}},
+		{"bucket too short", map[string]string{"stateBucketName": "ab"}, []string{"aws-foundation:stateBucketName", "S3 allows 3 to 63"}},
+		{"bucket with dots", map[string]string{"stateBucketName": "acme.state"}, []string{"aws-foundation:stateBucketName", "contains dots"}},
+		{"bucket with underscores", map[string]string{"stateBucketName": "acme_state"}, []string{"aws-foundation:stateBucketName", "contains underscores"}},
+		{"bucket with upper case", map[string]string{"stateBucketName": "AcmeState"}, []string{"aws-foundation:stateBucketName", "upper-case"}},
+		{"bucket ending in a hyphen", map[string]string{"stateBucketName": "acme-state-"}, []string{"aws-foundation:stateBucketName", "starting and ending with a letter or digit"}},
+		{"reserved prefix", map[string]string{"stateBucketName": "xn--state"}, []string{"aws-foundation:stateBucketName", "reserved prefix"}},
+		{"reserved suffix", map[string]string{"stateBucketName": "state-s3alias"}, []string{"aws-foundation:stateBucketName", "reserved suffix"}},
+		{"log bucket invalid", map[string]string{"stateLogBucketName": "Logs"}, []string{"aws-foundation:stateLogBucketName", "upper-case"}},
+		{"log bucket is the state bucket", map[string]string{"stateBucketName": "acme-state", "stateLogBucketName": "acme-state"}, []string{"aws-foundation:stateLogBucketName", "must differ"}},
+		{"table name with a space", map[string]string{"stateLockTableName": "lock table"}, []string{"aws-foundation:stateLockTableName", "3 to 255"}},
+		{"table name too short", map[string]string{"stateLockTableName": "lk"}, []string{"aws-foundation:stateLockTableName", "3 to 255"}},
+		{"negative version days", map[string]string{"stateNoncurrentVersionDays": "-1"}, []string{"aws-foundation:stateNoncurrentVersionDays", "must be positive"}},
+		{"zero version days", map[string]string{"stateNoncurrentVersionDays": "0"}, []string{"aws-foundation:stateNoncurrentVersionDays", "0 is not allowed"}},
+		{"too many versions for S3", map[string]string{"stateNoncurrentVersionsToKeep": "101"}, []string{"aws-foundation:stateNoncurrentVersionsToKeep", "outside 1 to 100"}},
+		{"negative log days", map[string]string{"stateAccessLogDays": "-365"}, []string{"aws-foundation:stateAccessLogDays", "must be positive"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			cfg := map[string]string{"stackKind": "bootstrap"}
+			for k, v := range c.cfg {
+				cfg[k] = v
+			}
+			res, err := runStackWith(cfg)
+			require.Error(t, err)
+			for _, w := range c.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			requireNothingRegistered(t, res)
+		})
+	}
+}
+
+func TestADerivedLogBucketNameThatIsTooLongIsRefusedBeforeAnythingIsRegistered(t *testing.T) {
+	res, err := mockrun.Run(func(ctx *pulumi.Context) error {
+		_, err := components.NewStateBackend(ctx, "state", &components.StateBackendArgs{BucketName: strings.Repeat("s", 60)})
+		return err
+	}, mockrun.Options{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "derived names")
+	assert.Contains(t, err.Error(), "LogBucketName")
+	requireNothingRegistered(t, res)
+}
+
+// Each state check must fire on the smallest breaking change.
+func TestStateChecksFireOnBrokenResources(t *testing.T) {
+	res := runStack(t, "bootstrap", false)
+	set := func(typ, name, key string, v any) *mockrun.Result {
+		return mutate(t, res, typ, name, func(in resource.PropertyMap) { in[resource.PropertyKey(key)] = prop(v) })
+	}
+	policy := func(name string) string { return one(t, res, controls.TypeBucketPolicy, name).Str("policy") }
+	// without turns one Deny statement of a bucket policy into an Allow, so it no longer protects anything.
+	without := func(name, sid string) *mockrun.Result {
+		require.Contains(t, policy(name), `"Sid":"`+sid+`","Effect":"Deny"`)
+		return set(controls.TypeBucketPolicy, name, "policy",
+			strings.Replace(policy(name), `"Sid":"`+sid+`","Effect":"Deny"`, `"Sid":"`+sid+`","Effect":"Allow"`, 1))
+	}
+	cases := []struct {
+		name   string
+		broken *mockrun.Result
+		check  func(*mockrun.Result) []string
+	}{
+		{"public acls allowed", set(controls.TypePublicAccessBlock, "state-bucket", "blockPublicAcls", false), controls.BucketsBlockPublicAccess},
+		{"public policy allowed on the log bucket", set(controls.TypePublicAccessBlock, "state-logs", "restrictPublicBuckets", false), controls.BucketsBlockPublicAccess},
+		{"acls enabled", set(controls.TypeOwnership, "state-bucket", "rule", map[string]any{"objectOwnership": "ObjectWriter"}), controls.BucketsBlockPublicAccess},
+		{"no public access block", drop(res, controls.TypePublicAccessBlock), controls.BucketsBlockPublicAccess},
+		{"state bucket allows plain http", without("state-bucket", "DenyInsecureTransport"), controls.BucketsTlsOnly},
+		{"log bucket allows plain http", without("state-logs", "DenyInsecureTransport"), controls.BucketsTlsOnly},
+		{"state bucket on SSE-S3", set(controls.TypeBucketEncryption, "state-bucket", "rules",
+			[]any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"}, "bucketKeyEnabled": false}}),
+			controls.BucketsEncryptedByDefault},
+		{"state bucket on the AWS managed key", set(controls.TypeBucketEncryption, "state-bucket", "rules",
+			[]any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "alias/aws/s3"}, "bucketKeyEnabled": true}}),
+			controls.BucketsEncryptedByDefault},
+		{"no default encryption", drop(res, controls.TypeBucketEncryption), controls.BucketsEncryptedByDefault},
+		{"uploads may pick another encryption", without("state-bucket", "DenyOtherEncryption"), controls.KmsBucketsRefuseOtherEncryption},
+		{"uploads may pick another key", without("state-bucket", "DenyOtherKmsKey"), controls.KmsBucketsRefuseOtherEncryption},
+		{"uploads without a header would be denied", set(controls.TypeBucketPolicy, "state-bucket", "policy",
+			strings.Replace(policy("state-bucket"), `"Null":{"s3:x-amz-server-side-encryption":"false"},`, ``, 1)),
+			controls.KmsBucketsRefuseOtherEncryption},
+		{"versioning suspended", set(controls.TypeBucketVersioning, "state-bucket", "versioningConfiguration", map[string]any{"status": "Suspended"}), controls.BucketsVersionedAndExpiring},
+		{"no lifecycle", drop(res, controls.TypeBucketLifecycle), controls.BucketsVersionedAndExpiring},
+		{"access logging off", drop(res, controls.TypeBucketLogging), controls.BucketsLogAccess},
+		{"bucket logs into itself", set(controls.TypeBucketLogging, "state-bucket", "targetBucket", defaultStateBucket), controls.BucketsLogAccess},
+		{"no point-in-time recovery", set(controls.TypeTable, "state-lock", "pointInTimeRecovery", map[string]any{"enabled": false}), controls.LockTablesHardened},
+		{"table on the AWS owned key", set(controls.TypeTable, "state-lock", "serverSideEncryption", map[string]any{"enabled": false}), controls.LockTablesHardened},
+		{"table deletable", set(controls.TypeTable, "state-lock", "deletionProtectionEnabled", false), controls.LockTablesHardened},
+		{"bucket force-destroyable", set(controls.TypeBucket, "state-bucket", "forceDestroy", true), controls.StatefulResourcesProtected},
+		{"key rotation off", set(controls.TypeKmsKey, "state-key", "enableKeyRotation", false), controls.KeysRotateWithExplicitPolicy},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			assert.NotEmpty(t, c.check(c.broken))
+			assert.Empty(t, c.check(res), "the unbroken stack passes")
+		})
+	}
+	for _, typ := range []string{controls.TypeBucket, controls.TypeTable, controls.TypeKmsKey} {
+		for _, field := range []string{"protect", "retainOnDelete"} {
+			t.Run(typ+" without "+field, func(t *testing.T) {
+				broken := *res
+				broken.Resources = nil
+				for _, r := range res.Resources {
+					if r.Type == typ {
+						if field == "protect" {
+							r.Protect = false
+						} else {
+							r.RetainOnDelete = false
+						}
+					}
+					broken.Resources = append(broken.Resources, r)
+				}
+				assert.NotEmpty(t, controls.StatefulResourcesProtected(&broken))
+			})
+		}
+	}
+}
