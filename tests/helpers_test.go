@@ -4,10 +4,12 @@ package tests
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/aws-foundation/aws-foundation/components"
+	"github.com/aws-foundation/aws-foundation/internal/controls"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
@@ -73,7 +75,26 @@ func requireNothingRegistered(t testing.TB, res *mockrun.Result) {
 }
 
 // requireClean fails with every finding of a check.
-func requireClean(t testing.TB, findings []string, what string) {
+func requireClean(t testing.TB, findings []controls.Finding, what string) {
 	t.Helper()
-	require.Empty(t, findings, "%s:\n%s", what, strings.Join(findings, "\n"))
+	var lines []string
+	for _, f := range findings {
+		lines = append(lines, f.String())
+	}
+	require.Empty(t, findings, "%s:\n%s", what, strings.Join(lines, "\n"))
+}
+
+// requireControlsHold fails unless every listed control passes, or fails only where an exception accepts it.
+func requireControlsHold(t testing.TB, res *mockrun.Result, ids ...string) {
+	t.Helper()
+	for _, o := range controls.Evaluate(res) {
+		if slices.Contains(ids, o.Control.ID) {
+			var lines []string
+			for _, f := range o.Failures {
+				lines = append(lines, f.String())
+			}
+			require.Contains(t, []controls.Status{controls.Pass, controls.Accepted}, o.Status,
+				"%s %s:\n%s", o.Control.ID, o.Control.Title, strings.Join(lines, "\n"))
+		}
+	}
 }

@@ -7,7 +7,6 @@ import (
 	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/controls"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
-	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -20,19 +19,6 @@ const (
 
 var bootstrapExports = []string{"stateBucketName", "stateBucketArn", "logBucketName", "lockTableName", "kmsKeyArn",
 	"kmsKeyAlias", "backendUrl", "secretsProvider", "terraformBackendConfig"}
-
-// stateChecks are every check that guards the state backend.
-var stateChecks = map[string]func(*mockrun.Result) []string{
-	"public access":       controls.BucketsBlockPublicAccess,
-	"tls only":            controls.BucketsTlsOnly,
-	"default encryption":  controls.BucketsEncryptedByDefault,
-	"upload encryption":   controls.KmsBucketsRefuseOtherEncryption,
-	"versioning":          controls.BucketsVersionedAndExpiring,
-	"access logging":      controls.BucketsLogAccess,
-	"lock table":          controls.LockTablesHardened,
-	"protection":          controls.StatefulResourcesProtected,
-	"key rotation/policy": controls.KeysRotateWithExplicitPolicy,
-}
 
 func runStateBackend(t *testing.T, args components.StateBackendArgs) *mockrun.Result {
 	t.Helper()
@@ -110,7 +96,7 @@ func TestBothBucketsAreNeverPublicAndOwnerEnforced(t *testing.T) {
 		own := companion(t, res, controls.TypeOwnership, b)
 		assert.Equal(t, map[string]any{"objectOwnership": "BucketOwnerEnforced"}, own.Value("rule"), "%s", b)
 	}
-	requireClean(t, controls.BucketsBlockPublicAccess(res), "public access")
+	requireControlsHold(t, res, "AF-S3-01", "AF-S3-02")
 }
 
 func TestStateBucketIsVersionedAndEncryptedWithTheStateKey(t *testing.T) {
@@ -130,7 +116,7 @@ func TestStateBucketIsVersionedAndEncryptedWithTheStateKey(t *testing.T) {
 		"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"},
 		"bucketKeyEnabled":                   false,
 	}}, logEnc.Value("rules"), "log delivery cannot write SSE-KMS objects")
-	requireClean(t, controls.BucketsEncryptedByDefault(res), "default encryption")
+	requireControlsHold(t, res, "AF-S3-04")
 }
 
 func TestStateBucketPolicyIsTlsOnlyAndRefusesOtherEncryptionButNotAMissingHeader(t *testing.T) {
@@ -182,8 +168,7 @@ func TestLogBucketAcceptsOnlyTheStateBucketsAccessLogsOverTls(t *testing.T) {
 	for _, l := range res.OfType(controls.TypeBucketLogging) {
 		assert.NotEqual(t, logs.ID, l.Str("bucket"), "the log bucket does not log itself (documented exception)")
 	}
-	requireClean(t, controls.BucketsTlsOnly(res), "tls")
-	requireClean(t, controls.BucketsLogAccess(res), "access logging")
+	requireControlsHold(t, res, "AF-S3-03", "AF-S3-08")
 }
 
 func TestLifecycleExpiresOldStateVersionsAndAccessLogs(t *testing.T) {
@@ -214,7 +199,7 @@ func TestLifecycleDefaultsAreNinetyDaysTenVersionsAndAYearOfLogs(t *testing.T) {
 	logs := one(t, res, controls.TypeBucket, "state-logs")
 	logRules := companion(t, res, controls.TypeBucketLifecycle, logs).Value("rules").([]any)
 	assert.Equal(t, map[string]any{"days": 365.0}, logRules[0].(map[string]any)["expiration"])
-	requireClean(t, controls.BucketsVersionedAndExpiring(res), "lifecycle")
+	requireControlsHold(t, res, "AF-S3-06", "AF-S3-07")
 }
 
 func TestLockTableIsOnDemandRecoverableEncryptedWithTheStateKeyAndDeletionProtected(t *testing.T) {
@@ -228,8 +213,7 @@ func TestLockTableIsOnDemandRecoverableEncryptedWithTheStateKeyAndDeletionProtec
 	assert.Equal(t, map[string]any{"enabled": true, "kmsKeyArn": one(t, res, controls.TypeKmsKey, "state-key").Out("arn")},
 		table.Value("serverSideEncryption"))
 	assert.Equal(t, true, table.Value("deletionProtectionEnabled"))
-	requireClean(t, controls.LockTablesHardened(res), "lock table")
-	requireClean(t, controls.StatefulResourcesProtected(res), "protection")
+	requireControlsHold(t, res, "AF-DDB-01", "AF-DDB-02", "AF-DDB-03", "AF-STATE-01")
 }
 
 func TestBootstrapStackExportsABackendUrlSecretsProviderAndTerraformBlock(t *testing.T) {
@@ -247,9 +231,8 @@ func TestBootstrapStackExportsABackendUrlSecretsProviderAndTerraformBlock(t *tes
 			assert.Empty(t, res.OfType(components.NetworkType), "bootstrap composes StateBackend only")
 			assert.Empty(t, res.OfType(components.FlowLogsType))
 			assert.Len(t, res.OfType(components.StateBackendType), 1)
-			for what, check := range stateChecks {
-				requireClean(t, check(res), what)
-			}
+			requireControlsHold(t, res, "AF-KMS-01", "AF-KMS-02", "AF-S3-01", "AF-S3-02", "AF-S3-03", "AF-S3-04",
+				"AF-S3-05", "AF-S3-06", "AF-S3-07", "AF-S3-08", "AF-DDB-01", "AF-DDB-02", "AF-DDB-03", "AF-STATE-01")
 			ex := func(k string) any { return res.Exports[k].Value }
 			assert.Equal(t, "s3://"+defaultStateBucket+"?region=us-east-1&awssdk=v2", ex("backendUrl"))
 			assert.Equal(t, "awskms://alias/aws-foundation/state?region=us-east-1", ex("secretsProvider"))
@@ -331,77 +314,4 @@ func TestADerivedLogBucketNameThatIsTooLongIsRefusedBeforeAnythingIsRegistered(t
 	assert.Contains(t, err.Error(), "derived names")
 	assert.Contains(t, err.Error(), "LogBucketName")
 	requireNothingRegistered(t, res)
-}
-
-// Each state check must fire on the smallest breaking change.
-func TestStateChecksFireOnBrokenResources(t *testing.T) {
-	res := runStack(t, "bootstrap", false)
-	set := func(typ, name, key string, v any) *mockrun.Result {
-		return mutate(t, res, typ, name, func(in resource.PropertyMap) { in[resource.PropertyKey(key)] = prop(v) })
-	}
-	policy := func(name string) string { return one(t, res, controls.TypeBucketPolicy, name).Str("policy") }
-	// without turns one Deny statement of a bucket policy into an Allow, so it no longer protects anything.
-	without := func(name, sid string) *mockrun.Result {
-		require.Contains(t, policy(name), `"Sid":"`+sid+`","Effect":"Deny"`)
-		return set(controls.TypeBucketPolicy, name, "policy",
-			strings.Replace(policy(name), `"Sid":"`+sid+`","Effect":"Deny"`, `"Sid":"`+sid+`","Effect":"Allow"`, 1))
-	}
-	cases := []struct {
-		name   string
-		broken *mockrun.Result
-		check  func(*mockrun.Result) []string
-	}{
-		{"public acls allowed", set(controls.TypePublicAccessBlock, "state-bucket", "blockPublicAcls", false), controls.BucketsBlockPublicAccess},
-		{"public policy allowed on the log bucket", set(controls.TypePublicAccessBlock, "state-logs", "restrictPublicBuckets", false), controls.BucketsBlockPublicAccess},
-		{"acls enabled", set(controls.TypeOwnership, "state-bucket", "rule", map[string]any{"objectOwnership": "ObjectWriter"}), controls.BucketsBlockPublicAccess},
-		{"no public access block", drop(res, controls.TypePublicAccessBlock), controls.BucketsBlockPublicAccess},
-		{"state bucket allows plain http", without("state-bucket", "DenyInsecureTransport"), controls.BucketsTlsOnly},
-		{"log bucket allows plain http", without("state-logs", "DenyInsecureTransport"), controls.BucketsTlsOnly},
-		{"state bucket on SSE-S3", set(controls.TypeBucketEncryption, "state-bucket", "rules",
-			[]any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"}, "bucketKeyEnabled": false}}),
-			controls.BucketsEncryptedByDefault},
-		{"state bucket on the AWS managed key", set(controls.TypeBucketEncryption, "state-bucket", "rules",
-			[]any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "alias/aws/s3"}, "bucketKeyEnabled": true}}),
-			controls.BucketsEncryptedByDefault},
-		{"no default encryption", drop(res, controls.TypeBucketEncryption), controls.BucketsEncryptedByDefault},
-		{"uploads may pick another encryption", without("state-bucket", "DenyOtherEncryption"), controls.KmsBucketsRefuseOtherEncryption},
-		{"uploads may pick another key", without("state-bucket", "DenyOtherKmsKey"), controls.KmsBucketsRefuseOtherEncryption},
-		{"uploads without a header would be denied", set(controls.TypeBucketPolicy, "state-bucket", "policy",
-			strings.Replace(policy("state-bucket"), `"Null":{"s3:x-amz-server-side-encryption":"false"},`, ``, 1)),
-			controls.KmsBucketsRefuseOtherEncryption},
-		{"versioning suspended", set(controls.TypeBucketVersioning, "state-bucket", "versioningConfiguration", map[string]any{"status": "Suspended"}), controls.BucketsVersionedAndExpiring},
-		{"no lifecycle", drop(res, controls.TypeBucketLifecycle), controls.BucketsVersionedAndExpiring},
-		{"access logging off", drop(res, controls.TypeBucketLogging), controls.BucketsLogAccess},
-		{"bucket logs into itself", set(controls.TypeBucketLogging, "state-bucket", "targetBucket", defaultStateBucket), controls.BucketsLogAccess},
-		{"no point-in-time recovery", set(controls.TypeTable, "state-lock", "pointInTimeRecovery", map[string]any{"enabled": false}), controls.LockTablesHardened},
-		{"table on the AWS owned key", set(controls.TypeTable, "state-lock", "serverSideEncryption", map[string]any{"enabled": false}), controls.LockTablesHardened},
-		{"table deletable", set(controls.TypeTable, "state-lock", "deletionProtectionEnabled", false), controls.LockTablesHardened},
-		{"bucket force-destroyable", set(controls.TypeBucket, "state-bucket", "forceDestroy", true), controls.StatefulResourcesProtected},
-		{"key rotation off", set(controls.TypeKmsKey, "state-key", "enableKeyRotation", false), controls.KeysRotateWithExplicitPolicy},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			assert.NotEmpty(t, c.check(c.broken))
-			assert.Empty(t, c.check(res), "the unbroken stack passes")
-		})
-	}
-	for _, typ := range []string{controls.TypeBucket, controls.TypeTable, controls.TypeKmsKey} {
-		for _, field := range []string{"protect", "retainOnDelete"} {
-			t.Run(typ+" without "+field, func(t *testing.T) {
-				broken := *res
-				broken.Resources = nil
-				for _, r := range res.Resources {
-					if r.Type == typ {
-						if field == "protect" {
-							r.Protect = false
-						} else {
-							r.RetainOnDelete = false
-						}
-					}
-					broken.Resources = append(broken.Resources, r)
-				}
-				assert.NotEmpty(t, controls.StatefulResourcesProtected(&broken))
-			})
-		}
-	}
 }

@@ -1,7 +1,6 @@
 package controls
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 
@@ -23,8 +22,8 @@ const MinLogRetentionDays = 365
 var FlowLogWriteActions = []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}
 
 // FlowLogsOnEveryVpc finds VPCs without a flow log that captures ALL traffic into a log group of this program.
-func FlowLogsOnEveryVpc(r *mockrun.Result) []string {
-	var bad []string
+func FlowLogsOnEveryVpc(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, vpc := range r.OfType(TypeVpc) {
 		ok := false
 		for _, fl := range r.OfType(TypeFlowLog) {
@@ -32,17 +31,17 @@ func FlowLogsOnEveryVpc(r *mockrun.Result) []string {
 				continue
 			}
 			if fl.Str("trafficType") != "ALL" {
-				bad = append(bad, fmt.Sprintf("%s: trafficType %q, want ALL", fl, fl.Str("trafficType")))
+				bad = append(bad, finding(fl, "trafficType %q, want ALL", fl.Str("trafficType")))
 				continue
 			}
 			if fl.Str("logDestinationType") != "cloud-watch-logs" || logGroupByArn(r, fl.Str("logDestination")) == nil {
-				bad = append(bad, fmt.Sprintf("%s: destination %q is not a log group of this stack", fl, fl.Str("logDestination")))
+				bad = append(bad, finding(fl, "destination %q is not a log group of this stack", fl.Str("logDestination")))
 				continue
 			}
 			ok = true
 		}
 		if !ok {
-			bad = append(bad, fmt.Sprintf("%s: no flow log captures ALL its traffic", vpc))
+			bad = append(bad, finding(vpc, "no flow log captures ALL its traffic"))
 		}
 	}
 	return bad
@@ -66,17 +65,24 @@ func keyByArn(r *mockrun.Result, arn string) *mockrun.Resource {
 	return nil
 }
 
-// LogGroupsEncryptedAndRetained finds log groups not encrypted with a customer-managed key of this stack, or
-// kept less than MinLogRetentionDays (0 = never expire counts as kept).
-func LogGroupsEncryptedAndRetained(r *mockrun.Result) []string {
-	var bad []string
+// LogGroupsEncryptedWithCmk finds log groups not encrypted with a customer-managed key of this stack.
+func LogGroupsEncryptedWithCmk(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, g := range r.OfType(TypeLogGroup) {
 		if keyByArn(r, g.Str("kmsKeyId")) == nil {
-			bad = append(bad, fmt.Sprintf("%s: kmsKeyId %q is not a customer-managed key of this stack", g, g.Str("kmsKeyId")))
+			bad = append(bad, finding(g, "kmsKeyId %q is not a customer-managed key of this stack", g.Str("kmsKeyId")))
 		}
+	}
+	return bad
+}
+
+// LogGroupsRetainedAYear finds log groups kept less than MinLogRetentionDays (0, never expire, counts as kept).
+func LogGroupsRetainedAYear(r *mockrun.Result) []Finding {
+	var bad []Finding
+	for _, g := range r.OfType(TypeLogGroup) {
 		days, _ := g.Value("retentionInDays").(float64)
 		if days != 0 && days < MinLogRetentionDays {
-			bad = append(bad, fmt.Sprintf("%s: retention %v days, want at least %d", g, days, MinLogRetentionDays))
+			bad = append(bad, finding(g, "retention %v days, want at least %d", days, MinLogRetentionDays))
 		}
 	}
 	return bad
@@ -84,19 +90,19 @@ func LogGroupsEncryptedAndRetained(r *mockrun.Result) []string {
 
 // LogKeysScopedToTheirLogGroup finds keys used by a log group whose policy lets CloudWatch Logs use them for
 // anything but that log group, and log groups that do not wait for their key (and so its policy).
-func LogKeysScopedToTheirLogGroup(r *mockrun.Result) []string {
-	var bad []string
+func LogKeysScopedToTheirLogGroup(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, g := range r.OfType(TypeLogGroup) {
 		key := keyByArn(r, g.Str("kmsKeyId"))
 		if key == nil {
 			continue // reported by LogGroupsEncryptedAndRetained
 		}
 		if !g.DependsOn(key.URN) {
-			bad = append(bad, fmt.Sprintf("%s: does not depend on %s; CreateLogGroup fails before the key policy exists", g, key))
+			bad = append(bad, finding(g, "does not depend on %s; CreateLogGroup fails before the key policy exists", key))
 		}
 		stmts, err := ParsePolicy(key.Str("policy"))
 		if err != nil {
-			bad = append(bad, fmt.Sprintf("%s: %v", key, err))
+			bad = append(bad, finding(*key, "%v", err))
 			continue
 		}
 		found := false
@@ -106,36 +112,44 @@ func LogKeysScopedToTheirLogGroup(r *mockrun.Result) []string {
 			}
 			found = true
 			if got := s.ConditionValue("ArnEquals", "kms:EncryptionContext:aws:logs:arn"); got != g.Out("arn") {
-				bad = append(bad, fmt.Sprintf("%s: CloudWatch Logs may use it for %q, want exactly %q", key, got, g.Out("arn")))
+				bad = append(bad, finding(*key, "CloudWatch Logs may use it for %q, want exactly %q", got, g.Out("arn")))
 			}
 		}
 		if !found {
-			bad = append(bad, fmt.Sprintf("%s: its policy does not admit CloudWatch Logs, so %s cannot use it", key, g))
+			bad = append(bad, finding(*key, "its policy does not admit CloudWatch Logs, so %s cannot use it", g))
 		}
 	}
 	return bad
 }
 
-// KeysRotateWithExplicitPolicy finds KMS keys without rotation, without the 30-day deletion window, without an
-// explicit policy, or whose policy allows an unconditioned "*" principal.
-func KeysRotateWithExplicitPolicy(r *mockrun.Result) []string {
-	var bad []string
+// KeysRotate finds KMS keys without automatic rotation or without the 30-day deletion window.
+func KeysRotate(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, k := range r.OfType(TypeKmsKey) {
 		if k.Value("enableKeyRotation") != true {
-			bad = append(bad, fmt.Sprintf("%s: enableKeyRotation is %v, want true", k, k.Value("enableKeyRotation")))
+			bad = append(bad, finding(k, "enableKeyRotation is %v, want true", k.Value("enableKeyRotation")))
 		}
 		if k.Value("deletionWindowInDays") != 30.0 {
-			bad = append(bad, fmt.Sprintf("%s: deletionWindowInDays is %v, want 30", k, k.Value("deletionWindowInDays")))
+			bad = append(bad, finding(k, "deletionWindowInDays is %v, want 30", k.Value("deletionWindowInDays")))
 		}
+	}
+	return bad
+}
+
+// KeyPoliciesExplicitAndNotPublic finds KMS keys without an explicit policy, or whose policy allows "*" as
+// principal without a condition.
+func KeyPoliciesExplicitAndNotPublic(r *mockrun.Result) []Finding {
+	var bad []Finding
+	for _, k := range r.OfType(TypeKmsKey) {
 		stmts, err := ParsePolicy(k.Str("policy"))
 		if err != nil || len(stmts) == 0 {
-			bad = append(bad, fmt.Sprintf("%s: no explicit key policy", k))
+			bad = append(bad, finding(k, "no explicit key policy"))
 			continue
 		}
 		for _, s := range stmts {
 			if s.Effect == "Allow" && (slices.Contains(s.Principals, "*") || slices.Contains(s.Principals, "AWS:*")) &&
 				len(s.Condition) == 0 {
-				bad = append(bad, fmt.Sprintf("%s: statement %q allows any principal without a condition", k, s.Sid))
+				bad = append(bad, finding(k, "statement %q allows any principal without a condition", s.Sid))
 			}
 		}
 	}
@@ -144,8 +158,8 @@ func KeysRotateWithExplicitPolicy(r *mockrun.Result) []string {
 
 // FlowLogRolesLeastPrivilege finds flow-log roles that another service or account could assume, or that may do
 // more than write into their own log group.
-func FlowLogRolesLeastPrivilege(r *mockrun.Result) []string {
-	var bad []string
+func FlowLogRolesLeastPrivilege(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, fl := range r.OfType(TypeFlowLog) {
 		var role *mockrun.Resource
 		for _, x := range r.OfType(TypeRole) {
@@ -154,7 +168,7 @@ func FlowLogRolesLeastPrivilege(r *mockrun.Result) []string {
 			}
 		}
 		if role == nil {
-			bad = append(bad, fmt.Sprintf("%s: iamRoleArn %q is not a role of this stack", fl, fl.Str("iamRoleArn")))
+			bad = append(bad, finding(fl, "iamRoleArn %q is not a role of this stack", fl.Str("iamRoleArn")))
 			continue
 		}
 		bad = append(bad, flowLogTrustProblems(*role)...)
@@ -165,7 +179,7 @@ func FlowLogRolesLeastPrivilege(r *mockrun.Result) []string {
 			}
 			stmts, err := ParsePolicy(p.Str("policy"))
 			if err != nil {
-				bad = append(bad, fmt.Sprintf("%s: %v", p, err))
+				bad = append(bad, finding(p, "%v", err))
 				continue
 			}
 			for _, s := range stmts {
@@ -173,63 +187,65 @@ func FlowLogRolesLeastPrivilege(r *mockrun.Result) []string {
 					switch {
 					case slices.Contains(FlowLogWriteActions, a):
 						if !slices.Equal(s.Resources, []string{group, group + ":*"}) {
-							bad = append(bad, fmt.Sprintf("%s: %s on %v, want only %s and %s:*", p, a, s.Resources, group, group))
+							bad = append(bad, finding(p, "%s on %v, want only %s and %s:*", a, s.Resources, group, group))
 						}
 					case a == "logs:DescribeLogGroups":
 						for _, res := range s.Resources {
 							if !strings.HasSuffix(res, ":log-group:*") || strings.Count(res, ":") != 6 {
-								bad = append(bad, fmt.Sprintf("%s: DescribeLogGroups on %q, want this account's log-group:*", p, res))
+								bad = append(bad, finding(p, "DescribeLogGroups on %q, want this account's log-group:*", res))
 							}
 						}
+					case a == "*" || strings.HasSuffix(a, ":*"):
+						// full wildcards are AF-IAM-02's finding, so one break fails one control
 					default:
-						bad = append(bad, fmt.Sprintf("%s: action %q is more than a flow-log role needs", p, a))
+						bad = append(bad, finding(p, "action %q is more than a flow-log role needs", a))
 					}
 				}
 			}
 		}
 		if len(asList(role.Value("managedPolicyArns"))) > 0 {
-			bad = append(bad, fmt.Sprintf("%s: has managed policies attached", role))
+			bad = append(bad, finding(*role, "has managed policies attached"))
 		}
 	}
 	return bad
 }
 
-func flowLogTrustProblems(role mockrun.Resource) []string {
+func flowLogTrustProblems(role mockrun.Resource) []Finding {
 	stmts, err := ParsePolicy(role.Str("assumeRolePolicy"))
 	if err != nil {
-		return []string{fmt.Sprintf("%s: %v", role, err)}
+		return []Finding{finding(role, "%v", err)}
 	}
-	var bad []string
+	var bad []Finding
 	for _, s := range stmts {
 		if s.Effect != "Allow" {
 			continue
 		}
 		if !slices.Equal(s.Principals, []string{"Service:vpc-flow-logs.amazonaws.com"}) {
-			bad = append(bad, fmt.Sprintf("%s: trusts %v, want only vpc-flow-logs.amazonaws.com", role, s.Principals))
+			bad = append(bad, finding(role, "trusts %v, want only vpc-flow-logs.amazonaws.com", s.Principals))
 		}
 		if s.ConditionValue("StringEquals", "aws:SourceAccount") == "" {
-			bad = append(bad, fmt.Sprintf("%s: trust has no aws:SourceAccount condition (confused deputy)", role))
+			bad = append(bad, finding(role, "trust has no aws:SourceAccount condition (confused deputy)"))
 		}
 		if arn := s.ConditionValue("ArnLike", "aws:SourceArn"); !strings.Contains(arn, ":vpc-flow-log/") {
-			bad = append(bad, fmt.Sprintf("%s: trust aws:SourceArn is %q, want this account's vpc-flow-log/*", role, arn))
+			bad = append(bad, finding(role, "trust aws:SourceArn is %q, want this account's vpc-flow-log/*", arn))
 		}
 	}
 	return bad
 }
 
 // NoWildcardActions finds identity policies (role and inline policies) that grant "*" or "service:*".
-func NoWildcardActions(r *mockrun.Result) []string {
-	var bad []string
+func NoWildcardActions(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, p := range r.OfType(TypeRolePolicy) {
 		stmts, err := ParsePolicy(p.Str("policy"))
 		if err != nil {
-			bad = append(bad, fmt.Sprintf("%s: %v", p, err))
+			bad = append(bad, finding(p, "%v", err))
 			continue
 		}
 		for _, s := range stmts {
 			for _, a := range s.Actions {
 				if s.Effect == "Allow" && (a == "*" || strings.HasSuffix(a, ":*")) {
-					bad = append(bad, fmt.Sprintf("%s: statement %q allows %q", p, s.Sid, a))
+					bad = append(bad, finding(p, "statement %q allows %q", s.Sid, a))
 				}
 			}
 		}

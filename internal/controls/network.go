@@ -1,8 +1,6 @@
 package controls
 
 import (
-	"fmt"
-
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 )
 
@@ -26,8 +24,8 @@ const (
 var AdminPorts = []int{22, 3389}
 
 // DefaultSecurityGroupsHaveNoRules finds default security groups that are not adopted, or that keep any rule.
-func DefaultSecurityGroupsHaveNoRules(r *mockrun.Result) []string {
-	var bad []string
+func DefaultSecurityGroupsHaveNoRules(r *mockrun.Result) []Finding {
+	var bad []Finding
 	sgs := r.OfType(TypeDefaultSecurityGroup)
 	for _, vpc := range r.OfType(TypeVpc) {
 		adopted := false
@@ -35,13 +33,13 @@ func DefaultSecurityGroupsHaveNoRules(r *mockrun.Result) []string {
 			adopted = adopted || sg.Str("vpcId") == vpc.ID
 		}
 		if !adopted {
-			bad = append(bad, fmt.Sprintf("%s: its default security group is not adopted, so AWS's allow rules stay", vpc))
+			bad = append(bad, finding(vpc, "its default security group is not adopted, so AWS's allow rules stay"))
 		}
 	}
 	for _, sg := range sgs {
 		for _, dir := range []string{"ingress", "egress"} {
 			if n := len(asList(sg.Value(dir))); n > 0 {
-				bad = append(bad, fmt.Sprintf("%s: has %d %s rules, want none", sg, n, dir))
+				bad = append(bad, finding(sg, "has %d %s rules, want none", n, dir))
 			}
 		}
 	}
@@ -51,8 +49,8 @@ func DefaultSecurityGroupsHaveNoRules(r *mockrun.Result) []string {
 // NaclsAdmitNoInternetToAdminPorts finds default network ACL ingress rules that allow 0.0.0.0/0 or ::/0 to
 // port 22 or 3389 (any protocol that carries ports, or all protocols), and VPCs whose default ACL is not
 // adopted (AWS's default allows everything).
-func NaclsAdmitNoInternetToAdminPorts(r *mockrun.Result) []string {
-	var bad []string
+func NaclsAdmitNoInternetToAdminPorts(r *mockrun.Result) []Finding {
+	var bad []Finding
 	acls := r.OfType(TypeDefaultNetworkAcl)
 	for _, vpc := range r.OfType(TypeVpc) {
 		adopted := false
@@ -60,15 +58,15 @@ func NaclsAdmitNoInternetToAdminPorts(r *mockrun.Result) []string {
 			adopted = adopted || acl.Str("defaultNetworkAclId") == vpc.Out("defaultNetworkAclId")
 		}
 		if !adopted {
-			bad = append(bad, fmt.Sprintf("%s: its default network ACL is not adopted, so it allows all traffic", vpc))
+			bad = append(bad, finding(vpc, "its default network ACL is not adopted, so it allows all traffic"))
 		}
 	}
 	for _, acl := range acls {
 		for _, rule := range NaclRules(acl.Value("ingress")) {
 			for _, port := range AdminPorts {
 				if rule.AdmitsFromInternet(port) {
-					bad = append(bad, fmt.Sprintf("%s: ingress rule %d (%s %s %d-%d) admits the internet to port %d",
-						acl, rule.RuleNo, rule.Protocol, rule.Source(), rule.FromPort, rule.ToPort, port))
+					bad = append(bad, finding(acl, "ingress rule %d (%s %s %d-%d) admits the internet to port %d",
+						rule.RuleNo, rule.Protocol, rule.Source(), rule.FromPort, rule.ToPort, port))
 				}
 			}
 		}
@@ -77,11 +75,11 @@ func NaclsAdmitNoInternetToAdminPorts(r *mockrun.Result) []string {
 }
 
 // SubnetsDoNotMapPublicIps finds subnets that would give instances public IPv4 addresses.
-func SubnetsDoNotMapPublicIps(r *mockrun.Result) []string {
-	var bad []string
+func SubnetsDoNotMapPublicIps(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, s := range r.OfType(TypeSubnet) {
 		if v, ok := s.Value("mapPublicIpOnLaunch").(bool); !ok || v {
-			bad = append(bad, fmt.Sprintf("%s: mapPublicIpOnLaunch is %v, want false", s, s.Value("mapPublicIpOnLaunch")))
+			bad = append(bad, finding(s, "mapPublicIpOnLaunch is %v, want false", s.Value("mapPublicIpOnLaunch")))
 		}
 	}
 	return bad

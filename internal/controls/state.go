@@ -31,40 +31,54 @@ func companions(r *mockrun.Result, typ, bucketID string) []mockrun.Resource {
 	return out
 }
 
-// IsLogTarget says whether a bucket receives another bucket's server access logs. Such a bucket is the
-// accepted exception to KMS encryption (log delivery cannot use SSE-KMS), versioning and its own logging.
+// IsLogTarget says whether a bucket is designated to receive server access logs: its policy lets the S3
+// logging service put objects. Exceptions accept such a bucket's SSE-S3 encryption (log delivery cannot use
+// SSE-KMS), missing versioning and not logging itself.
 func IsLogTarget(r *mockrun.Result, bucketID string) bool {
-	for _, l := range r.OfType(TypeBucketLogging) {
-		if l.Str("targetBucket") == bucketID {
-			return true
-		}
+	b, ok := r.ByID(TypeBucket, bucketID)
+	if !ok {
+		return false
 	}
-	return false
+	stmts, err := bucketPolicies(r, b)
+	if err != nil {
+		return false
+	}
+	return slices.ContainsFunc(stmts, func(s Statement) bool {
+		return s.Effect == "Allow" && slices.Equal(s.Principals, []string{"Service:logging.s3.amazonaws.com"}) &&
+			slices.Contains(s.Actions, "s3:PutObject")
+	})
 }
 
-// BucketsBlockPublicAccess finds buckets without all four public access block flags, or whose ownership is not
-// BucketOwnerEnforced (ACLs on).
-func BucketsBlockPublicAccess(r *mockrun.Result) []string {
-	var bad []string
+// BucketsBlockPublicAccess finds buckets without all four public access block flags.
+func BucketsBlockPublicAccess(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, b := range r.OfType(TypeBucket) {
 		pabs := companions(r, TypePublicAccessBlock, b.ID)
 		if len(pabs) == 0 {
-			bad = append(bad, fmt.Sprintf("%s: no public access block", b))
+			bad = append(bad, finding(b, "no public access block"))
 		}
 		for _, p := range pabs {
 			for _, f := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
 				if p.Value(f) != true {
-					bad = append(bad, fmt.Sprintf("%s: %s is %v, want true", p, f, p.Value(f)))
+					bad = append(bad, finding(p, "%s is %v, want true", f, p.Value(f)))
 				}
 			}
 		}
+	}
+	return bad
+}
+
+// BucketsOwnerEnforced finds buckets whose object ownership is not BucketOwnerEnforced (ACLs still on).
+func BucketsOwnerEnforced(r *mockrun.Result) []Finding {
+	var bad []Finding
+	for _, b := range r.OfType(TypeBucket) {
 		owned := false
 		for _, o := range companions(r, TypeOwnership, b.ID) {
 			rule, _ := o.Value("rule").(map[string]any)
 			owned = owned || rule["objectOwnership"] == "BucketOwnerEnforced"
 		}
 		if !owned {
-			bad = append(bad, fmt.Sprintf("%s: object ownership is not BucketOwnerEnforced", b))
+			bad = append(bad, finding(b, "object ownership is not BucketOwnerEnforced"))
 		}
 	}
 	return bad
@@ -85,12 +99,12 @@ func bucketPolicies(r *mockrun.Result, b mockrun.Resource) ([]Statement, error) 
 
 // BucketsTlsOnly finds buckets whose policy does not deny every request made without TLS, on the bucket and
 // on its objects.
-func BucketsTlsOnly(r *mockrun.Result) []string {
-	var bad []string
+func BucketsTlsOnly(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, b := range r.OfType(TypeBucket) {
 		stmts, err := bucketPolicies(r, b)
 		if err != nil {
-			bad = append(bad, err.Error())
+			bad = append(bad, finding(b, "%v", err))
 			continue
 		}
 		arn := b.Out("arn")
@@ -101,20 +115,20 @@ func BucketsTlsOnly(r *mockrun.Result) []string {
 				s.ConditionValue("Bool", "aws:SecureTransport") == "false"
 		})
 		if !ok {
-			bad = append(bad, fmt.Sprintf("%s: no policy denies requests without TLS on %s and %s/*", b, arn, arn))
+			bad = append(bad, finding(b, "no policy denies requests without TLS on %s and %s/*", arn, arn))
 		}
 	}
 	return bad
 }
 
-// BucketsEncryptedByDefault finds buckets without default encryption, and buckets other than log targets not
-// encrypted with a customer-managed key of this stack and the S3 bucket key.
-func BucketsEncryptedByDefault(r *mockrun.Result) []string {
-	var bad []string
+// BucketsEncryptedByDefault finds buckets without default encryption with a customer-managed key of this stack
+// and the S3 bucket key.
+func BucketsEncryptedByDefault(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, b := range r.OfType(TypeBucket) {
 		encs := companions(r, TypeBucketEncryption, b.ID)
 		if len(encs) == 0 {
-			bad = append(bad, fmt.Sprintf("%s: no default encryption", b))
+			bad = append(bad, finding(b, "no default encryption"))
 			continue
 		}
 		for _, e := range encs {
@@ -123,12 +137,10 @@ func BucketsEncryptedByDefault(r *mockrun.Result) []string {
 				def, _ := m["applyServerSideEncryptionByDefault"].(map[string]any)
 				algo, key := asString(def["sseAlgorithm"]), asString(def["kmsMasterKeyId"])
 				switch {
-				case IsLogTarget(r, b.ID) && algo == "AES256":
-					// accepted: S3 log delivery cannot write SSE-KMS objects
 				case algo != "aws:kms" || keyByArn(r, key) == nil:
-					bad = append(bad, fmt.Sprintf("%s: default encryption %s with key %q, want aws:kms with a key of this stack", b, algo, key))
+					bad = append(bad, finding(b, "default encryption %s with key %q, want aws:kms with a key of this stack", algo, key))
 				case m["bucketKeyEnabled"] != true:
-					bad = append(bad, fmt.Sprintf("%s: S3 bucket key is off (every object costs a KMS request)", b))
+					bad = append(bad, finding(b, "S3 bucket key is off (every object costs a KMS request)"))
 				}
 			}
 		}
@@ -138,15 +150,15 @@ func BucketsEncryptedByDefault(r *mockrun.Result) []string {
 
 // KmsBucketsRefuseOtherEncryption finds KMS-encrypted buckets whose policy does not deny uploads asking for
 // another encryption or another key, or that would also deny uploads sending no encryption header.
-func KmsBucketsRefuseOtherEncryption(r *mockrun.Result) []string {
-	var bad []string
+func KmsBucketsRefuseOtherEncryption(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, b := range r.OfType(TypeBucket) {
-		if IsLogTarget(r, b.ID) {
-			continue
+		if defaultEncryption(r, b) != "aws:kms" {
+			continue // the check is about KMS buckets
 		}
 		stmts, err := bucketPolicies(r, b)
 		if err != nil {
-			bad = append(bad, err.Error())
+			bad = append(bad, finding(b, "%v", err))
 			continue
 		}
 		for _, header := range []string{"s3:x-amz-server-side-encryption", "s3:x-amz-server-side-encryption-aws-kms-key-id"} {
@@ -156,26 +168,38 @@ func KmsBucketsRefuseOtherEncryption(r *mockrun.Result) []string {
 					s.ConditionValue("Null", header) == "false" // only when the header is sent
 			})
 			if !ok {
-				bad = append(bad, fmt.Sprintf("%s: no policy denies uploads whose %s differs, while allowing uploads without it", b, header))
+				bad = append(bad, finding(b, "no policy denies uploads whose %s differs, while allowing uploads without it", header))
 			}
 		}
 	}
 	return bad
 }
 
-// BucketsVersionedAndExpiring finds buckets (log targets excepted) without versioning, and buckets without a
-// lifecycle that aborts incomplete uploads and, when versioned, expires noncurrent versions.
-func BucketsVersionedAndExpiring(r *mockrun.Result) []string {
-	var bad []string
+// BucketsVersioned finds buckets without versioning.
+func BucketsVersioned(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, b := range r.OfType(TypeBucket) {
-		versioned := false
-		for _, v := range companions(r, TypeBucketVersioning, b.ID) {
-			cfg, _ := v.Value("versioningConfiguration").(map[string]any)
-			versioned = versioned || cfg["status"] == "Enabled"
+		if !isVersioned(r, b) {
+			bad = append(bad, finding(b, "versioning is not enabled"))
 		}
-		if !versioned && !IsLogTarget(r, b.ID) {
-			bad = append(bad, fmt.Sprintf("%s: versioning is not enabled", b))
+	}
+	return bad
+}
+
+func isVersioned(r *mockrun.Result, b mockrun.Resource) bool {
+	for _, v := range companions(r, TypeBucketVersioning, b.ID) {
+		if cfg, _ := v.Value("versioningConfiguration").(map[string]any); cfg["status"] == "Enabled" {
+			return true
 		}
+	}
+	return false
+}
+
+// BucketsHaveLifecycle finds buckets without an enabled lifecycle rule that aborts incomplete multipart
+// uploads, and versioned buckets without one that expires noncurrent versions.
+func BucketsHaveLifecycle(r *mockrun.Result) []Finding {
+	var bad []Finding
+	for _, b := range r.OfType(TypeBucket) {
 		aborts, expiresNoncurrent := false, false
 		for _, l := range companions(r, TypeBucketLifecycle, b.ID) {
 			for _, rule := range asList(l.Value("rules")) {
@@ -192,51 +216,63 @@ func BucketsVersionedAndExpiring(r *mockrun.Result) []string {
 			}
 		}
 		if !aborts {
-			bad = append(bad, fmt.Sprintf("%s: no lifecycle rule aborts incomplete multipart uploads", b))
+			bad = append(bad, finding(b, "no lifecycle rule aborts incomplete multipart uploads"))
 		}
-		if versioned && !expiresNoncurrent {
-			bad = append(bad, fmt.Sprintf("%s: versioned, but no lifecycle rule expires noncurrent versions", b))
+		if isVersioned(r, b) && !expiresNoncurrent {
+			bad = append(bad, finding(b, "versioned, but no lifecycle rule expires noncurrent versions"))
 		}
 	}
 	return bad
 }
 
-// BucketsLogAccess finds buckets (log targets excepted) whose server access logs go nowhere, to themselves, or
-// to a bucket outside this stack.
-func BucketsLogAccess(r *mockrun.Result) []string {
-	var bad []string
+// BucketsLogAccess finds buckets whose server access logs go nowhere, to themselves, or to a bucket outside
+// this stack.
+func BucketsLogAccess(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, b := range r.OfType(TypeBucket) {
-		if IsLogTarget(r, b.ID) {
-			continue
-		}
 		logs := companions(r, TypeBucketLogging, b.ID)
 		if len(logs) == 0 {
-			bad = append(bad, fmt.Sprintf("%s: server access logging is off", b))
+			bad = append(bad, finding(b, "server access logging is off"))
 		}
 		for _, l := range logs {
 			target, ok := r.ByID(TypeBucket, l.Str("targetBucket"))
 			if !ok || target.ID == b.ID {
-				bad = append(bad, fmt.Sprintf("%s: logs to %q, want another bucket of this stack", b, l.Str("targetBucket")))
+				bad = append(bad, finding(b, "logs to %q, want another bucket of this stack", l.Str("targetBucket")))
 			}
 		}
 	}
 	return bad
 }
 
-// LockTablesHardened finds DynamoDB tables without point-in-time recovery, a customer-managed key of this stack,
-// or deletion protection.
-func LockTablesHardened(r *mockrun.Result) []string {
-	var bad []string
+// TablesPointInTimeRecovery finds DynamoDB tables without point-in-time recovery.
+func TablesPointInTimeRecovery(r *mockrun.Result) []Finding {
+	var bad []Finding
 	for _, t := range r.OfType(TypeTable) {
 		if pitr, _ := t.Value("pointInTimeRecovery").(map[string]any); pitr["enabled"] != true {
-			bad = append(bad, fmt.Sprintf("%s: point-in-time recovery is off", t))
+			bad = append(bad, finding(t, "point-in-time recovery is off"))
 		}
+	}
+	return bad
+}
+
+// TablesEncryptedWithCmk finds DynamoDB tables not encrypted with a customer-managed key of this stack.
+func TablesEncryptedWithCmk(r *mockrun.Result) []Finding {
+	var bad []Finding
+	for _, t := range r.OfType(TypeTable) {
 		sse, _ := t.Value("serverSideEncryption").(map[string]any)
 		if sse["enabled"] != true || keyByArn(r, asString(sse["kmsKeyArn"])) == nil {
-			bad = append(bad, fmt.Sprintf("%s: not encrypted with a customer-managed key of this stack", t))
+			bad = append(bad, finding(t, "not encrypted with a customer-managed key of this stack"))
 		}
+	}
+	return bad
+}
+
+// TablesDeletionProtected finds DynamoDB tables without deletion protection.
+func TablesDeletionProtected(r *mockrun.Result) []Finding {
+	var bad []Finding
+	for _, t := range r.OfType(TypeTable) {
 		if t.Value("deletionProtectionEnabled") != true {
-			bad = append(bad, fmt.Sprintf("%s: deletion protection is off", t))
+			bad = append(bad, finding(t, "deletion protection is off"))
 		}
 	}
 	return bad
@@ -245,12 +281,12 @@ func LockTablesHardened(r *mockrun.Result) []string {
 // StatefulResourcesProtected finds buckets, tables and the keys that encrypt them that `pulumi destroy` could
 // delete (no protect) or that deleting the stack would remove (no retainOnDelete), and buckets that Pulumi
 // would empty (forceDestroy).
-func StatefulResourcesProtected(r *mockrun.Result) []string {
-	var bad []string
+func StatefulResourcesProtected(r *mockrun.Result) []Finding {
+	var bad []Finding
 	stateful := append(r.OfType(TypeBucket), r.OfType(TypeTable)...)
 	for _, x := range stateful {
 		if x.Value("forceDestroy") == true {
-			bad = append(bad, fmt.Sprintf("%s: forceDestroy is on", x))
+			bad = append(bad, finding(x, "forceDestroy is on"))
 		}
 	}
 	for _, e := range r.OfType(TypeBucketEncryption) {
@@ -275,8 +311,20 @@ func StatefulResourcesProtected(r *mockrun.Result) []string {
 		}
 		seen[x.URN] = true
 		if !x.Protect || !x.RetainOnDelete {
-			bad = append(bad, fmt.Sprintf("%s: protect=%v retainOnDelete=%v, want both", x, x.Protect, x.RetainOnDelete))
+			bad = append(bad, finding(x, "protect=%v retainOnDelete=%v, want both", x.Protect, x.RetainOnDelete))
 		}
 	}
 	return bad
+}
+
+// defaultEncryption returns a bucket's default SSE algorithm ("aws:kms", "AES256") or "".
+func defaultEncryption(r *mockrun.Result, b mockrun.Resource) string {
+	for _, e := range companions(r, TypeBucketEncryption, b.ID) {
+		for _, rule := range asList(e.Value("rules")) {
+			m, _ := rule.(map[string]any)
+			def, _ := m["applyServerSideEncryptionByDefault"].(map[string]any)
+			return asString(def["sseAlgorithm"])
+		}
+	}
+	return ""
 }

@@ -33,6 +33,8 @@ type Export struct {
 
 // Result is everything a run registered, invoked and exported.
 type Result struct {
+	Stack     string
+	Config    map[string]string // the configuration the run was given
 	Resources []Resource
 	Invokes   []Invoke
 	Exports   map[string]Export
@@ -61,7 +63,7 @@ func Run(fn pulumi.RunFunc, o Options) (*Result, error) {
 		info.Config = o.Config
 		info.DryRun = o.DryRun
 	})
-	res := &Result{Resources: m.Resources(), Invokes: m.Invokes(), Exports: map[string]Export{}, Mocks: m}
+	res := &Result{Stack: o.Stack, Config: o.Config, Resources: m.Resources(), Invokes: m.Invokes(), Exports: map[string]Export{}, Mocks: m}
 	if err != nil {
 		return res, err
 	}

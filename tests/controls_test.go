@@ -1,0 +1,273 @@
+package tests
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws-foundation/aws-foundation/internal/controls"
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// stackNames lists every stack file in the repository.
+func stackNames(t testing.TB) []string {
+	t.Helper()
+	files, err := filepath.Glob(filepath.Join(repoRoot, "Pulumi.*.yaml"))
+	require.NoError(t, err)
+	var names []string
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
+	}
+	require.NotEmpty(t, names)
+	return names
+}
+
+func TestEveryStackPassesEveryApplicableControl(t *testing.T) {
+	for _, stack := range stackNames(t) {
+		for _, dry := range modes() {
+			t.Run(stack+"/"+mode(dry), func(t *testing.T) {
+				res := runStack(t, stack, dry)
+				applicable := 0
+				for _, o := range controls.Evaluate(res) {
+					assert.NotEqual(t, controls.Fail, o.Status, "%s %s: %v", o.Control.ID, o.Control.Title, o.Failures)
+					if o.Status != controls.NotApplicable {
+						applicable++
+					}
+				}
+				assert.Greater(t, applicable, 5, "a stack must be checked by more than a handful of controls")
+			})
+		}
+	}
+}
+
+// breakage is the smallest change to a stack's recorded resources that breaks one control.
+type breakage struct {
+	control string
+	stack   string
+	what    string
+	apply   func(t *testing.T, res *mockrun.Result) *mockrun.Result
+}
+
+// setInput changes one input of one resource.
+func setInput(typ, name, key string, v any) func(*testing.T, *mockrun.Result) *mockrun.Result {
+	return func(t *testing.T, res *mockrun.Result) *mockrun.Result {
+		return mutate(t, res, typ, name, func(in resource.PropertyMap) { in[resource.PropertyKey(key)] = prop(v) })
+	}
+}
+
+// editInput replaces text in one string input (a policy) and fails if the text is not there.
+func editInput(typ, name, key, old, new string) func(*testing.T, *mockrun.Result) *mockrun.Result {
+	return func(t *testing.T, res *mockrun.Result) *mockrun.Result {
+		cur := one(t, res, typ, name).Str(key)
+		require.Contains(t, cur, old, "%s %s.%s", typ, name, key)
+		return setInput(typ, name, key, strings.Replace(cur, old, new, 1))(t, res)
+	}
+}
+
+func dropType(typ string) func(*testing.T, *mockrun.Result) *mockrun.Result {
+	return func(_ *testing.T, res *mockrun.Result) *mockrun.Result { return drop(res, typ) }
+}
+
+var breakages = []breakage{
+	{"AF-KMS-01", "dev", "key rotation off", setInput(controls.TypeKmsKey, "dev-flow-logs", "enableKeyRotation", false)},
+	{"AF-KMS-01", "bootstrap", "7-day deletion window", setInput(controls.TypeKmsKey, "state-key", "deletionWindowInDays", 7.0)},
+	{"AF-KMS-02", "dev", "key administered by anyone", editInput(controls.TypeKmsKey, "dev-flow-logs", "policy",
+		`{"AWS":"arn:aws:iam::123456789012:root"}`, `"*"`)},
+	{"AF-KMS-02", "bootstrap", "no key policy", setInput(controls.TypeKmsKey, "state-key", "policy", "")},
+	{"AF-LOG-01", "dev", "90-day retention", setInput(controls.TypeLogGroup, "dev-flow-logs", "retentionInDays", 90.0)},
+	{"AF-LOG-02", "dev", "log group on the AWS key", setInput(controls.TypeLogGroup, "dev-flow-logs", "kmsKeyId", "")},
+	{"AF-LOG-03", "dev", "key usable for every log group", editInput(controls.TypeKmsKey, "dev-flow-logs", "policy",
+		"log-group:/aws/vpc-flow-logs/aws-foundation/dev/dev", "log-group:*")},
+	{"AF-LOG-03", "dev", "log group created before its key", func(_ *testing.T, res *mockrun.Result) *mockrun.Result {
+		out := *res
+		out.Resources = nil
+		for _, r := range res.Resources {
+			if r.Type == controls.TypeLogGroup {
+				r.Dependencies = nil
+			}
+			out.Resources = append(out.Resources, r)
+		}
+		return &out
+	}},
+	{"AF-VPC-01", "dev", "only rejected traffic logged", setInput(controls.TypeFlowLog, "dev", "trafficType", "REJECT")},
+	{"AF-VPC-01", "prod", "flow log watching another VPC", setInput(controls.TypeFlowLog, "prod", "vpcId", "vpc-other")},
+	{"AF-VPC-02", "dev", "default SG allows all egress", setInput(controls.TypeDefaultSecurityGroup, "dev-default-sg", "egress",
+		[]any{map[string]any{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": []any{"0.0.0.0/0"}}})},
+	{"AF-VPC-03", "prod", "SSH open to the internet", func(t *testing.T, res *mockrun.Result) *mockrun.Result {
+		return mutate(t, res, controls.TypeDefaultNetworkAcl, "prod-default-nacl", func(in resource.PropertyMap) {
+			in["ingress"] = prop(append(in["ingress"].Mappable().([]any), naclRule("tcp", 22, 22, "cidrBlock", "0.0.0.0/0")))
+		})
+	}},
+	{"AF-VPC-04", "prod", "public subnet maps public IPs", setInput(controls.TypeSubnet, "prod-public-us-east-1a", "mapPublicIpOnLaunch", true)},
+	{"AF-IAM-01", "dev", "role also trusts EC2", editInput(controls.TypeRole, "dev-flow-logs", "assumeRolePolicy",
+		`"Service":"vpc-flow-logs.amazonaws.com"`, `"Service":["vpc-flow-logs.amazonaws.com","ec2.amazonaws.com"]`)},
+	{"AF-IAM-01", "dev", "role may create log groups", editInput(controls.TypeRolePolicy, "dev-flow-logs", "policy",
+		`"logs:DescribeLogGroups"`, `"logs:DescribeLogGroups","logs:CreateLogGroup"`)},
+	{"AF-IAM-01", "dev", "role writes to every log group", editInput(controls.TypeRolePolicy, "dev-flow-logs", "policy",
+		`/aws/vpc-flow-logs/aws-foundation/dev/dev:*`, `*`)},
+	{"AF-IAM-01", "dev", "trust without aws:SourceAccount", editInput(controls.TypeRole, "dev-flow-logs", "assumeRolePolicy",
+		`"StringEquals":{"aws:SourceAccount":"123456789012"}`, `"StringLike":{"aws:x":"y"}`)},
+	{"AF-IAM-02", "dev", "logs:* on the role", editInput(controls.TypeRolePolicy, "dev-flow-logs", "policy",
+		`"logs:PutLogEvents"`, `"logs:*"`)},
+	{"AF-S3-01", "bootstrap", "public ACLs allowed", setInput(controls.TypePublicAccessBlock, "state-bucket", "blockPublicAcls", false)},
+	{"AF-S3-01", "bootstrap", "no public access block", dropType(controls.TypePublicAccessBlock)},
+	{"AF-S3-02", "bootstrap", "ACLs enabled", setInput(controls.TypeOwnership, "state-logs", "rule", map[string]any{"objectOwnership": "ObjectWriter"})},
+	{"AF-S3-03", "bootstrap", "plain HTTP allowed on the state bucket", editInput(controls.TypeBucketPolicy, "state-bucket", "policy",
+		`"Sid":"DenyInsecureTransport","Effect":"Deny"`, `"Sid":"DenyInsecureTransport","Effect":"Allow"`)},
+	{"AF-S3-03", "bootstrap", "plain HTTP allowed on the log bucket", editInput(controls.TypeBucketPolicy, "state-logs", "policy",
+		`"Sid":"DenyInsecureTransport","Effect":"Deny"`, `"Sid":"DenyInsecureTransport","Effect":"Allow"`)},
+	{"AF-S3-04", "bootstrap", "state bucket on SSE-S3", setInput(controls.TypeBucketEncryption, "state-bucket", "rules",
+		[]any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"}, "bucketKeyEnabled": false}})},
+	{"AF-S3-04", "bootstrap", "state bucket on the AWS managed key", setInput(controls.TypeBucketEncryption, "state-bucket", "rules",
+		[]any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "alias/aws/s3"}, "bucketKeyEnabled": true}})},
+	{"AF-S3-05", "bootstrap", "uploads may choose another key", editInput(controls.TypeBucketPolicy, "state-bucket", "policy",
+		`"Sid":"DenyOtherKmsKey","Effect":"Deny"`, `"Sid":"DenyOtherKmsKey","Effect":"Allow"`)},
+	{"AF-S3-05", "bootstrap", "uploads without a header denied", editInput(controls.TypeBucketPolicy, "state-bucket", "policy",
+		`"Null":{"s3:x-amz-server-side-encryption":"false"},`, ``)},
+	{"AF-S3-06", "bootstrap", "versioning suspended", setInput(controls.TypeBucketVersioning, "state-bucket", "versioningConfiguration", map[string]any{"status": "Suspended"})},
+	{"AF-S3-07", "bootstrap", "state bucket without lifecycle rules", setInput(controls.TypeBucketLifecycle, "state-bucket", "rules", []any{})},
+	{"AF-S3-08", "bootstrap", "access logging off", dropType(controls.TypeBucketLogging)},
+	{"AF-DDB-01", "bootstrap", "no point-in-time recovery", setInput(controls.TypeTable, "state-lock", "pointInTimeRecovery", map[string]any{"enabled": false})},
+	{"AF-DDB-02", "bootstrap", "table on the AWS owned key", setInput(controls.TypeTable, "state-lock", "serverSideEncryption", map[string]any{"enabled": false})},
+	{"AF-DDB-03", "bootstrap", "table deletable", setInput(controls.TypeTable, "state-lock", "deletionProtectionEnabled", false)},
+	{"AF-STATE-01", "bootstrap", "bucket force-destroyable", setInput(controls.TypeBucket, "state-bucket", "forceDestroy", true)},
+	{"AF-STATE-01", "bootstrap", "table not protected", func(_ *testing.T, res *mockrun.Result) *mockrun.Result {
+		out := *res
+		out.Resources = nil
+		for _, r := range res.Resources {
+			if r.Type == controls.TypeTable {
+				r.Protect = false
+			}
+			out.Resources = append(out.Resources, r)
+		}
+		return &out
+	}},
+	{"AF-STATE-01", "bootstrap", "key not retained on delete", func(_ *testing.T, res *mockrun.Result) *mockrun.Result {
+		out := *res
+		out.Resources = nil
+		for _, r := range res.Resources {
+			if r.Type == controls.TypeKmsKey {
+				r.RetainOnDelete = false
+			}
+			out.Resources = append(out.Resources, r)
+		}
+		return &out
+	}},
+	{"AF-TAG-01", "dev", "VPC without a Name tag", setInput(controls.TypeVpc, "dev-vpc", "tags", map[string]any{})},
+	{"AF-TAG-01", "bootstrap", "stack without a Project default tag", func(_ *testing.T, res *mockrun.Result) *mockrun.Result {
+		out := *res
+		out.Config = map[string]string{"aws:defaultTags": `{"tags":{"Environment":"x","ManagedBy":"pulumi"}}`}
+		return &out
+	}},
+}
+
+func TestEveryControlFailsAloneOnItsSmallestBreakingChange(t *testing.T) {
+	results := map[string]*mockrun.Result{}
+	for _, b := range breakages {
+		t.Run(b.control+"/"+b.what, func(t *testing.T) {
+			if results[b.stack] == nil {
+				results[b.stack] = runStack(t, b.stack, false)
+			}
+			before := controls.Failed(controls.Evaluate(results[b.stack]))
+			require.Empty(t, before, "the unbroken %s stack passes", b.stack)
+			after := controls.Failed(controls.Evaluate(b.apply(t, results[b.stack])))
+			assert.Equal(t, []string{b.control}, after, "breaking %q must fail exactly %s", b.what, b.control)
+		})
+	}
+}
+
+func TestEveryControlHasABreakingChange(t *testing.T) {
+	for _, c := range controls.Controls {
+		assert.True(t, slices.ContainsFunc(breakages, func(b breakage) bool { return b.control == c.ID }),
+			"control %s has no breaking change in the table", c.ID)
+	}
+}
+
+func TestExceptionsAcceptOnlyTheLogBucketsFindings(t *testing.T) {
+	res := runStack(t, "bootstrap", false)
+	logBucket := one(t, res, controls.TypeBucket, "state-logs")
+	accepted := map[string]string{}
+	for _, o := range controls.Evaluate(res) {
+		for _, a := range o.Accepted {
+			assert.Equal(t, logBucket.URN, a.Finding.URN, "%s accepted a finding on %s", a.Exception, a.Finding)
+			accepted[o.Control.ID] = a.Exception
+		}
+	}
+	assert.Equal(t, map[string]string{"AF-S3-04": "EX-01", "AF-S3-06": "EX-02", "AF-S3-08": "EX-03"}, accepted)
+}
+
+func TestEveryExceptionHasAReasonAndACompensatingMeasureAndAppliesSomewhere(t *testing.T) {
+	results := map[string]*mockrun.Result{}
+	for _, s := range stackNames(t) {
+		results[s] = runStack(t, s, false)
+	}
+	// A new stack that sets nothing gets the project defaults (natStrategy single, for EX-07).
+	defaults, err := mockrun.RunStack(writeProject(t, "defaults", "config:\n  aws:region: us-east-1\n"), "defaults", false)
+	require.NoError(t, err)
+	results["(project defaults)"] = defaults
+	ids := map[string]bool{}
+	for _, e := range controls.Exceptions {
+		assert.False(t, ids[e.ID], "exception %s listed twice", e.ID)
+		ids[e.ID] = true
+		assert.NotEmpty(t, e.Statement, e.ID)
+		assert.NotEmpty(t, e.Reason, e.ID)
+		assert.NotEmpty(t, e.Compensating, e.ID)
+		assert.NotEmpty(t, e.Upstream, e.ID)
+		assert.Equal(t, e.Control != "", e.Accepts != nil, "%s: an exception accepts findings exactly when it names our control", e.ID)
+		used := false
+		for _, r := range results {
+			used = used || e.AppliesTo(r)
+		}
+		assert.True(t, used, "exception %s applies to no stack: remove it", e.ID)
+	}
+}
+
+// testFuncs returns the names of every Test function in this package.
+func testFuncs(t *testing.T) map[string]bool {
+	t.Helper()
+	files, err := filepath.Glob("*_test.go")
+	require.NoError(t, err)
+	re := regexp.MustCompile(`(?m)^func (Test\w+)\(t \*testing\.T\)`)
+	names := map[string]bool{}
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		for _, m := range re.FindAllStringSubmatch(string(raw), -1) {
+			names[m[1]] = true
+		}
+	}
+	return names
+}
+
+func TestEveryControlIsDescribedAndNamesTestsThatExist(t *testing.T) {
+	funcs := testFuncs(t)
+	ids := map[string]bool{}
+	for _, c := range controls.Controls {
+		assert.False(t, ids[c.ID], "control %s listed twice", c.ID)
+		ids[c.ID] = true
+		assert.Regexp(t, `^AF-[A-Z0-9]+-\d\d$`, c.ID)
+		for what, v := range map[string]string{"title": c.Title, "how": c.How} {
+			assert.NotEmpty(t, v, "%s: %s", c.ID, what)
+		}
+		assert.NotEmpty(t, c.Upstream, c.ID)
+		assert.NotEmpty(t, c.Types, c.ID)
+		require.NotEmpty(t, c.Tests, c.ID)
+		for _, name := range c.Tests {
+			assert.True(t, funcs[name], "%s names test %s, which does not exist", c.ID, name)
+		}
+	}
+	var sorted []string
+	for id := range ids {
+		sorted = append(sorted, id)
+	}
+	sort.Strings(sorted)
+	t.Log(fmt.Sprintf("%d controls: %v", len(sorted), sorted))
+}
