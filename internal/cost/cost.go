@@ -1,0 +1,222 @@
+// Package cost estimates a stack's monthly AWS bill from the resources the program registers, with a dated
+// price table and documented, overridable traffic assumptions.
+package cost
+
+import (
+	"fmt"
+	"math"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/aws-foundation/aws-foundation/internal/controls"
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+)
+
+// PricesAsOf and PriceSource date and source the price table. Prices are on-demand list prices in USD,
+// transcribed from the AWS pricing pages of each service (Amazon VPC, AWS KMS, Amazon DynamoDB, Amazon S3,
+// Amazon CloudWatch); they are not fetched at run time. Check them before approving a budget.
+const (
+	PricesAsOf  = "2026-11-27"
+	PriceSource = "AWS public pricing pages: Amazon VPC (NAT gateway, public IPv4), AWS KMS, Amazon DynamoDB on-demand, Amazon S3 Standard, Amazon CloudWatch Logs (vended logs)"
+)
+
+// HoursPerMonth is AWS's billing month (8,760 hours / 12).
+const HoursPerMonth = 730
+
+// Prices are one region's unit prices.
+type Prices struct {
+	NatGatewayHour        float64 // per NAT gateway hour
+	NatGatewayGB          float64 // per GB processed
+	PublicIPv4Hour        float64 // per public IPv4 address hour (Elastic IPs included, since February 2024)
+	KmsKeyMonth           float64 // per customer-managed key month
+	KmsPer10kRequests     float64
+	DynamoWritePerMillion float64 // on-demand write request units
+	DynamoReadPerMillion  float64
+	S3StorageGBMonth      float64 // S3 Standard, first 50 TB
+	S3PutPer1000          float64
+	S3GetPer1000          float64
+	LogsIngestGB          float64 // CloudWatch Logs vended-log ingestion, first 10 TB
+	LogsStorageGBMonth    float64
+}
+
+// PriceTable holds the regions the model knows. An unknown region is an error, never a silent zero.
+var PriceTable = map[string]Prices{
+	"us-east-1": {NatGatewayHour: 0.045, NatGatewayGB: 0.045, PublicIPv4Hour: 0.005, KmsKeyMonth: 1, KmsPer10kRequests: 0.03,
+		DynamoWritePerMillion: 0.625, DynamoReadPerMillion: 0.125, S3StorageGBMonth: 0.023, S3PutPer1000: 0.005,
+		S3GetPer1000: 0.0004, LogsIngestGB: 0.50, LogsStorageGBMonth: 0.03},
+	"eu-west-1": {NatGatewayHour: 0.048, NatGatewayGB: 0.048, PublicIPv4Hour: 0.005, KmsKeyMonth: 1, KmsPer10kRequests: 0.03,
+		DynamoWritePerMillion: 0.7068, DynamoReadPerMillion: 0.1413, S3StorageGBMonth: 0.023, S3PutPer1000: 0.005,
+		S3GetPer1000: 0.0004, LogsIngestGB: 0.57, LogsStorageGBMonth: 0.03},
+	"eu-central-1": {NatGatewayHour: 0.052, NatGatewayGB: 0.052, PublicIPv4Hour: 0.005, KmsKeyMonth: 1, KmsPer10kRequests: 0.03,
+		DynamoWritePerMillion: 0.7625, DynamoReadPerMillion: 0.1525, S3StorageGBMonth: 0.0245, S3PutPer1000: 0.0054,
+		S3GetPer1000: 0.00043, LogsIngestGB: 0.63, LogsStorageGBMonth: 0.0324},
+}
+
+// Regions lists the regions of the price table, sorted.
+func Regions() []string {
+	var out []string
+	for r := range PriceTable {
+		out = append(out, r)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Assumptions are the traffic volumes the estimate needs and the resources cannot tell. Override them with
+// -assume key=value in the inventory command.
+type Assumptions struct {
+	NatGBPerMonth          float64 // GB through all NAT gateways of the stack together
+	FlowLogGBPerMonth      float64 // GB of flow-log records per log group
+	KmsRequestsPerKeyMonth float64
+	StateGB                float64 // state files with their versions
+	StatePutsPerMonth      float64
+	StateGetsPerMonth      float64
+	AccessLogGBPerMonth    float64
+	LockRequestsPerMonth   float64 // DynamoDB lock writes by Terraform/OpenTofu users
+}
+
+// DefaultAssumptions describe a small platform team: a few workloads pulling packages and images through NAT.
+var DefaultAssumptions = Assumptions{
+	NatGBPerMonth: 100, FlowLogGBPerMonth: 5, KmsRequestsPerKeyMonth: 10000, StateGB: 1, StatePutsPerMonth: 20000,
+	StateGetsPerMonth: 100000, AccessLogGBPerMonth: 1, LockRequestsPerMonth: 10000,
+}
+
+// assumptionKeys maps -assume keys to fields.
+func (a *Assumptions) fields() map[string]*float64 {
+	return map[string]*float64{
+		"nat-gb": &a.NatGBPerMonth, "flow-log-gb": &a.FlowLogGBPerMonth, "kms-requests": &a.KmsRequestsPerKeyMonth,
+		"state-gb": &a.StateGB, "state-puts": &a.StatePutsPerMonth, "state-gets": &a.StateGetsPerMonth,
+		"access-log-gb": &a.AccessLogGBPerMonth, "lock-requests": &a.LockRequestsPerMonth,
+	}
+}
+
+// AssumptionKeys lists the keys Set accepts.
+func AssumptionKeys() []string {
+	var a Assumptions
+	var keys []string
+	for k := range a.fields() {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// Set overrides assumptions from "key=value,key=value".
+func (a *Assumptions) Set(spec string) error {
+	if spec == "" {
+		return nil
+	}
+	for _, kv := range strings.Split(spec, ",") {
+		k, v, ok := strings.Cut(strings.TrimSpace(kv), "=")
+		f, known := a.fields()[k]
+		if !ok || !known {
+			return fmt.Errorf("assumption %q: want key=value with key one of %v", kv, AssumptionKeys())
+		}
+		n, err := strconv.ParseFloat(v, 64)
+		if err != nil || n < 0 || math.IsInf(n, 0) || math.IsNaN(n) {
+			return fmt.Errorf("assumption %q: %q is not a non-negative number", k, v)
+		}
+		*f = n
+	}
+	return nil
+}
+
+// Line is one item of the estimate.
+type Line struct {
+	Item     string  `json:"item"`
+	Quantity string  `json:"quantity"`
+	Monthly  float64 `json:"monthlyUsd"`
+}
+
+// Estimate is a stack's monthly cost.
+type Estimate struct {
+	Region      string      `json:"region"`
+	PricesAsOf  string      `json:"pricesAsOf"`
+	Assumptions Assumptions `json:"assumptions"`
+	Lines       []Line      `json:"lines"`
+	Total       float64     `json:"totalMonthlyUsd"`
+}
+
+// Monthly estimates the monthly cost of what r registered, in region.
+func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) {
+	p, ok := PriceTable[region]
+	if !ok {
+		return Estimate{}, fmt.Errorf("no prices for region %q; the price table has %v", region, Regions())
+	}
+	e := Estimate{Region: region, PricesAsOf: PricesAsOf, Assumptions: a}
+	add := func(item, qty string, usd float64) {
+		e.Lines = append(e.Lines, Line{Item: item, Quantity: qty, Monthly: round(usd)})
+		e.Total += round(usd)
+	}
+	count := func(typ string) float64 { return float64(len(r.OfType(typ))) }
+
+	if n := count(controls.TypeNatGateway); n > 0 {
+		add("NAT gateway hours", fmt.Sprintf("%g x %d h x $%g", n, HoursPerMonth, p.NatGatewayHour), n*HoursPerMonth*p.NatGatewayHour)
+		add("NAT data processing", fmt.Sprintf("%g GB x $%g", a.NatGBPerMonth, p.NatGatewayGB), a.NatGBPerMonth*p.NatGatewayGB)
+	}
+	if n := count(controls.TypeEip); n > 0 {
+		add("Public IPv4 addresses (Elastic IPs)", fmt.Sprintf("%g x %d h x $%g", n, HoursPerMonth, p.PublicIPv4Hour), n*HoursPerMonth*p.PublicIPv4Hour)
+	}
+	if n := count(controls.TypeVpcEndpoint); n > 0 {
+		add("S3 gateway endpoints", fmt.Sprintf("%g (no hourly or per-GB charge)", n), 0)
+	}
+	if n := count(controls.TypeKmsKey); n > 0 {
+		add("KMS customer-managed keys", fmt.Sprintf("%g x $%g", n, p.KmsKeyMonth), n*p.KmsKeyMonth)
+		add("KMS requests", fmt.Sprintf("%g x %g requests x $%g/10k", n, a.KmsRequestsPerKeyMonth, p.KmsPer10kRequests),
+			n*a.KmsRequestsPerKeyMonth/10000*p.KmsPer10kRequests)
+	}
+	for _, g := range r.OfType(controls.TypeLogGroup) {
+		days, _ := g.Value("retentionInDays").(float64)
+		add("CloudWatch Logs ingestion: "+g.Name, fmt.Sprintf("%g GB x $%g", a.FlowLogGBPerMonth, p.LogsIngestGB), a.FlowLogGBPerMonth*p.LogsIngestGB)
+		stored := a.FlowLogGBPerMonth * days / 30.4
+		add("CloudWatch Logs storage: "+g.Name, fmt.Sprintf("%.0f GB kept (%g days) x $%g", stored, days, p.LogsStorageGBMonth), stored*p.LogsStorageGBMonth)
+	}
+	for _, b := range r.OfType(controls.TypeBucket) {
+		if controls.IsLogTarget(r, b.ID) {
+			days := bucketExpiryDays(r, b)
+			stored := a.AccessLogGBPerMonth * days / 30.4
+			add("S3 access-log storage: "+b.Name, fmt.Sprintf("%.0f GB kept (%g days) x $%g", stored, days, p.S3StorageGBMonth), stored*p.S3StorageGBMonth)
+			continue
+		}
+		add("S3 state storage: "+b.Name, fmt.Sprintf("%g GB x $%g", a.StateGB, p.S3StorageGBMonth), a.StateGB*p.S3StorageGBMonth)
+		add("S3 state requests: "+b.Name, fmt.Sprintf("%g PUT x $%g/1k + %g GET x $%g/1k", a.StatePutsPerMonth, p.S3PutPer1000, a.StateGetsPerMonth, p.S3GetPer1000),
+			a.StatePutsPerMonth/1000*p.S3PutPer1000+a.StateGetsPerMonth/1000*p.S3GetPer1000)
+	}
+	for _, t := range r.OfType(controls.TypeTable) {
+		add("DynamoDB on-demand: "+t.Name, fmt.Sprintf("%g writes x $%g/M (+ equal reads x $%g/M)", a.LockRequestsPerMonth, p.DynamoWritePerMillion, p.DynamoReadPerMillion),
+			a.LockRequestsPerMonth/1e6*(p.DynamoWritePerMillion+p.DynamoReadPerMillion))
+	}
+	e.Total = round(e.Total)
+	return e, nil
+}
+
+// bucketExpiryDays is the expiration of a bucket's lifecycle (0 when none).
+func bucketExpiryDays(r *mockrun.Result, b mockrun.Resource) float64 {
+	for _, l := range r.OfType(controls.TypeBucketLifecycle) {
+		if l.Str("bucket") != b.ID {
+			continue
+		}
+		rules, _ := l.Value("rules").([]any)
+		for _, rule := range rules {
+			m, _ := rule.(map[string]any)
+			if exp, ok := m["expiration"].(map[string]any); ok {
+				if d, ok := exp["days"].(float64); ok {
+					return d
+				}
+			}
+		}
+	}
+	return 0
+}
+
+func round(v float64) float64 { return math.Round(v*100) / 100 }
+
+// Region returns the region a stack deploys to, from aws:region.
+func Region(r *mockrun.Result) (string, error) {
+	region := r.Config["aws:region"]
+	if region == "" {
+		return "", fmt.Errorf("stack %q sets no aws:region", r.Stack)
+	}
+	return region, nil
+}

@@ -1,0 +1,193 @@
+package tests
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/aws-foundation/aws-foundation/internal/cost"
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/aws-foundation/aws-foundation/internal/report"
+	"github.com/aws-foundation/aws-foundation/stacks"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// inventory runs the inventory command in-process.
+func inventory(args ...string) (code int, stdout, stderr string) {
+	var out, errOut bytes.Buffer
+	code = report.Main(args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestInventoryPrintsTheTreeControlsAndCostOfAStack(t *testing.T) {
+	code, out, errOut := inventory("-dir", repoRoot, "-stack", "prod")
+	require.Equal(t, report.ExitOK, code, errOut)
+	for _, want := range []string{
+		"Stack prod (region us-east-1), 39 resources",
+		"  aws-foundation:components:Network prod\n    aws:ec2/defaultNetworkAcl:DefaultNetworkAcl prod-default-nacl\n",
+		"    aws:ec2/natGateway:NatGateway prod-nat-us-east-1c\n",
+		"Controls: 12 pass, 0 accepted with exceptions, 12 not applicable, 0 fail",
+		"  PASS      AF-VPC-03 ",
+		"EX-05 (FSBP EC2.10)",
+		"NAT gateway hours", "98.55",
+		"Total", "119.33",
+	} {
+		assert.Contains(t, out, want)
+	}
+}
+
+func TestInventoryShowsProtectionAndAcceptedExceptionsForTheBootstrapStack(t *testing.T) {
+	code, out, errOut := inventory("-dir", repoRoot, "-stack", "bootstrap")
+	require.Equal(t, report.ExitOK, code, errOut)
+	assert.Contains(t, out, "aws:dynamodb/table:Table state-lock [protect, retainOnDelete]")
+	assert.Contains(t, out, "ACCEPTED  AF-S3-04")
+	assert.Contains(t, out, "accepted EX-01: s3/bucketV2:BucketV2 \"state-logs\"")
+	assert.Contains(t, out, "DynamoDB on-demand: state-lock")
+}
+
+func TestInventoryJsonCarriesTheSameReport(t *testing.T) {
+	code, out, errOut := inventory("-dir", repoRoot, "-stack", "dev", "-format", "json")
+	require.Equal(t, report.ExitOK, code, errOut)
+	var inv report.Inventory
+	require.NoError(t, json.Unmarshal([]byte(out), &inv))
+	assert.Equal(t, "dev", inv.Stack)
+	assert.Equal(t, "us-east-1", inv.Region)
+	require.Len(t, inv.Tree, 2, "Network and FlowLogs at the root")
+	assert.Equal(t, "aws-foundation:components:FlowLogs", inv.Tree[0].Type)
+	// vpc, igw, public route table + route, 6 subnets, 6 associations, 3 private route tables, endpoint, SG, ACL
+	assert.Len(t, inv.Tree[1].Children, 22, "the dev network's children (no NAT, no EIP, no private routes)")
+	assert.Zero(t, inv.Failed())
+	for _, l := range inv.Cost.Lines {
+		assert.NotContains(t, l.Item, "NAT", "dev has no NAT gateway")
+	}
+	assert.Equal(t, 5.33, inv.Cost.Total)
+}
+
+func TestInventoryMarkdownIsAPullRequestComment(t *testing.T) {
+	code, out, errOut := inventory("-dir", repoRoot, "-stack", "prod", "-format", "markdown")
+	require.Equal(t, report.ExitOK, code, errOut)
+	assert.True(t, strings.HasPrefix(out, "### aws-foundation `prod` (us-east-1)\n"))
+	assert.Contains(t, out, "**Controls:** 12 pass, 0 accepted with exceptions, 12 not applicable, 0 fail. **Monthly cost:** $119.33. **Resources:** 39.")
+	assert.Contains(t, out, "| ✅ | AF-VPC-01 |")
+	assert.Contains(t, out, "| **Total** | | **119.33** |")
+	assert.NotContains(t, out, "Failing controls")
+}
+
+func TestInventoryExitsOneAndListsTheFailureWhenAControlFails(t *testing.T) {
+	dir := writeProject(t, "short", `config:
+  aws:region: us-east-1
+  aws:defaultTags: {tags: {Environment: short, ManagedBy: pulumi, Project: aws-foundation}}
+  aws-foundation:flowLogsRetentionDays: 30
+  aws-foundation:flowLogsAllowShortRetention: true
+`)
+	code, out, _ := inventory("-dir", dir, "-stack", "short", "-format", "markdown")
+	assert.Equal(t, report.ExitControlsFailed, code)
+	assert.Contains(t, out, "#### Failing controls")
+	assert.Contains(t, out, "❌ **AF-LOG-01**")
+	assert.Contains(t, out, "retention 30 days, want at least 365")
+}
+
+func TestInventoryRefusesBadInputWithTheProgramsErrors(t *testing.T) {
+	bad := writeProject(t, "bad", "config:\n  aws:region: us-east-1\n  aws-foundation:natStrategy: twice\n  aws-foundation:vpcCidr: 8.8.0.0/16\n")
+	cases := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"unknown stack", []string{"-dir", repoRoot, "-stack", "staging"}, []string{`unknown stack "staging"`, "stacks: bootstrap, dev, prod"}},
+		{"invalid configuration", []string{"-dir", bad, "-stack", "bad"}, []string{"aws-foundation:natStrategy", `"twice" is not one of`, "aws-foundation:vpcCidr"}},
+		{"no stack", []string{"-dir", repoRoot}, []string{"-stack is required"}},
+		{"unknown format", []string{"-dir", repoRoot, "-stack", "dev", "-format", "yaml"}, []string{`unknown -format "yaml"`}},
+		{"unknown assumption", []string{"-dir", repoRoot, "-stack", "dev", "-assume", "egress=5"}, []string{`assumption "egress=5"`, "nat-gb"}},
+		{"negative assumption", []string{"-dir", repoRoot, "-stack", "dev", "-assume", "nat-gb=-1"}, []string{"not a non-negative number"}},
+		{"unknown flag", []string{"-stak", "dev"}, []string{"flag provided but not defined: -stak"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := inventory(c.args...)
+			assert.Equal(t, report.ExitError, code)
+			assert.Empty(t, out)
+			for _, w := range c.want {
+				assert.Contains(t, errOut, w)
+			}
+		})
+	}
+}
+
+func TestCostFollowsTheRegisteredResourcesAndTheRegionsPrices(t *testing.T) {
+	prod := runStack(t, "prod", false)
+	est, err := cost.Monthly(prod, "us-east-1", cost.DefaultAssumptions)
+	require.NoError(t, err)
+	lines := map[string]float64{}
+	for _, l := range est.Lines {
+		lines[l.Item] = l.Monthly
+	}
+	assert.Equal(t, 98.55, lines["NAT gateway hours"], "3 NAT gateways x 730 h x $0.045")
+	assert.Equal(t, 10.95, lines["Public IPv4 addresses (Elastic IPs)"], "3 x 730 h x $0.005")
+	assert.Equal(t, 4.5, lines["NAT data processing"])
+	assert.Equal(t, 1.0, lines["KMS customer-managed keys"])
+	assert.Equal(t, 1.8, lines["CloudWatch Logs storage: prod-flow-logs"], "5 GB/month kept 365 days")
+
+	eu, err := cost.Monthly(prod, "eu-central-1", cost.DefaultAssumptions)
+	require.NoError(t, err)
+	assert.Greater(t, eu.Total, est.Total, "Frankfurt is dearer than N. Virginia")
+
+	more := cost.DefaultAssumptions
+	require.NoError(t, more.Set("nat-gb=1000"))
+	big, err := cost.Monthly(prod, "us-east-1", more)
+	require.NoError(t, err)
+	assert.InDelta(t, est.Total+900*0.045, big.Total, 0.001, "900 GB more through NAT")
+
+	_, err = cost.Monthly(prod, "ap-south-2", cost.DefaultAssumptions)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `no prices for region "ap-south-2"`)
+}
+
+func TestAStackInARegionWithoutPricesIsAnErrorNotAZeroCost(t *testing.T) {
+	dir := writeProject(t, "far", "config:\n  aws:region: ap-south-2\n")
+	code, out, errOut := inventory("-dir", dir, "-stack", "far")
+	assert.Equal(t, report.ExitError, code)
+	assert.Empty(t, out)
+	assert.Contains(t, errOut, `no prices for region "ap-south-2"`)
+}
+
+func TestNatStrategyCostsMatchTheSourceDesignPlusThePublicIPv4Charge(t *testing.T) {
+	cfg, _, err := mockrun.StackConfig(repoRoot, "prod")
+	require.NoError(t, err)
+	for nat, want := range map[string]float64{"single": 36 + 0.5, "onePerAz": 108 + 1.5, "none": 0} {
+		cfg["aws-foundation:natStrategy"] = nat
+		res, err := mockrun.Run(stacks.Run, mockrun.Options{Stack: "prod", Config: cfg})
+		require.NoError(t, err)
+		est, err := cost.Monthly(res, "us-east-1", cost.DefaultAssumptions)
+		require.NoError(t, err)
+		fixed := 0.0
+		for _, l := range est.Lines {
+			if l.Item == "NAT gateway hours" || l.Item == "Public IPv4 addresses (Elastic IPs)" {
+				fixed += l.Monthly
+			}
+		}
+		assert.InDelta(t, want, fixed, 0.001, "natStrategy %s", nat)
+	}
+}
+
+func TestComplianceDocIsUpToDate(t *testing.T) {
+	want, err := report.ComplianceMarkdown(repoRoot)
+	require.NoError(t, err)
+	got, err := os.ReadFile(filepath.Join(repoRoot, report.ComplianceDoc))
+	require.NoError(t, err)
+	assert.Equal(t, want, string(got), "docs/COMPLIANCE.md is stale: run make docs")
+}
+
+func TestReadmeNatCostTableIsUpToDate(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	require.NoError(t, err)
+	table, err := report.NatCostTable(repoRoot)
+	require.NoError(t, err)
+	want, err := report.ReplaceSection(string(raw), table)
+	require.NoError(t, err)
+	assert.Equal(t, want, string(raw), "README.md's NAT cost table is stale: run make docs")
+}
