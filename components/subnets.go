@@ -55,7 +55,7 @@ func SubnetCIDR(vpc netip.Prefix, tier Tier, az int) (netip.Prefix, error) {
 	if !vpc.Addr().Is4() || vpc.Bits() > MaxVpcPrefix {
 		return netip.Prefix{}, fmt.Errorf("vpc cidr %s must be IPv4 with a prefix of /%d or shorter", vpc, MaxVpcPrefix)
 	}
-	slot := uint32(int(tier)*LayoutSlotsPerTier + az)
+	slot := uint32(int(tier)*LayoutSlotsPerTier + az) //nolint:gosec // 0 <= slot < 16, checked above
 	bits := vpc.Bits() + LayoutNewBits
 	base := vpc.Masked().Addr().As4()
 	n := binary.BigEndian.Uint32(base[:]) + slot<<(32-bits)

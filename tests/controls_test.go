@@ -1,7 +1,6 @@
 package tests
 
 import (
-	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -269,5 +268,5 @@ func TestEveryControlIsDescribedAndNamesTestsThatExist(t *testing.T) {
 		sorted = append(sorted, id)
 	}
 	sort.Strings(sorted)
-	t.Log(fmt.Sprintf("%d controls: %v", len(sorted), sorted))
+	t.Logf("%d controls: %v", len(sorted), sorted)
 }

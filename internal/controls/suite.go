@@ -1,3 +1,6 @@
+// Package controls is the control suite: security properties of the foundation checked over the resources a
+// stack registers under mocks, each with the upstream ids it corresponds to (FSBP, CIS, Checkov, Trivy), and the
+// accepted exceptions with their reasons and compensating measures.
 package controls
 
 import (

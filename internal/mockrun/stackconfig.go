@@ -37,7 +37,7 @@ func LoadProject(dir string) (*Project, error) {
 	}
 	var p Project
 	if err := yaml.Unmarshal(raw, &p); err != nil {
-		return nil, fmt.Errorf("Pulumi.yaml: %w", err)
+		return nil, fmt.Errorf("parse Pulumi.yaml: %w", err)
 	}
 	return &p, nil
 }
