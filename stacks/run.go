@@ -62,9 +62,7 @@ func composeEnvironment(ctx *pulumi.Context, cfg *Config) error {
 		"flowLogsRoleArn":        flowLogs.RoleArn,
 		"flowLogId":              flowLogs.FlowLogId,
 	}
-	for k, v := range exports {
-		ctx.Export(k, v)
-	}
+	exportAll(ctx, exports)
 	return nil
 }
 
@@ -86,8 +84,13 @@ func composeBootstrap(ctx *pulumi.Context, cfg *Config) error {
 		"secretsProvider":        backend.SecretsProvider,
 		"terraformBackendConfig": backend.TerraformBackendConfig,
 	}
-	for k, v := range exports {
+	exportAll(ctx, exports)
+	return nil
+}
+
+// exportAll exports every output of a composition as a stack output.
+func exportAll(ctx *pulumi.Context, outputs pulumi.Map) {
+	for k, v := range outputs {
 		ctx.Export(k, v)
 	}
-	return nil
 }

@@ -71,6 +71,11 @@ func editInput(typ, name, key, old, new string) func(*testing.T, *mockrun.Result
 	}
 }
 
+// editAll changes every resource of typ, options included.
+func editAll(typ string, fn func(r *mockrun.Resource)) func(*testing.T, *mockrun.Result) *mockrun.Result {
+	return func(_ *testing.T, res *mockrun.Result) *mockrun.Result { return edit(res, typ, fn) }
+}
+
 func dropType(typ string) func(*testing.T, *mockrun.Result) *mockrun.Result {
 	return func(_ *testing.T, res *mockrun.Result) *mockrun.Result { return drop(res, typ) }
 }
@@ -85,17 +90,7 @@ var breakages = []breakage{
 	{"AF-LOG-02", "dev", "log group on the AWS key", setInput(controls.TypeLogGroup, "dev-flow-logs", "kmsKeyId", "")},
 	{"AF-LOG-03", "dev", "key usable for every log group", editInput(controls.TypeKmsKey, "dev-flow-logs", "policy",
 		"log-group:/aws/vpc-flow-logs/aws-foundation/dev/dev", "log-group:*")},
-	{"AF-LOG-03", "dev", "log group created before its key", func(_ *testing.T, res *mockrun.Result) *mockrun.Result {
-		out := *res
-		out.Resources = nil
-		for _, r := range res.Resources {
-			if r.Type == controls.TypeLogGroup {
-				r.Dependencies = nil
-			}
-			out.Resources = append(out.Resources, r)
-		}
-		return &out
-	}},
+	{"AF-LOG-03", "dev", "log group created before its key", editAll(controls.TypeLogGroup, func(r *mockrun.Resource) { r.Dependencies = nil })},
 	{"AF-VPC-01", "dev", "only rejected traffic logged", setInput(controls.TypeFlowLog, "dev", "trafficType", "REJECT")},
 	{"AF-VPC-01", "prod", "flow log watching another VPC", setInput(controls.TypeFlowLog, "prod", "vpcId", "vpc-other")},
 	{"AF-VPC-02", "dev", "default SG allows all egress", setInput(controls.TypeDefaultSecurityGroup, "dev-default-sg", "egress",
@@ -138,28 +133,8 @@ var breakages = []breakage{
 	{"AF-DDB-02", "bootstrap", "table on the AWS owned key", setInput(controls.TypeTable, "state-lock", "serverSideEncryption", map[string]any{"enabled": false})},
 	{"AF-DDB-03", "bootstrap", "table deletable", setInput(controls.TypeTable, "state-lock", "deletionProtectionEnabled", false)},
 	{"AF-STATE-01", "bootstrap", "bucket force-destroyable", setInput(controls.TypeBucket, "state-bucket", "forceDestroy", true)},
-	{"AF-STATE-01", "bootstrap", "table not protected", func(_ *testing.T, res *mockrun.Result) *mockrun.Result {
-		out := *res
-		out.Resources = nil
-		for _, r := range res.Resources {
-			if r.Type == controls.TypeTable {
-				r.Protect = false
-			}
-			out.Resources = append(out.Resources, r)
-		}
-		return &out
-	}},
-	{"AF-STATE-01", "bootstrap", "key not retained on delete", func(_ *testing.T, res *mockrun.Result) *mockrun.Result {
-		out := *res
-		out.Resources = nil
-		for _, r := range res.Resources {
-			if r.Type == controls.TypeKmsKey {
-				r.RetainOnDelete = false
-			}
-			out.Resources = append(out.Resources, r)
-		}
-		return &out
-	}},
+	{"AF-STATE-01", "bootstrap", "table not protected", editAll(controls.TypeTable, func(r *mockrun.Resource) { r.Protect = false })},
+	{"AF-STATE-01", "bootstrap", "key not retained on delete", editAll(controls.TypeKmsKey, func(r *mockrun.Resource) { r.RetainOnDelete = false })},
 	{"AF-TAG-01", "dev", "VPC without a Name tag", setInput(controls.TypeVpc, "dev-vpc", "tags", map[string]any{})},
 	{"AF-TAG-01", "bootstrap", "stack without a Project default tag", func(_ *testing.T, res *mockrun.Result) *mockrun.Result {
 		out := *res

@@ -11,22 +11,30 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// mutate returns a copy of res in which fn has changed the inputs of the resource of typ named name.
-func mutate(t *testing.T, res *mockrun.Result, typ, name string, fn func(in resource.PropertyMap)) *mockrun.Result {
-	t.Helper()
+// edit returns a copy of res in which fn has changed every resource of typ (inputs and options alike).
+func edit(res *mockrun.Result, typ string, fn func(r *mockrun.Resource)) *mockrun.Result {
 	out := *res
 	out.Resources = nil
-	found := false
 	for _, r := range res.Resources {
-		if r.Type == typ && r.Name == name {
+		if r.Type == typ {
 			r.Inputs = r.Inputs.Copy()
-			fn(r.Inputs)
-			found = true
+			fn(&r)
 		}
 		out.Resources = append(out.Resources, r)
 	}
-	require.True(t, found, "no %s named %q to mutate", typ, name)
 	return &out
+}
+
+// mutate returns a copy of res in which fn has changed the inputs of the resource of typ named name.
+func mutate(t *testing.T, res *mockrun.Result, typ, name string, fn func(in resource.PropertyMap)) *mockrun.Result {
+	t.Helper()
+	_, err := res.One(typ, name)
+	require.NoError(t, err, "nothing to mutate")
+	return edit(res, typ, func(r *mockrun.Resource) {
+		if r.Name == name {
+			fn(r.Inputs)
+		}
+	})
 }
 
 // drop returns a copy of res without the resources of typ.
