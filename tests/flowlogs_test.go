@@ -63,8 +63,7 @@ func TestFlowLogKeyIsASymmetricRotatingKeyWithAThirtyDayWindowAndAnAlias(t *test
 func TestFlowLogKeyPolicyLetsCloudWatchLogsUseItForThisLogGroupOnly(t *testing.T) {
 	res := runFlowLogs(t, components.FlowLogsArgs{})
 	key, group, _, _, _ := flowLogParts(t, res)
-	stmts, err := controls.ParsePolicy(key.Str("policy"))
-	require.NoError(t, err)
+	stmts := policyOf(t, key, "policy")
 	require.Len(t, stmts, 2)
 
 	admin := stmts[0]
@@ -106,8 +105,7 @@ func TestRetentionAndLogGroupNameFollowTheArguments(t *testing.T) {
 func TestFlowLogRoleTrustsOnlyVpcFlowLogsOfThisAccount(t *testing.T) {
 	res := runFlowLogs(t, components.FlowLogsArgs{})
 	_, _, role, _, _ := flowLogParts(t, res)
-	stmts, err := controls.ParsePolicy(role.Str("assumeRolePolicy"))
-	require.NoError(t, err)
+	stmts := policyOf(t, role, "assumeRolePolicy")
 	require.Len(t, stmts, 1)
 	s := stmts[0]
 	assert.Equal(t, "Allow", s.Effect)
@@ -124,8 +122,7 @@ func TestFlowLogRoleMayOnlyWriteIntoItsOwnLogGroup(t *testing.T) {
 	res := runFlowLogs(t, components.FlowLogsArgs{})
 	_, group, role, policy, _ := flowLogParts(t, res)
 	assert.Equal(t, role.ID, policy.Str("role"))
-	stmts, err := controls.ParsePolicy(policy.Str("policy"))
-	require.NoError(t, err)
+	stmts := policyOf(t, policy, "policy")
 	require.Len(t, stmts, 2)
 	arn := group.Out("arn")
 	assert.Equal(t, controls.Statement{Sid: "WriteThisLogGroupOnly", Effect: "Allow",

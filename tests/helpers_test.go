@@ -98,3 +98,11 @@ func requireControlsHold(t testing.TB, res *mockrun.Result, ids ...string) {
 		}
 	}
 }
+
+// policyOf parses the policy document in a resource's input key.
+func policyOf(t testing.TB, r mockrun.Resource, key string) []controls.Statement {
+	t.Helper()
+	stmts, err := controls.ParsePolicy(r.Str(key))
+	require.NoError(t, err, "%s.%s", r, key)
+	return stmts
+}

@@ -250,8 +250,7 @@ func TestS3EndpointPolicyGrantsExtraBucketsReadOnly(t *testing.T) {
 func endpointPolicy(t *testing.T, res *mockrun.Result) []controls.Statement {
 	t.Helper()
 	ep := one(t, res, controls.TypeVpcEndpoint, "net-s3")
-	stmts, err := controls.ParsePolicy(ep.Str("policy"))
-	require.NoError(t, err)
+	stmts := policyOf(t, ep, "policy")
 	return stmts
 }
 

@@ -52,8 +52,7 @@ func TestStateKeyRotatesAndOnlyTheAccountRootAdministersIt(t *testing.T) {
 	assert.Equal(t, true, key.Value("enableKeyRotation"))
 	assert.Equal(t, 30.0, key.Value("deletionWindowInDays"))
 	assert.Equal(t, "SYMMETRIC_DEFAULT", key.Str("customerMasterKeySpec"))
-	stmts, err := controls.ParsePolicy(key.Str("policy"))
-	require.NoError(t, err)
+	stmts := policyOf(t, key, "policy")
 	assert.Equal(t, []controls.Statement{{Sid: "AccountRootAdministersKey", Effect: "Allow",
 		Principals: []string{"AWS:arn:aws:iam::123456789012:root"}, Actions: []string{"kms:*"}, Resources: []string{"*"}}}, stmts)
 	alias := one(t, res, "aws:kms/alias:Alias", "state-key")
@@ -127,8 +126,7 @@ func TestStateBucketPolicyIsTlsOnlyAndRefusesOtherEncryptionButNotAMissingHeader
 	pol := companion(t, res, controls.TypeBucketPolicy, state)
 	assert.True(t, pol.DependsOn(companion(t, res, controls.TypePublicAccessBlock, state).URN),
 		"the policy waits for the public access block")
-	stmts, err := controls.ParsePolicy(pol.Str("policy"))
-	require.NoError(t, err)
+	stmts := policyOf(t, pol, "policy")
 	both, objects := []string{arn, arn + "/*"}, []string{arn + "/*"}
 	assert.Equal(t, []controls.Statement{
 		{Sid: "DenyInsecureTransport", Effect: "Deny", Principals: []string{"*"}, Actions: []string{"s3:*"}, Resources: both,
@@ -156,8 +154,7 @@ func TestLogBucketAcceptsOnlyTheStateBucketsAccessLogsOverTls(t *testing.T) {
 	logging := companion(t, res, controls.TypeBucketLogging, state)
 	assert.Equal(t, logs.ID, logging.Str("targetBucket"))
 	assert.Equal(t, defaultStateBucket+"/", logging.Str("targetPrefix"))
-	stmts, err := controls.ParsePolicy(companion(t, res, controls.TypeBucketPolicy, logs).Str("policy"))
-	require.NoError(t, err)
+	stmts := policyOf(t, companion(t, res, controls.TypeBucketPolicy, logs), "policy")
 	require.Len(t, stmts, 3)
 	assert.Equal(t, controls.Statement{Sid: "S3ServerAccessLogsFromStateBucket", Effect: "Allow",
 		Principals: []string{"Service:logging.s3.amazonaws.com"}, Actions: []string{"s3:PutObject"},
