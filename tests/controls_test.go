@@ -122,6 +122,13 @@ var breakages = []breakage{
 		[]any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"}, "bucketKeyEnabled": false}})},
 	{"AF-S3-04", "bootstrap", "state bucket on the AWS managed key", setInput(controls.TypeBucketEncryption, "state-bucket", "rules",
 		[]any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "alias/aws/s3"}, "bucketKeyEnabled": true}})},
+	{"AF-S3-04", "bootstrap", "S3 bucket key off", func(t *testing.T, res *mockrun.Result) *mockrun.Result {
+		return mutate(t, res, controls.TypeBucketEncryption, "state-bucket", func(in resource.PropertyMap) {
+			rule := in["rules"].Mappable().([]any)[0].(map[string]any)
+			rule["bucketKeyEnabled"] = false
+			in["rules"] = prop([]any{rule})
+		})
+	}},
 	{"AF-S3-05", "bootstrap", "uploads may choose another key", editInput(controls.TypeBucketPolicy, "state-bucket", "policy",
 		`"Sid":"DenyOtherKmsKey","Effect":"Deny"`, `"Sid":"DenyOtherKmsKey","Effect":"Allow"`)},
 	{"AF-S3-05", "bootstrap", "uploads without a header denied", editInput(controls.TypeBucketPolicy, "state-bucket", "policy",

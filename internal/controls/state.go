@@ -132,14 +132,12 @@ func BucketsEncryptedByDefault(r *mockrun.Result) []Finding {
 			continue
 		}
 		for _, e := range encs {
-			for _, rule := range asList(e.Value("rules")) {
-				m, _ := rule.(map[string]any)
-				def, _ := m["applyServerSideEncryptionByDefault"].(map[string]any)
-				algo, key := asString(def["sseAlgorithm"]), asString(def["kmsMasterKeyId"])
+			for _, rule := range sseRules(e) {
 				switch {
-				case algo != "aws:kms" || keyByArn(r, key) == nil:
-					bad = append(bad, finding(b, "default encryption %s with key %q, want aws:kms with a key of this stack", algo, key))
-				case m["bucketKeyEnabled"] != true:
+				case rule.Algorithm != "aws:kms" || keyByArn(r, rule.KeyArn) == nil:
+					bad = append(bad, finding(b, "default encryption %s with key %q, want aws:kms with a key of this stack",
+						rule.Algorithm, rule.KeyArn))
+				case !rule.BucketKey:
 					bad = append(bad, finding(b, "S3 bucket key is off (every object costs a KMS request)"))
 				}
 			}
@@ -290,10 +288,8 @@ func StatefulResourcesProtected(r *mockrun.Result) []Finding {
 		}
 	}
 	for _, e := range r.OfType(TypeBucketEncryption) {
-		for _, rule := range asList(e.Value("rules")) {
-			m, _ := rule.(map[string]any)
-			def, _ := m["applyServerSideEncryptionByDefault"].(map[string]any)
-			if k := keyByArn(r, asString(def["kmsMasterKeyId"])); k != nil {
+		for _, rule := range sseRules(e) {
+			if k := keyByArn(r, rule.KeyArn); k != nil {
 				stateful = append(stateful, *k)
 			}
 		}
@@ -317,13 +313,30 @@ func StatefulResourcesProtected(r *mockrun.Result) []Finding {
 	return bad
 }
 
+// sseRule is one default-encryption rule of a bucket.
+type sseRule struct {
+	Algorithm string // "aws:kms" or "AES256"
+	KeyArn    string // with aws:kms
+	BucketKey bool
+}
+
+// sseRules reads the rules of a recorded BucketServerSideEncryptionConfigurationV2.
+func sseRules(e mockrun.Resource) []sseRule {
+	var out []sseRule
+	for _, rule := range asList(e.Value("rules")) {
+		m, _ := rule.(map[string]any)
+		def, _ := m["applyServerSideEncryptionByDefault"].(map[string]any)
+		out = append(out, sseRule{Algorithm: asString(def["sseAlgorithm"]), KeyArn: asString(def["kmsMasterKeyId"]),
+			BucketKey: m["bucketKeyEnabled"] == true})
+	}
+	return out
+}
+
 // defaultEncryption returns a bucket's default SSE algorithm ("aws:kms", "AES256") or "".
 func defaultEncryption(r *mockrun.Result, b mockrun.Resource) string {
 	for _, e := range companions(r, TypeBucketEncryption, b.ID) {
-		for _, rule := range asList(e.Value("rules")) {
-			m, _ := rule.(map[string]any)
-			def, _ := m["applyServerSideEncryptionByDefault"].(map[string]any)
-			return asString(def["sseAlgorithm"])
+		for _, rule := range sseRules(e) {
+			return rule.Algorithm
 		}
 	}
 	return ""

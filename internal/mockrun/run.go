@@ -117,16 +117,6 @@ func (r *Result) One(typ, name string) (Resource, error) {
 	return Resource{}, fmt.Errorf("no %s named %q; have %v", typ, name, names)
 }
 
-// ByURN returns the resource with a URN.
-func (r *Result) ByURN(urn string) (Resource, bool) {
-	for _, x := range r.Resources {
-		if x.URN == urn {
-			return x, true
-		}
-	}
-	return Resource{}, false
-}
-
 // ByID returns the custom resource of a type whose id is id.
 func (r *Result) ByID(typ, id string) (Resource, bool) {
 	for _, x := range r.OfType(typ) {
