@@ -132,10 +132,14 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	// The key policy names the log group's ARN before the group exists (the group needs the key first), so the
 	// ARN is built from the deterministic name.
 	groupArn := acct.arn("logs", acct.Region, acct.ID, "log-group:"+groupName)
+	keyPolicy, err := flowLogsKeyPolicy(acct.rootArn(), acct.regionalServicePrincipal("logs"), groupArn).JSON()
+	if err != nil {
+		return nil, wrap("render key policy", err)
+	}
 	key, alias, err := newCustomerKey(ctx, name+"-flow-logs",
 		fmt.Sprintf("Encrypts VPC flow logs in %s", groupName),
 		fmt.Sprintf("alias/%s/%s/%s-flow-logs", ctx.Project(), ctx.Stack(), name),
-		FlowLogsKeyPolicy(acct.rootArn(), acct.regionalServicePrincipal("logs"), groupArn), parent)
+		keyPolicy, parent)
 	if err != nil {
 		return nil, wrap("create kms key", err)
 	}
@@ -152,11 +156,14 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 		return nil, wrap("create log group", err)
 	}
 
+	trust, err := flowLogsTrustPolicy(acct.ID, acct.arn("ec2", acct.Region, acct.ID, "vpc-flow-log/*")).JSON()
+	if err != nil {
+		return nil, wrap("render trust policy", err)
+	}
 	role, err := iam.NewRole(ctx, name+"-flow-logs", &iam.RoleArgs{
-		Description: pulumi.String(fmt.Sprintf("Delivers VPC flow logs to %s; nothing else", groupName)),
-		AssumeRolePolicy: pulumi.String(policyJSON(FlowLogsTrustPolicy(
-			acct.ID, acct.arn("ec2", acct.Region, acct.ID, "vpc-flow-log/*")))),
-		Tags: nameTags(name + "-flow-logs"),
+		Description:      pulumi.String(fmt.Sprintf("Delivers VPC flow logs to %s; nothing else", groupName)),
+		AssumeRolePolicy: pulumi.String(trust),
+		Tags:             nameTags(name + "-flow-logs"),
 	}, parent)
 	if err != nil {
 		return nil, wrap("create role", err)
@@ -164,8 +171,8 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	describeGroups := acct.arn("logs", acct.Region, acct.ID, "log-group:*")
 	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-flow-logs", &iam.RolePolicyArgs{
 		Role: role.ID(),
-		Policy: group.Arn.ApplyT(func(arn string) string {
-			return policyJSON(FlowLogsRolePolicy(arn, describeGroups))
+		Policy: group.Arn.ApplyT(func(arn string) (string, error) {
+			return flowLogsRolePolicy(arn, describeGroups).JSON()
 		}).(pulumi.StringOutput),
 	}, parent)
 	if err != nil {
@@ -209,54 +216,54 @@ func orDefault(v, def int) int {
 	return v
 }
 
-// FlowLogsKeyPolicy is the flow-log key's policy: the account root administers it, and the regional CloudWatch
+// flowLogsKeyPolicy is the flow-log key's policy: the account root administers it, and the regional CloudWatch
 // Logs principal may use it only for the one log group whose ARN is logGroupArn.
-func FlowLogsKeyPolicy(rootArn, logsPrincipal, logGroupArn string) PolicyDocument {
-	return PolicyDocument{Statement: []Statement{
+func flowLogsKeyPolicy(rootArn, logsPrincipal, logGroupArn string) keyPolicy {
+	return keyPolicy{
 		rootAdminStatement(rootArn),
 		{
 			Sid:       "CloudWatchLogsUsesKeyForThisLogGroupOnly",
-			Effect:    "Allow",
-			Principal: serviceprincipal(logsPrincipal),
-			Action:    []string{"kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"},
-			Resource:  []string{"*"},
+			Effect:    allow,
+			Principal: servicePrincipal(logsPrincipal),
+			Action:    action("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
+			Resource:  resource("*"),
 			Condition: Conditions{"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": logGroupArn}},
 		},
-	}}
+	}
 }
 
-// FlowLogsTrustPolicy lets only the VPC Flow Logs service assume the role, and only on behalf of flow logs in
-// this account (confused-deputy protection).
-func FlowLogsTrustPolicy(accountID, sourceArnPattern string) PolicyDocument {
-	return PolicyDocument{Statement: []Statement{{
+// flowLogsTrustPolicy lets only the VPC Flow Logs service assume the role, and only on behalf of flow logs in
+// this account (confused-deputy protection). A trust statement has no Resource: IAM refuses the field there.
+func flowLogsTrustPolicy(accountID, sourceArnPattern string) trustPolicy {
+	return trustPolicy{{
 		Sid:       "VpcFlowLogsOfThisAccountOnly",
-		Effect:    "Allow",
-		Principal: serviceprincipal("vpc-flow-logs.amazonaws.com"),
-		Action:    []string{"sts:AssumeRole"},
+		Effect:    allow,
+		Principal: servicePrincipal("vpc-flow-logs.amazonaws.com"),
+		Action:    action("sts:AssumeRole"),
 		Condition: Conditions{
 			"StringEquals": {"aws:SourceAccount": accountID},
 			"ArnLike":      {"aws:SourceArn": sourceArnPattern},
 		},
-	}}}
+	}}
 }
 
-// FlowLogsRolePolicy lets the role write streams and events into one log group. DescribeLogGroups is a list
+// flowLogsRolePolicy lets the role write streams and events into one log group. DescribeLogGroups is a list
 // call that IAM cannot narrow to one group, so it gets its own statement, limited to this account and region.
 // No CreateLogGroup (the group is ours, created here) and no KMS actions (the service uses the key through the
 // key policy).
-func FlowLogsRolePolicy(logGroupArn, describeGroupsArn string) PolicyDocument {
-	return PolicyDocument{Statement: []Statement{
+func flowLogsRolePolicy(logGroupArn, describeGroupsArn string) identityPolicy {
+	return identityPolicy{
 		{
 			Sid:      "WriteThisLogGroupOnly",
-			Effect:   "Allow",
-			Action:   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
-			Resource: []string{logGroupArn, logGroupArn + ":*"},
+			Effect:   allow,
+			Action:   action("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"),
+			Resource: resource(logGroupArn, logGroupArn+":*"),
 		},
 		{
 			Sid:      "FindLogGroup",
-			Effect:   "Allow",
-			Action:   []string{"logs:DescribeLogGroups"},
-			Resource: []string{describeGroupsArn},
+			Effect:   allow,
+			Action:   action("logs:DescribeLogGroups"),
+			Resource: resource(describeGroupsArn),
 		},
-	}}
+	}
 }

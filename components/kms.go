@@ -9,11 +9,9 @@ import (
 // allows, so a mistaken deletion can be cancelled for a month.
 const KeyDeletionWindowDays = 30
 
-// policies that lock everyone out) and lets IAM policies in this account grant use of the key.
-
 // newCustomerKey creates a symmetric customer-managed key with yearly rotation, a 30-day deletion window and an
-// explicit policy, plus its alias. Both are named off name and take opts (which carry the parent).
-func newCustomerKey(ctx *pulumi.Context, name, description, alias string, policy PolicyDocument,
+// explicit policy (rendered JSON), plus its alias. Both are named off name and take opts (which carry the parent).
+func newCustomerKey(ctx *pulumi.Context, name, description, alias, policy string,
 	opts ...pulumi.ResourceOption) (*kms.Key, *kms.Alias, error) {
 	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
 		Description:           pulumi.String(description),
@@ -21,7 +19,7 @@ func newCustomerKey(ctx *pulumi.Context, name, description, alias string, policy
 		CustomerMasterKeySpec: pulumi.String("SYMMETRIC_DEFAULT"),
 		EnableKeyRotation:     pulumi.Bool(true),
 		DeletionWindowInDays:  pulumi.Int(KeyDeletionWindowDays),
-		Policy:                pulumi.String(policyJSON(policy)),
+		Policy:                pulumi.String(policy),
 		Tags:                  nameTags(name),
 	}, opts...)
 	if err != nil {
@@ -39,12 +37,12 @@ func newCustomerKey(ctx *pulumi.Context, name, description, alias string, policy
 
 // rootAdminStatement makes the account root the key's administrator. It keeps the key manageable (AWS refuses
 // policies that lock everyone out) and lets IAM policies in this account grant use of the key.
-func rootAdminStatement(rootArn string) Statement {
-	return Statement{
+func rootAdminStatement(rootArn string) resourceStatement {
+	return resourceStatement{
 		Sid:       "AccountRootAdministersKey",
-		Effect:    "Allow",
+		Effect:    allow,
 		Principal: awsPrincipal(rootArn),
-		Action:    []string{"kms:*"},
-		Resource:  []string{"*"},
+		Action:    action("kms:*"),
+		Resource:  resource("*"),
 	}
 }

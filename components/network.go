@@ -303,12 +303,16 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		}
 	}
 
+	endpointPolicy, err := s3EndpointPolicy(acct, args.S3EndpointExtraBucketArns)
+	if err != nil {
+		return nil, wrap("render s3 endpoint policy", err)
+	}
 	endpoint, err := ec2.NewVpcEndpoint(ctx, name+"-s3", &ec2.VpcEndpointArgs{
 		VpcId:           vpc.ID(),
 		ServiceName:     pulumi.String(fmt.Sprintf("%s.%s.s3", acct.ReverseDNSPrefix, acct.Region)),
 		VpcEndpointType: pulumi.String("Gateway"),
 		RouteTableIds:   privateRts,
-		Policy:          pulumi.String(s3EndpointPolicy(acct, args.S3EndpointExtraBucketArns)),
+		Policy:          pulumi.String(endpointPolicy),
 		Tags:            nameTags(name + "-s3"),
 	}, parent)
 	if err != nil {
@@ -403,29 +407,29 @@ func lookupAzs(ctx *pulumi.Context) ([]string, error) {
 // s3EndpointPolicy lets the endpoint reach only this account's buckets (aws:ResourceAccount), plus read-only
 // access to the extra buckets. Without it, a compromised workload could copy data to any bucket in the world
 // over the endpoint, out of sight of egress controls on the NAT path.
-func s3EndpointPolicy(acct account, extraBucketArns []string) string {
-	doc := PolicyDocument{Statement: []Statement{{
+func s3EndpointPolicy(acct account, extraBucketArns []string) (string, error) {
+	doc := endpointPolicy{{
 		Sid:       "OwnAccountBucketsOnly",
-		Effect:    "Allow",
-		Principal: AnyPrincipal,
-		Action:    []string{"s3:*"},
-		Resource:  []string{"*"},
+		Effect:    allow,
+		Principal: anyPrincipal(),
+		Action:    action("s3:*"),
+		Resource:  resource("*"),
 		Condition: Conditions{"StringEquals": {"aws:ResourceAccount": acct.ID}},
-	}}}
+	}}
 	if len(extraBucketArns) > 0 {
-		var resources []string
+		var arns []string
 		for _, arn := range extraBucketArns {
-			resources = append(resources, arn, arn+"/*")
+			arns = append(arns, arn, arn+"/*")
 		}
-		doc.Statement = append(doc.Statement, Statement{
+		doc = append(doc, resourceStatement{
 			Sid:       "ReadExtraBuckets",
-			Effect:    "Allow",
-			Principal: AnyPrincipal,
-			Action:    []string{"s3:GetObject", "s3:ListBucket"},
-			Resource:  resources,
+			Effect:    allow,
+			Principal: anyPrincipal(),
+			Action:    action("s3:GetObject", "s3:ListBucket"),
+			Resource:  resource(arns...),
 		})
 	}
-	return policyJSON(doc)
+	return doc.JSON()
 }
 
 // NaclRule is one rule of the default network ACL, documented in the README.

@@ -192,9 +192,13 @@ func NewStateBackend(ctx *pulumi.Context, name string, args *StateBackendArgs, o
 	wrap := func(step string, err error) error { return fmt.Errorf("state backend %q: %s: %w", name, step, err) }
 
 	aliasName := fmt.Sprintf("alias/%s/%s", ctx.Project(), name)
+	stateKeyPolicy, err := keyPolicy{rootAdminStatement(acct.rootArn())}.JSON()
+	if err != nil {
+		return nil, wrap("render key policy", err)
+	}
 	key, alias, err := newCustomerKey(ctx, name+"-key",
 		"Encrypts Pulumi state, its access logs' source bucket, the lock table and stack secrets", aliasName,
-		PolicyDocument{Statement: []Statement{rootAdminStatement(acct.rootArn())}}, keep...)
+		stateKeyPolicy, keep...)
 	if err != nil {
 		return nil, wrap("create kms key", err)
 	}
@@ -212,8 +216,8 @@ func NewStateBackend(ctx *pulumi.Context, name string, args *StateBackendArgs, o
 	logPrefix := a.BucketName + "/"
 	if _, err := s3.NewBucketPolicy(ctx, name+"-logs", &s3.BucketPolicyArgs{
 		Bucket: logBucket.bucket.ID(),
-		Policy: pulumi.All(logBucket.bucket.Arn, stateBucket.bucket.Arn).ApplyT(func(v []any) string {
-			return policyJSON(LogBucketPolicy(v[0].(string), logPrefix, v[1].(string), acct.ID))
+		Policy: pulumi.All(logBucket.bucket.Arn, stateBucket.bucket.Arn).ApplyT(func(v []any) (string, error) {
+			return logBucketPolicy(v[0].(string), logPrefix, v[1].(string), acct.ID).JSON()
 		}).(pulumi.StringOutput),
 	}, append(keep, pulumi.DependsOn([]pulumi.Resource{logBucket.publicAccess}))...); err != nil {
 		return nil, wrap("create log bucket policy", err)
@@ -243,8 +247,8 @@ func NewStateBackend(ctx *pulumi.Context, name string, args *StateBackendArgs, o
 	}
 	if _, err := s3.NewBucketPolicy(ctx, name+"-bucket", &s3.BucketPolicyArgs{
 		Bucket: stateBucket.bucket.ID(),
-		Policy: pulumi.All(stateBucket.bucket.Arn, key.Arn).ApplyT(func(v []any) string {
-			return policyJSON(StateBucketPolicy(v[0].(string), v[1].(string)))
+		Policy: pulumi.All(stateBucket.bucket.Arn, key.Arn).ApplyT(func(v []any) (string, error) {
+			return stateBucketPolicy(v[0].(string), v[1].(string)).JSON()
 		}).(pulumi.StringOutput),
 	}, append(keep, pulumi.DependsOn([]pulumi.Resource{stateBucket.publicAccess}))...); err != nil {
 		return nil, wrap("create state bucket policy", err)
@@ -387,48 +391,61 @@ func newPrivateBucket(ctx *pulumi.Context, name, bucketName string, enc bucketEn
 }
 
 // denyInsecureTransport refuses any request to the bucket or its objects without TLS, or with TLS older than 1.2.
-func denyInsecureTransport(bucketArn string) []Statement {
-	both := []string{bucketArn, bucketArn + "/*"}
-	return []Statement{
-		{Sid: "DenyInsecureTransport", Effect: "Deny", Principal: AnyPrincipal, Action: []string{"s3:*"},
+func denyInsecureTransport(bucketArn string) []resourceStatement {
+	both := resource(bucketArn, bucketArn+"/*")
+	return []resourceStatement{
+		{Sid: "DenyInsecureTransport", Effect: deny, Principal: anyPrincipal(), Action: action("s3:*"),
 			Resource: both, Condition: Conditions{"Bool": {"aws:SecureTransport": "false"}}},
-		{Sid: "DenyOutdatedTls", Effect: "Deny", Principal: AnyPrincipal, Action: []string{"s3:*"},
+		{Sid: "DenyOutdatedTls", Effect: deny, Principal: anyPrincipal(), Action: action("s3:*"),
 			Resource: both, Condition: Conditions{"NumericLessThan": {"s3:TlsVersion": "1.2"}}},
 	}
 }
 
-// StateBucketPolicy is TLS only, and refuses uploads that ask for another encryption or another key. Uploads
-// that send no encryption header (the Pulumi backend sends none) get the bucket default: this key.
-func StateBucketPolicy(bucketArn, keyArn string) PolicyDocument {
-	objects := []string{bucketArn + "/*"}
-	return PolicyDocument{Statement: append(denyInsecureTransport(bucketArn),
-		Statement{Sid: "DenyOtherEncryption", Effect: "Deny", Principal: AnyPrincipal,
-			Action: []string{"s3:PutObject"}, Resource: objects,
+// stateBucketPolicy is TLS only, and lets an object be written only with this key. Uploads that send no
+// encryption header (the Pulumi backend sends none) get the bucket default, this key; every upload that asks for
+// something else is refused: another algorithm (SSE-S3, DSSE), another key, aws:kms without a key id (S3 would
+// use the AWS-managed aws/s3 key, not ours) and a customer-provided key (SSE-C, whose key AWS never keeps: an
+// attacker's way to hold state for ransom).
+func stateBucketPolicy(bucketArn, keyArn string) resourcePolicy {
+	objects := resource(bucketArn + "/*")
+	put := action("s3:PutObject")
+	return append(denyInsecureTransport(bucketArn),
+		resourceStatement{Sid: "DenyOtherEncryption", Effect: deny, Principal: anyPrincipal(), Action: put,
+			Resource: objects,
 			Condition: Conditions{
 				"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
 				"Null":            {"s3:x-amz-server-side-encryption": "false"},
 			}},
-		Statement{Sid: "DenyOtherKmsKey", Effect: "Deny", Principal: AnyPrincipal,
-			Action: []string{"s3:PutObject"}, Resource: objects,
+		resourceStatement{Sid: "DenyOtherKmsKey", Effect: deny, Principal: anyPrincipal(), Action: put,
+			Resource: objects,
 			Condition: Conditions{
 				"StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn},
 				"Null":            {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"},
 			}},
-	)}
+		resourceStatement{Sid: "DenyKmsWithoutThisKeyId", Effect: deny, Principal: anyPrincipal(), Action: put,
+			Resource: objects,
+			Condition: Conditions{"Null": {
+				"s3:x-amz-server-side-encryption":                "false",
+				"s3:x-amz-server-side-encryption-aws-kms-key-id": "true",
+			}}},
+		resourceStatement{Sid: "DenyCustomerProvidedKeys", Effect: deny, Principal: anyPrincipal(), Action: put,
+			Resource:  objects,
+			Condition: Conditions{"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}}},
+	)
 }
 
-// LogBucketPolicy is TLS only, and lets the S3 logging service write under prefix, only for the state bucket
+// logBucketPolicy is TLS only, and lets the S3 logging service write under prefix, only for the state bucket
 // of this account.
-func LogBucketPolicy(logBucketArn, prefix, sourceBucketArn, accountID string) PolicyDocument {
-	return PolicyDocument{Statement: append(denyInsecureTransport(logBucketArn),
-		Statement{Sid: "S3ServerAccessLogsFromStateBucket", Effect: "Allow",
-			Principal: serviceprincipal("logging.s3.amazonaws.com"),
-			Action:    []string{"s3:PutObject"}, Resource: []string{logBucketArn + "/" + prefix + "*"},
+func logBucketPolicy(logBucketArn, prefix, sourceBucketArn, accountID string) resourcePolicy {
+	return append(denyInsecureTransport(logBucketArn),
+		resourceStatement{Sid: "S3ServerAccessLogsFromStateBucket", Effect: allow,
+			Principal: servicePrincipal("logging.s3.amazonaws.com"),
+			Action:    action("s3:PutObject"), Resource: resource(logBucketArn + "/" + prefix + "*"),
 			Condition: Conditions{
 				"ArnLike":      {"aws:SourceArn": sourceBucketArn},
 				"StringEquals": {"aws:SourceAccount": accountID},
 			}},
-	)}
+	)
 }
 
 // TerraformBackendBlock is a ready Terraform/OpenTofu backend block for this backend. Each project sets its own

@@ -141,6 +141,12 @@ func TestStateBucketPolicyIsTlsOnlyAndRefusesOtherEncryptionButNotAMissingHeader
 			Condition: map[string]map[string]any{
 				"StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn},
 				"Null":            {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"}}},
+		{Sid: "DenyKmsWithoutThisKeyId", Effect: "Deny", Principals: []string{"*"}, Actions: []string{"s3:PutObject"}, Resources: objects,
+			Condition: map[string]map[string]any{"Null": {
+				"s3:x-amz-server-side-encryption":                "false",
+				"s3:x-amz-server-side-encryption-aws-kms-key-id": "true"}}},
+		{Sid: "DenyCustomerProvidedKeys", Effect: "Deny", Principals: []string{"*"}, Actions: []string{"s3:PutObject"}, Resources: objects,
+			Condition: map[string]map[string]any{"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}}},
 	}, stmts)
 	for _, s := range stmts {
 		assert.NotEqual(t, "Allow", s.Effect, "the state bucket policy only denies; access is granted by IAM")
