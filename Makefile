@@ -18,10 +18,13 @@ FORMAT ?= text
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
 
-deps: ## Download the Go modules (the first command on a new machine)
+deps: ## Download the Go modules and the pinned IAM engines of the access tests (the first command on a new machine)
 	go mod download
+	@command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { \
+	  echo "make deps: Node.js 20+ and npm are required for the access tests (tests/iam); install them first"; exit 1; }
+	npm ci --prefix tests/iam --no-audit --no-fund
 
-test: ## Run every unit test under Pulumi mocks (no AWS, no plugins)
+test: ## Run every test under Pulumi mocks, the access tier included (no AWS, no plugins)
 	go test -count=1 ./...
 
 bench: ## Benchmark running the prod stack under mocks

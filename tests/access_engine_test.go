@@ -1,0 +1,267 @@
+package tests
+
+// The access-test tier. Mocks accept any policy text; AWS does not. This tier hands every policy the program
+// renders (from mock runs of every stack file) and every document under docs/iam to two offline IAM engines
+// pinned in tests/iam/package-lock.json: AWS's policy grammar (@cloud-copilot/iam-policy) and AWS's evaluation
+// logic (@cloud-copilot/iam-simulate). This file is the bridge and the catalog of policies; the scenarios are in
+// access_scenarios_test.go, the mutations that prove each scenario can fail in access_mutations_test.go.
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/stretchr/testify/require"
+)
+
+// policyKind is the grammar a policy document must follow.
+type policyKind string
+
+const (
+	identityKind policyKind = "identity" // role inline policies, permissions boundaries
+	trustKind    policyKind = "trust"    // role trust policies: no Resource
+	resourceKind policyKind = "resource" // bucket policies
+	keyKind      policyKind = "key"      // KMS key policies
+	endpointKind policyKind = "endpoint" // VPC endpoint policies
+)
+
+// policyInputs says which input of which resource type holds which kind of policy. A test fails when a stack
+// registers a policy-bearing input that is not listed here, so no policy escapes the tier.
+var policyInputs = map[string]struct {
+	key  string
+	kind policyKind
+}{
+	"aws:iam/role:Role":                {"assumeRolePolicy", trustKind},
+	"aws:iam/rolePolicy:RolePolicy":    {"policy", identityKind},
+	"aws:iam/policy:Policy":            {"policy", identityKind},
+	"aws:kms/key:Key":                  {"policy", keyKind},
+	"aws:s3/bucketPolicy:BucketPolicy": {"policy", resourceKind},
+	"aws:ec2/vpcEndpoint:VpcEndpoint":  {"policy", endpointKind},
+}
+
+// catalogPolicy is one policy document with where it came from.
+type catalogPolicy struct {
+	ID   string // "prod/Role:prod-flow-logs", "docs/preview-permissions"
+	Kind policyKind
+	Doc  map[string]any
+}
+
+// policyCatalog holds every policy of every stack file and of docs/iam, by ID.
+type policyCatalog map[string]catalogPolicy
+
+// policyID names a rendered policy: stack, the type's last segment and the logical name.
+func policyID(stack string, r mockrun.Resource) string {
+	return fmt.Sprintf("%s/%s:%s", stack, r.Type[strings.LastIndex(r.Type, ":")+1:], r.Name)
+}
+
+// addRun adds every policy a mock run registered.
+func (c policyCatalog) addRun(t testing.TB, stack string, res *mockrun.Result) {
+	t.Helper()
+	for _, r := range res.AWS() {
+		in, ok := policyInputs[r.Type]
+		if !ok {
+			continue
+		}
+		doc, err := r.JSON(in.key)
+		require.NoError(t, err, "%s: %s", stack, r)
+		c[policyID(stack, r)] = catalogPolicy{ID: policyID(stack, r), Kind: in.kind, Doc: doc}
+	}
+}
+
+// Placeholders in docs/iam and the values the tier fills in: the simulated account of the mock runs, and the
+// bootstrap stack's own outputs for the state bucket and key.
+const (
+	accessAccount = mockrun.DefaultAccount
+	accessRegion  = mockrun.DefaultRegion
+	otherAccount  = "999999999999"
+	githubOrg     = "example-org"
+	githubRepo    = "aws-foundation"
+)
+
+var placeholder = regexp.MustCompile(`\b[A-Z][A-Z0-9]*(_[A-Z0-9]+)+\b`)
+
+// docsPlaceholders maps each docs/iam placeholder to the value the tier uses.
+func docsPlaceholders(t testing.TB) map[string]string {
+	t.Helper()
+	boot := runStack(t, "bootstrap", false)
+	str := func(k string) string {
+		v, ok := boot.Exports[k].Value.(string)
+		require.True(t, ok, "bootstrap export %q", k)
+		return v
+	}
+	return map[string]string{
+		"ACCOUNT_ID":       accessAccount,
+		"REGION":           accessRegion,
+		"GITHUB_ORG":       githubOrg,
+		"GITHUB_REPO":      githubRepo,
+		"STATE_BUCKET":     str("stateBucketName"),
+		"STATE_KEY_ARN":    str("kmsKeyArn"),
+		"STATE_LOG_BUCKET": str("logBucketName"),
+		"LOCK_TABLE":       str("lockTableName"),
+	}
+}
+
+// docsKind tells a docs/iam file's grammar by its name.
+func docsKind(name string) policyKind {
+	if strings.HasSuffix(name, "-trust.json") {
+		return trustKind
+	}
+	return identityKind
+}
+
+// addDocs adds every docs/iam/*.json with its placeholders filled in, and fails on a placeholder it cannot fill.
+func (c policyCatalog) addDocs(t testing.TB) {
+	t.Helper()
+	values := docsPlaceholders(t)
+	files, err := filepath.Glob(filepath.Join(repoRoot, "docs", "iam", "*.json"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		text := placeholder.ReplaceAllStringFunc(string(raw), func(p string) string {
+			v, ok := values[p]
+			if !ok {
+				t.Errorf("%s: placeholder %s has no value in the access tier; add it to docsPlaceholders", f, p)
+			}
+			return v
+		})
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal([]byte(text), &doc), f)
+		id := "docs/" + strings.TrimSuffix(filepath.Base(f), ".json")
+		c[id] = catalogPolicy{ID: id, Kind: docsKind(filepath.Base(f)), Doc: doc}
+	}
+}
+
+var (
+	catalogOnce sync.Once
+	catalogAll  policyCatalog
+)
+
+// allPolicies is the catalog of every stack file's policies and docs/iam, built once per test binary.
+func allPolicies(t testing.TB) policyCatalog {
+	t.Helper()
+	catalogOnce.Do(func() {
+		c := policyCatalog{}
+		for _, stack := range stackNames(t) {
+			c.addRun(t, stack, runStack(t, stack, false))
+		}
+		c.addDocs(t)
+		catalogAll = c
+	})
+	require.NotNil(t, catalogAll, "building the policy catalog failed")
+	return catalogAll.clone()
+}
+
+func (c policyCatalog) clone() policyCatalog {
+	out := policyCatalog{}
+	for k, v := range c {
+		v.Doc = deepCopy(v.Doc)
+		out[k] = v
+	}
+	return out
+}
+
+func deepCopy(doc map[string]any) map[string]any {
+	raw, err := json.Marshal(doc)
+	if err != nil {
+		panic(err)
+	}
+	var out map[string]any
+	if err := json.Unmarshal(raw, &out); err != nil {
+		panic(err)
+	}
+	return out
+}
+
+// get returns a policy, failing with the IDs that exist.
+func (c policyCatalog) get(t testing.TB, id string) catalogPolicy {
+	t.Helper()
+	p, ok := c[id]
+	if !ok {
+		var ids []string
+		for k := range c {
+			ids = append(ids, k)
+		}
+		sort.Strings(ids)
+		require.Failf(t, "no such policy", "%q; the catalog has %v", id, ids)
+	}
+	return p
+}
+
+// engine request and answer, as tests/iam/engine.js reads and writes them.
+type (
+	validateItem struct {
+		ID     string         `json:"id"`
+		Kind   policyKind     `json:"kind"`
+		Policy map[string]any `json:"policy"`
+	}
+	namedPolicy struct {
+		Name   string         `json:"name"`
+		Policy map[string]any `json:"policy"`
+	}
+	simRequest struct {
+		Principal string `json:"principal"`
+		Action    string `json:"action"`
+		Resource  struct {
+			Resource  string `json:"resource"`
+			AccountID string `json:"accountId"`
+		} `json:"resource"`
+		Context map[string]any `json:"contextVariables"`
+	}
+	simulateItem struct {
+		ID         string         `json:"id"`
+		Request    simRequest     `json:"request"`
+		Identity   []namedPolicy  `json:"identityPolicies,omitempty"`
+		Resource   map[string]any `json:"resourcePolicy,omitempty"`
+		Boundaries []namedPolicy  `json:"permissionBoundaryPolicies,omitempty"`
+		Endpoints  []namedPolicy  `json:"vpcEndpointPolicies,omitempty"`
+	}
+	engineRequest struct {
+		Validate []validateItem `json:"validate"`
+		Simulate []simulateItem `json:"simulate"`
+	}
+	simAnswer struct {
+		Result  string          `json:"result"`
+		Engine  string          `json:"engine"`
+		Ignored []string        `json:"ignoredContextKeys"`
+		Errors  json.RawMessage `json:"errors"`
+	}
+	engineAnswer struct {
+		Validate map[string][]string  `json:"validate"`
+		Simulate map[string]simAnswer `json:"simulate"`
+	}
+)
+
+// engineDir holds the pinned engines (npm ci by `make deps`).
+var engineDir = filepath.Join("iam")
+
+// runEngine sends one batch to the IAM engines. It fails, never skips, when node or the engines are missing:
+// the tier is part of `make test`.
+func runEngine(t testing.TB, req engineRequest) engineAnswer {
+	t.Helper()
+	node, err := exec.LookPath("node")
+	require.NoError(t, err, "the access tests need Node.js 20 or later on PATH (the machine image provides it)")
+	_, err = os.Stat(filepath.Join(engineDir, "node_modules", "@cloud-copilot", "iam-simulate", "package.json"))
+	require.NoError(t, err, "the IAM engines are not installed: run `make deps` (npm ci in tests/iam)")
+	in, err := json.Marshal(req)
+	require.NoError(t, err)
+	cmd := exec.Command(node, "engine.js")
+	cmd.Dir = engineDir
+	cmd.Stdin = bytes.NewReader(in)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	require.NoError(t, cmd.Run(), "tests/iam/engine.js: %s", stderr.String())
+	var out engineAnswer
+	require.NoError(t, json.Unmarshal(stdout.Bytes(), &out), "engine answer: %s", stdout.String())
+	return out
+}
