@@ -1,0 +1,398 @@
+package tests
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"gopkg.in/yaml.v3"
+)
+
+// ciRole is one entry of docs/iam/roles.yaml.
+type ciRole struct {
+	Name        string `yaml:"name"`
+	Variable    string `yaml:"variable"`
+	Scope       string `yaml:"scope"`
+	Subject     string `yaml:"subject"`
+	Trust       string `yaml:"trust"`
+	Permissions string `yaml:"permissions"`
+}
+
+func (r ciRole) arn() string { return fmt.Sprintf("arn:aws:iam::%s:role/%s", accessAccount, r.Name) }
+
+func (r ciRole) trustID() string { return "docs/" + strings.TrimSuffix(r.Trust, ".json") }
+
+func (r ciRole) permissionsID() string { return "docs/" + strings.TrimSuffix(r.Permissions, ".json") }
+
+func ciRoles(t testing.TB) []ciRole {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "docs", "iam", "roles.yaml"))
+	require.NoError(t, err)
+	var doc struct {
+		Roles []ciRole `yaml:"roles"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &doc))
+	require.NotEmpty(t, doc.Roles)
+	return doc.Roles
+}
+
+// roleFor finds the role a job gets from a variable: an environment's variable wins over the repository's, as
+// GitHub resolves them.
+func roleFor(roles []ciRole, variable, environment string) (ciRole, bool) {
+	for _, scope := range []string{"environment:" + environment, "repository"} {
+		for _, r := range roles {
+			if r.Variable == variable && r.Scope == scope && (environment != "" || scope == "repository") {
+				return r, true
+			}
+		}
+	}
+	return ciRole{}, false
+}
+
+// workflow is the part of a GitHub Actions workflow that decides which OIDC subject a job presents.
+type workflow struct {
+	On   yaml.Node `yaml:"on"`
+	Jobs map[string]struct {
+		Environment yaml.Node         `yaml:"environment"`
+		Uses        string            `yaml:"uses"`
+		With        map[string]string `yaml:"with"`
+		Steps       []struct {
+			Uses string            `yaml:"uses"`
+			With map[string]string `yaml:"with"`
+		} `yaml:"steps"`
+	} `yaml:"jobs"`
+}
+
+func (w workflow) triggers() []string {
+	switch w.On.Kind {
+	case yaml.ScalarNode:
+		return []string{w.On.Value}
+	case yaml.SequenceNode:
+		var out []string
+		for _, n := range w.On.Content {
+			out = append(out, n.Value)
+		}
+		return out
+	case yaml.MappingNode:
+		var out []string
+		for i := 0; i < len(w.On.Content); i += 2 {
+			out = append(out, w.On.Content[i].Value)
+		}
+		return out
+	}
+	return nil
+}
+
+func readWorkflow(t testing.TB, file string) workflow {
+	t.Helper()
+	raw, err := os.ReadFile(file)
+	require.NoError(t, err)
+	var w workflow
+	require.NoError(t, yaml.Unmarshal(raw, &w), file)
+	return w
+}
+
+// roleAssumption is one job that assumes a role: under which trigger, in which environment, with which variable.
+type roleAssumption struct {
+	where       string // "preview.yml preview (pull_request)"
+	trigger     string
+	environment string
+	variable    string
+}
+
+var (
+	varsRef   = regexp.MustCompile(`^\$\{\{\s*vars\.([A-Za-z0-9_]+)\s*\}\}$`)
+	inputsRef = regexp.MustCompile(`\$\{\{\s*inputs\.([A-Za-z0-9_-]+)\s*\}\}`)
+)
+
+// roleAssumptions lists every job of every workflow that assumes an AWS role, following calls of reusable
+// workflows with the caller's triggers and inputs.
+func roleAssumptions(t testing.TB) []roleAssumption {
+	t.Helper()
+	dir := filepath.Join(repoRoot, ".github", "workflows")
+	files, err := filepath.Glob(filepath.Join(dir, "*.yml"))
+	require.NoError(t, err)
+	var out []roleAssumption
+	var walk func(file string, triggers []string, inputs map[string]string)
+	walk = func(file string, triggers []string, inputs map[string]string) {
+		w := readWorkflow(t, file)
+		for name, job := range w.Jobs {
+			subst := func(s string) string {
+				return inputsRef.ReplaceAllStringFunc(s, func(m string) string {
+					return inputs[inputsRef.FindStringSubmatch(m)[1]]
+				})
+			}
+			if strings.HasPrefix(job.Uses, "./.github/workflows/") {
+				with := map[string]string{}
+				for k, v := range job.With {
+					with[k] = subst(v)
+				}
+				walk(filepath.Join(repoRoot, job.Uses), triggers, with)
+				continue
+			}
+			env := job.Environment.Value
+			if job.Environment.Kind == yaml.MappingNode {
+				for i := 0; i+1 < len(job.Environment.Content); i += 2 {
+					if job.Environment.Content[i].Value == "name" {
+						env = job.Environment.Content[i+1].Value
+					}
+				}
+			}
+			env = subst(env)
+			for _, step := range job.Steps {
+				if !strings.HasPrefix(step.Uses, "aws-actions/configure-aws-credentials@") {
+					continue
+				}
+				m := varsRef.FindStringSubmatch(strings.TrimSpace(step.With["role-to-assume"]))
+				require.NotNil(t, m, "%s job %s: role-to-assume must be ${{ vars.NAME }}, got %q", file, name, step.With["role-to-assume"])
+				for _, trig := range triggers {
+					where := fmt.Sprintf("%s job %s (%s)", filepath.Base(file), name, trig)
+					if env != "" {
+						where = fmt.Sprintf("%s job %s (%s, environment %s)", filepath.Base(file), name, trig, env)
+					}
+					out = append(out, roleAssumption{where: where,
+						trigger: trig, environment: env, variable: m[1]})
+				}
+			}
+		}
+	}
+	for _, f := range files {
+		w := readWorkflow(t, f)
+		trig := w.triggers()
+		if slices.Equal(trig, []string{"workflow_call"}) {
+			continue // reached through its callers
+		}
+		walk(f, trig, nil)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].where < out[j].where })
+	return out
+}
+
+// subject is the OIDC sub claim GitHub presents for a job (after repo:OWNER/REPO:). Schedules and manual runs
+// run on the default branch, main.
+func (a roleAssumption) subject(t testing.TB) string {
+	t.Helper()
+	if a.environment != "" {
+		return "environment:" + a.environment
+	}
+	switch a.trigger {
+	case "pull_request":
+		return "pull_request"
+	case "push", "schedule", "workflow_dispatch":
+		return "ref:refs/heads/main"
+	}
+	require.Failf(t, "unknown trigger", "%s: no OIDC subject known for trigger %q", a.where, a.trigger)
+	return ""
+}
+
+const oidcProvider = "token.actions.githubusercontent.com"
+
+// assume is a scenario of a GitHub job assuming a role over OIDC.
+func assume(name string, r ciRole, repo, sub, aud string, want verdict) scenario {
+	return scenario{name: name, who: fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", accessAccount, oidcProvider),
+		action: "sts:AssumeRoleWithWebIdentity", on: r.arn(), resource: r.trustID(),
+		ctx: map[string]any{oidcProvider + ":aud": aud, oidcProvider + ":sub": "repo:" + repo + ":" + sub}, want: want}
+}
+
+// ciScenarios: every workflow job can assume the role it uses, and no other subject can assume any role.
+func ciScenarios(t testing.TB) []scenario {
+	t.Helper()
+	roles := ciRoles(t)
+	repo := githubOrg + "/" + githubRepo
+	var out []scenario
+	used := map[string]bool{}
+	for _, a := range roleAssumptions(t) {
+		r, ok := roleFor(roles, a.variable, a.environment)
+		require.True(t, ok, "%s uses vars.%s in environment %q, which no role in docs/iam/roles.yaml provides",
+			a.where, a.variable, a.environment)
+		used[r.Name] = true
+		out = append(out, assume(fmt.Sprintf("%s assumes %s", a.where, r.Name), r, repo, a.subject(t), "sts.amazonaws.com", allowed))
+	}
+	subjects := []string{"pull_request", "ref:refs/heads/main", "ref:refs/heads/feature", "environment:dev",
+		"environment:prod", "environment:staging", "ref:refs/tags/v1.0.0"}
+	for _, r := range roles {
+		assert.True(t, used[r.Name], "role %s is used by no workflow", r.Name)
+		for _, sub := range subjects {
+			if sub != r.Subject {
+				out = append(out, assume(fmt.Sprintf("a job with subject %s cannot assume %s", sub, r.Name), r, repo, sub,
+					"sts.amazonaws.com", denied))
+			}
+		}
+		out = append(out,
+			assume(fmt.Sprintf("another repository of the owner cannot assume %s", r.Name), r, githubOrg+"/other", r.Subject, "sts.amazonaws.com", denied),
+			assume(fmt.Sprintf("a fork cannot assume %s", r.Name), r, "someone-else/"+githubRepo, r.Subject, "sts.amazonaws.com", denied),
+			assume(fmt.Sprintf("a token for another audience cannot assume %s", r.Name), r, repo, r.Subject, "https://example.com", denied))
+	}
+	return out
+}
+
+// readerScenarios: the preview and drift roles read what they refresh and change nothing.
+func readerScenarios(t testing.TB, r ciRole) []scenario {
+	t.Helper()
+	boot := runStack(t, "bootstrap", false)
+	bucket := boot.Exports["stateBucketArn"].Value.(string)
+	keyArn := boot.Exports["kmsKeyArn"].Value.(string)
+	const bucketPolicy, keyPolicy = "bootstrap/BucketPolicy:state-bucket", "bootstrap/Key:state-key"
+	me := r.arn()
+	tls := map[string]any{"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
+	s3 := func(name, action, on string, want verdict) scenario {
+		return scenario{name: r.Name + " " + name, who: me, action: action, on: on, ctx: tls,
+			identity: []string{r.permissionsID()}, resource: bucketPolicy, want: want}
+	}
+	k := func(name, action string, want verdict) scenario {
+		return scenario{name: r.Name + " " + name, who: me, action: action, on: keyArn,
+			identity: []string{r.permissionsID()}, resource: keyPolicy, want: want}
+	}
+	other := func(name, action, on string) scenario {
+		return scenario{name: r.Name + " " + name, who: me, action: action, on: on,
+			identity: []string{r.permissionsID()}, want: denied}
+	}
+	state := bucket + "/.pulumi/stacks/aws-foundation/prod.json"
+	return []scenario{
+		s3("reads an environment stack's state", "s3:GetObject", state, allowed),
+		s3("reads the backend's meta.yaml", "s3:GetObject", bucket+"/.pulumi/meta.yaml", allowed),
+		s3("lists the state bucket without a prefix (HeadBucket, missing-key GetObject)", "s3:ListBucket", bucket, allowed),
+		s3("cannot write state", "s3:PutObject", state, denied),
+		s3("cannot delete state", "s3:DeleteObject", state, denied),
+		s3("cannot take a stack lock", "s3:PutObject", bucket+"/.pulumi/locks/organization/aws-foundation/prod/x.json", denied),
+		s3("cannot change the state bucket's policy", "s3:PutBucketPolicy", bucket, denied),
+		k("decrypts state and stack secrets with the state key", "kms:Decrypt", allowed),
+		k("cannot encrypt with the state key", "kms:Encrypt", denied),
+		k("cannot change the state key's policy", "kms:PutKeyPolicy", denied),
+		{name: r.Name + " describes the network", who: me, action: "ec2:DescribeVpcs", on: "*",
+			identity: []string{r.permissionsID()}, want: allowed},
+		{name: r.Name + " finds the flow-log groups", who: me, action: "logs:DescribeLogGroups", on: "*",
+			identity: []string{r.permissionsID()}, want: allowed},
+		{name: r.Name + " reads a flow-log role", who: me, action: "iam:GetRole",
+			on:       fmt.Sprintf("arn:aws:iam::%s:role/aws-foundation/flow-logs/prod-flow-logs-0a1b2c3", accessAccount),
+			identity: []string{r.permissionsID()}, want: allowed},
+		other("cannot create a VPC", "ec2:CreateVpc", fmt.Sprintf("arn:aws:ec2:%s:%s:vpc/*", accessRegion, accessAccount)),
+		other("cannot delete a flow log", "ec2:DeleteFlowLogs",
+			fmt.Sprintf("arn:aws:ec2:%s:%s:vpc-flow-log/fl-0123", accessRegion, accessAccount)),
+		other("cannot create a role", "iam:CreateRole", fmt.Sprintf("arn:aws:iam::%s:role/x", accessAccount)),
+		other("cannot read another bucket (the bootstrap stack's own state)", "s3:GetObject",
+			"arn:aws:s3:::aws-foundation-bootstrap-state/.pulumi/stacks/aws-foundation/bootstrap.json"),
+	}
+}
+
+func readerRoles(t testing.TB) []ciRole {
+	t.Helper()
+	var out []ciRole
+	for _, r := range ciRoles(t) {
+		if r.Subject == "pull_request" || r.Subject == "ref:refs/heads/main" {
+			out = append(out, r)
+		}
+	}
+	require.Len(t, out, 2, "the preview and drift roles")
+	return out
+}
+
+func allCIScenarios(t testing.TB) []scenario {
+	t.Helper()
+	out := ciScenarios(t)
+	for _, r := range readerRoles(t) {
+		out = append(out, readerScenarios(t, r)...)
+	}
+	return out
+}
+
+func TestEveryWorkflowJobCanAssumeItsRoleAndNoOtherSubjectCan(t *testing.T) {
+	c := allPolicies(t)
+	addTestPolicies(c)
+	assumptions := roleAssumptions(t)
+	var seen []string
+	for _, a := range assumptions {
+		seen = append(seen, a.where)
+	}
+	t.Logf("jobs that assume a role: %s", strings.Join(seen, "; "))
+	require.NotEmpty(t, assumptions)
+	requireVerdicts(t, c, allCIScenarios(t))
+}
+
+func TestPreviewAndDriftRolesHaveTheSamePermissions(t *testing.T) {
+	c := allPolicies(t)
+	rs := readerRoles(t)
+	assert.Equal(t, c.get(t, rs[0].permissionsID()).Doc, c.get(t, rs[1].permissionsID()).Doc,
+		"preview and drift both refresh without writing; their permissions are meant to be identical")
+}
+
+func TestEveryCIRoleMutationTurnsItsScenariosRed(t *testing.T) {
+	c := allPolicies(t)
+	addTestPolicies(c)
+	scenarios := allCIScenarios(t)
+	var mutations []mutation
+	for _, r := range ciRoles(t) {
+		deniedSubjects := []string{}
+		for _, s := range scenarios {
+			if strings.HasSuffix(s.name, "cannot assume "+r.Name) && strings.HasPrefix(s.name, "a job with subject") {
+				deniedSubjects = append(deniedSubjects, s.name)
+			}
+		}
+		mutations = append(mutations,
+			mutation{name: r.Name + " trusts every subject of the repository", policy: r.trustID(),
+				edit: both(dropCondition("GitHubActionsOidc", "StringEquals", oidcProvider+":sub"),
+					setField("GitHubActionsOidc", "Condition", map[string]any{
+						"StringEquals": map[string]any{oidcProvider + ":aud": "sts.amazonaws.com"},
+						"StringLike":   map[string]any{oidcProvider + ":sub": "repo:" + githubOrg + "/" + githubRepo + ":*"}})),
+				scenarios: deniedSubjects},
+			mutation{name: r.Name + " trusts every repository", policy: r.trustID(),
+				edit:      dropCondition("GitHubActionsOidc", "StringEquals", oidcProvider+":sub"),
+				scenarios: []string{"another repository of the owner cannot assume " + r.Name, "a fork cannot assume " + r.Name}},
+			mutation{name: r.Name + " trusts any audience", policy: r.trustID(),
+				edit:      dropCondition("GitHubActionsOidc", "StringEquals", oidcProvider+":aud"),
+				scenarios: []string{"a token for another audience cannot assume " + r.Name}},
+			mutation{name: r.Name + " trusts another subject", policy: r.trustID(),
+				edit: replaceText(":"+r.Subject+"\"", ":environment:elsewhere\""),
+				scenarios: func() []string {
+					var out []string
+					for _, s := range scenarios {
+						if s.want == allowed && strings.HasSuffix(s.name, "assumes "+r.Name) {
+							out = append(out, s.name)
+						}
+					}
+					return out
+				}()},
+		)
+	}
+	for _, r := range readerRoles(t) {
+		n := func(s string) []string { return []string{r.Name + " " + s} }
+		mutations = append(mutations,
+			mutation{name: r.Name + " lists only under a prefix", policy: r.permissionsID(),
+				edit:      setField("ListStateBucket", "Condition", map[string]any{"StringLike": map[string]any{"s3:prefix": []any{".pulumi/*"}}}),
+				scenarios: n("lists the state bucket without a prefix (HeadBucket, missing-key GetObject)")},
+			mutation{name: r.Name + " may write state", policy: r.permissionsID(),
+				edit:      setField("ReadStateOfEveryEnvironmentStack", "Action", []any{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}),
+				scenarios: n("cannot write state")},
+			mutation{name: r.Name + " may delete state", policy: r.permissionsID(),
+				edit:      setField("ReadStateOfEveryEnvironmentStack", "Action", []any{"s3:GetObject", "s3:DeleteObject"}),
+				scenarios: n("cannot delete state")},
+			mutation{name: r.Name + " reads the whole bucket", policy: r.permissionsID(),
+				edit:      setField("ReadStateOfEveryEnvironmentStack", "Resource", "*"),
+				scenarios: n("cannot read another bucket (the bootstrap stack's own state)")},
+			mutation{name: r.Name + " may not read state", policy: r.permissionsID(),
+				edit:      dropStatements("ReadStateOfEveryEnvironmentStack"),
+				scenarios: append(n("reads an environment stack's state"), n("reads the backend's meta.yaml")...)},
+			mutation{name: r.Name + " may not decrypt", policy: r.permissionsID(), edit: dropStatements("DecryptStateAndStackSecrets"),
+				scenarios: n("decrypts state and stack secrets with the state key")},
+			mutation{name: r.Name + " may use the state key fully", policy: r.permissionsID(),
+				edit:      setField("DecryptStateAndStackSecrets", "Action", "kms:*"),
+				scenarios: append(n("cannot encrypt with the state key"), n("cannot change the state key's policy")...)},
+			mutation{name: r.Name + " may do anything", policy: r.permissionsID(),
+				edit: addStatement(map[string]any{"Effect": "Allow", "Action": "*", "Resource": "*"}),
+				scenarios: append(append(append(n("cannot take a stack lock"), n("cannot change the state bucket's policy")...),
+					n("cannot create a VPC")...), append(n("cannot delete a flow log"), n("cannot create a role")...)...)},
+			mutation{name: r.Name + " reads nothing", policy: r.permissionsID(),
+				edit:      dropStatements("ReadNetwork", "FindLogGroups", "ReadFlowLogRoles"),
+				scenarios: append(append(n("describes the network"), n("finds the flow-log groups")...), n("reads a flow-log role")...)},
+		)
+	}
+	requireEveryScenarioIsCovered(t, scenarios, mutations, "")
+	requireMutationsTurnScenariosRed(t, c, scenarios, mutations)
+}
