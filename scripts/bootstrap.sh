@@ -1,32 +1,54 @@
 #!/usr/bin/env bash
-# Two-phase bootstrap of the production state backend, and its recovery and teardown. See docs/BOOTSTRAP.md.
+# The bootstrap runbook: the production state backend, from nothing to running, and its recovery and teardown.
+# See docs/BOOTSTRAP.md, which maps the design's phases to these commands.
 #
 #   scripts/bootstrap.sh [--dry-run] [--yes] COMMAND [ARGS]
 #
-# Commands:
-#   phase1                      create the bootstrap stack on the self-managed backend and run it
-#   phase2 STACK...             log in to the production backend and create/update each environment stack
-#   migrate STACK...            move stacks from the bootstrap backend into the production backend
+# Commands, in the order of a first deployment:
+#   bootstrap-bucket NAME [REGION]  make the small bucket that holds the bootstrap stack's own state, with the
+#                               AWS CLI (REGION defaults to aws:region of Pulumi.bootstrap.yaml)
+#   phase1                      create or update the bootstrap stack on that bucket; it creates the production backend
+#   phase2 STACK...             create or update each environment stack on the production backend
+#   migrate STACK...            move stacks from the bootstrap backend onto the production backend
+#   drift                       refresh --preview-only --expect-no-changes of the bootstrap stack (run by a person)
 #   save-bootstrap-state        copy a file:// bootstrap backend into the state bucket (so it is not on one laptop)
 #   recover                     rebuild a lost or damaged production backend by re-running the bootstrap stack
 #   restore STACK VERSION_ID    make an older version of a stack's state file the current one
 #   unlock STACK                clear a lock left by an interrupted update
 #   teardown --i-understand     delete the production backend for good
+#   empty-bucket BUCKET         delete every object version of a bucket (teardown uses it)
 #
 # Environment:
-#   BOOTSTRAP_BACKEND_URL       where the bootstrap stack's own state lives (default: file://$PWD/.bootstrap-state);
-#                               prefer a small hand-made bucket: s3://NAME?region=R&awssdk=v2
-#   PULUMI_CONFIG_PASSPHRASE    the bootstrap stack's passphrase (phase1, recover, migrate)
+#   BOOTSTRAP_BACKEND_URL       where the bootstrap stack's own state lives: 's3://NAME?region=R&awssdk=v2', a bucket
+#                               made by bootstrap-bucket; a local folder (file://DIR) only if you opt in to it
+#   PULUMI_CONFIG_PASSPHRASE    the bootstrap stack's passphrase (phase1, migrate, drift, recover, teardown)
+#   BOOTSTRAP_RETRY_DELAY       seconds between attempts to delete a bucket that is not empty yet (default 30)
+#   BOOTSTRAP_DELETE_ATTEMPTS   attempts to delete each bucket in teardown (default 10)
+#   BOOTSTRAP_PROJECT_DIR       the Pulumi project, where Pulumi.<stack>.yaml live (default: the repository root)
 #
+# Every pulumi command names its backend (env PULUMI_BACKEND_URL=...): the script never depends on, nor changes,
+# `pulumi login`. Every command is idempotent: after a failure, fix the cause and run the same command again.
 # --dry-run prints every command that changes something, prefixed with "+ ", and runs only read-only queries
-# (stack outputs). --yes passes --yes to pulumi up; without it pulumi asks before changing anything.
+# (stack outputs, and AWS reads printed as "# " lines). --yes passes --yes to pulumi up and refresh.
 set -euo pipefail
 
 PROJECT=aws-foundation
 BOOTSTRAP_STACK=bootstrap
-BOOTSTRAP_BACKEND_URL=${BOOTSTRAP_BACKEND_URL:-file://$PWD/.bootstrap-state}
+BOOTSTRAP_BACKEND_URL=${BOOTSTRAP_BACKEND_URL:-}
+SCRIPT_DIR=$(cd "$(dirname "$0")" && pwd)
+PROJECT_DIR=${BOOTSTRAP_PROJECT_DIR:-$(dirname "$SCRIPT_DIR")}
+RETRY_DELAY=${BOOTSTRAP_RETRY_DELAY:-30}
+DELETE_ATTEMPTS=${BOOTSTRAP_DELETE_ATTEMPTS:-10}
 DRY_RUN=0
-YES=()
+YES=''
+STEP=''
+RESUME=''
+TMP_DIR=''
+PROBE_OUT=''
+PROBE_ERR=''
+RERUN=''
+# The operator's own backend must never decide where a command goes.
+unset PULUMI_BACKEND_URL
 
 die() { echo "bootstrap.sh: $*" >&2; exit 1; }
 
@@ -41,7 +63,7 @@ quote() {
 
 # words prints a command line with each argument quoted as needed.
 words() {
-  local sep=''
+  local sep='' arg
   for arg in "$@"; do printf '%s' "$sep"; quote "$arg"; sep=' '; done
 }
 
@@ -54,16 +76,53 @@ run() {
   if [[ $DRY_RUN -eq 0 ]]; then "$@"; fi
 }
 
-# on_bootstrap runs a read-only pulumi command against the bootstrap backend without changing the login.
-on_bootstrap() { PULUMI_BACKEND_URL=$BOOTSTRAP_BACKEND_URL pulumi "$@"; }
+# pulumi_on BACKEND ARGS... prints and runs a pulumi command aimed at BACKEND.
+pulumi_on() {
+  local backend=$1
+  shift
+  run env "PULUMI_BACKEND_URL=$backend" pulumi "$@"
+}
 
-# output reads one output of the bootstrap stack; phase 2 and later refuse to run before phase 1 made them.
-output() {
-  local value
-  if ! value=$(on_bootstrap stack output "$1" --stack "$BOOTSTRAP_STACK" 2>/dev/null) || [[ -z $value ]]; then
-    die "phase 1 has not run: the bootstrap stack at $BOOTSTRAP_BACKEND_URL has no output '$1'. Run: $0 phase1"
+# probe runs a read-only AWS CLI call, also under --dry-run, and prints it as a "# " line. Its standard output is
+# left in PROBE_OUT, its standard error in PROBE_ERR; it returns the call's status.
+probe() {
+  local rc=0
+  printf '# %s\n' "$(words "$@")"
+  PROBE_OUT=$("$@" 2>"$TMP_DIR/probe.err") || rc=$?
+  PROBE_ERR=$(cat "$TMP_DIR/probe.err")
+  return "$rc"
+}
+
+# probe_failed shows why the last probe failed and stops with its status.
+probe_failed() {
+  printf '%s\n' "$PROBE_ERR" >&2
+  exit "$1"
+}
+
+# step names what the script does next, for the failure message; RESUME says how to go on after a failure there.
+step() {
+  STEP=$1
+  RESUME=${2:-"fix the cause above, then run the same command again (it skips what is already done): $RERUN"}
+}
+
+# on_exit removes the temporary folder (stack exports, probe output) on every exit, and names the failed step.
+on_exit() {
+  local rc=$?
+  if [[ -n $TMP_DIR ]]; then rm -rf "$TMP_DIR"; fi
+  if [[ $rc -ne 0 && -n $STEP ]]; then
+    echo "bootstrap.sh: FAILED at step \"$STEP\" (exit $rc)." >&2
+    echo "bootstrap.sh: to resume, $RESUME" >&2
   fi
-  printf '%s' "$value"
+  exit "$rc"
+}
+
+need_backend() {
+  case $BOOTSTRAP_BACKEND_URL in
+    s3://*|file://*) ;;
+    '') die "set BOOTSTRAP_BACKEND_URL='s3://NAME?region=R&awssdk=v2', the bucket made by: $0 bootstrap-bucket NAME" \
+          "(a local folder, file://DIR, is an explicit opt-in: see docs/BOOTSTRAP.md)" ;;
+    *) die "BOOTSTRAP_BACKEND_URL=$BOOTSTRAP_BACKEND_URL: expected s3://NAME?region=R&awssdk=v2 or file://DIR" ;;
+  esac
 }
 
 need_passphrase() {
@@ -72,121 +131,396 @@ need_passphrase() {
   fi
 }
 
-# select_or_init selects a stack, creating it with the given secrets provider if it does not exist yet.
-select_or_init() {
-  local stack=$1 provider=$2
-  if [[ $DRY_RUN -eq 1 ]]; then
-    printf '+ %s || %s\n' "$(words pulumi stack select "$stack")" \
-      "$(words pulumi stack init "$stack" --secrets-provider "$provider")"
-    return
+# output reads one output of the bootstrap stack; phase 2 and later refuse to run before phase 1 made them.
+output() {
+  local value
+  if ! value=$(PULUMI_BACKEND_URL=$BOOTSTRAP_BACKEND_URL pulumi stack output "$1" --stack "$BOOTSTRAP_STACK" 2>/dev/null) ||
+    [[ -z $value ]]; then
+    die "phase 1 has not run: the bootstrap stack at $BOOTSTRAP_BACKEND_URL has no output '$1'. Run: $0 phase1"
   fi
-  pulumi stack select "$stack" 2>/dev/null || run pulumi stack init "$stack" --secrets-provider "$provider"
+  printf '%s' "$value"
 }
 
-login_bootstrap() {
-  if [[ $BOOTSTRAP_BACKEND_URL == file://* ]]; then
-    run mkdir -p "${BOOTSTRAP_BACKEND_URL#file://}"
+# stack_exists says whether a stack exists on a backend (a failed read counts as absent).
+stack_exists() { PULUMI_BACKEND_URL=$1 pulumi stack select "$2" >/dev/null 2>&1; }
+
+# select_or_init selects a stack on a backend, creating it with the given secrets provider if it does not exist.
+select_or_init() {
+  local backend=$1 stack=$2 provider=$3
+  if [[ $DRY_RUN -eq 1 ]]; then
+    printf '+ %s || %s\n' "$(words env "PULUMI_BACKEND_URL=$backend" pulumi stack select "$stack")" \
+      "$(words env "PULUMI_BACKEND_URL=$backend" pulumi stack init "$stack" --secrets-provider "$provider")"
+    return
   fi
-  run pulumi login "$BOOTSTRAP_BACKEND_URL"
+  if stack_exists "$backend" "$stack"; then
+    echo "stack $stack exists on $backend: selected"
+  else
+    pulumi_on "$backend" stack init "$stack" --secrets-provider "$provider"
+  fi
+}
+
+# stack_file_value prints the value of a top-level key of Pulumi.<stack>.yaml, without quotes.
+stack_file_value() {
+  local file="$PROJECT_DIR/Pulumi.$1.yaml"
+  [[ -f $file ]] || return 0
+  sed -n "s/^$2:[[:space:]]*//p" "$file" | head -n 1 | sed -e 's/^["'\'']//' -e 's/["'\'']$//'
+}
+
+# stack_files_to_commit checks that each environment stack's file holds the lines CI needs (it cannot create
+# them: it runs non-interactively), and tells the operator exactly which lines to commit.
+stack_files_to_commit() {
+  local backend=$1 provider=$2 stack file missing='' fix
+  shift 2
+  fix="env $(quote "PULUMI_BACKEND_URL=$backend") pulumi stack change-secrets-provider --stack STACK"
+  fix="$fix $(quote "$provider")"
+  step "check the stack files" "write the missing lines with: $fix (a new data key; it re-encrypts the stack's
+secrets), check them with: $SCRIPT_DIR/check-stack-file.sh STACK, and commit them"
+  echo
+  echo "Commit these lines: CI runs pulumi non-interactively and needs them to use the state key."
+  for stack in "$@"; do
+    file="Pulumi.$stack.yaml"
+    if [[ $DRY_RUN -eq 1 ]]; then
+      echo "  $file: secretsprovider: $provider"
+      echo "  $file: encryptedkey: <the data key pulumi writes when it creates the stack>"
+      continue
+    fi
+    if ! "$SCRIPT_DIR/check-stack-file.sh" "$stack" "$PROJECT_DIR" >/dev/null; then
+      missing="$missing $stack"
+      continue
+    fi
+    if [[ $(stack_file_value "$stack" secretsprovider) != "$provider" ]]; then
+      echo "bootstrap.sh: $file has secretsprovider: $(stack_file_value "$stack" secretsprovider); expected $provider" >&2
+      missing="$missing $stack"
+      continue
+    fi
+    grep -E '^(secretsprovider|encryptedkey):' "$PROJECT_DIR/$file" | sed "s|^|  $file: |"
+  done
+  [[ -z $missing ]] || die "stack files without the state key's lines:$missing (check-stack-file.sh says why)"
+  printf '  git add'
+  for stack in "$@"; do printf ' Pulumi.%s.yaml' "$stack"; done
+  printf ' && git commit -m "Stack files: secrets provider and data key"\n'
+  STEP=''
+}
+
+bootstrap_bucket() {
+  [[ $# -ge 1 && $# -le 2 ]] || die "bootstrap-bucket needs NAME [REGION]"
+  local bucket=$1 region=${2:-} partition account exists=0 rc=0
+  [[ $bucket =~ ^[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$ ]] ||
+    die "bucket name '$bucket': 3-63 characters of a-z, 0-9 and -, starting and ending with a letter or digit"
+  if [[ -z $region ]]; then
+    region=$(sed -n 's/^[[:space:]]*aws:region:[[:space:]]*//p' "$PROJECT_DIR/Pulumi.bootstrap.yaml" 2>/dev/null | head -n 1)
+  fi
+  [[ $region =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || die "region '$region': give one, for example: bootstrap-bucket $bucket us-east-1"
+
+  step "identify the AWS account" "check your AWS credentials (aws sts get-caller-identity), then run: $RERUN"
+  probe aws sts get-caller-identity --query Arn --output text || probe_failed $?
+  IFS=: read -r _ partition _ _ account _ <<<"$PROBE_OUT"
+  [[ $account =~ ^[0-9]{12}$ ]] || die "unexpected caller identity '$PROBE_OUT'"
+
+  step "check whether bucket $bucket exists"
+  probe aws s3api head-bucket --bucket "$bucket" --region "$region" --expected-bucket-owner "$account" || rc=$?
+  if [[ $rc -eq 0 ]]; then
+    exists=1
+    echo "bucket $bucket exists in account $account: kept; its settings are applied again"
+  else
+    case $PROBE_ERR in
+      *404*|*'Not Found'*|*NoSuchBucket*) echo "bucket $bucket does not exist: creating it" ;;
+      *403*|*Forbidden*) die "bucket $bucket exists but is not this account's ($account), or you may not read it: pick another name" ;;
+      *) probe_failed "$rc" ;;
+    esac
+  fi
+
+  if [[ $exists -eq 0 ]]; then
+    step "create bucket $bucket"
+    if [[ $region == us-east-1 ]]; then
+      run aws s3api create-bucket --bucket "$bucket" --region "$region" --object-ownership BucketOwnerEnforced
+    else
+      run aws s3api create-bucket --bucket "$bucket" --region "$region" --object-ownership BucketOwnerEnforced \
+        --create-bucket-configuration "LocationConstraint=$region"
+    fi
+  fi
+  step "block public access to bucket $bucket"
+  s3api_on put-public-access-block --public-access-block-configuration \
+    BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true
+  step "turn ACLs off on bucket $bucket"
+  s3api_on put-bucket-ownership-controls --ownership-controls 'Rules=[{ObjectOwnership=BucketOwnerEnforced}]'
+  step "turn versioning on for bucket $bucket"
+  s3api_on put-bucket-versioning --versioning-configuration Status=Enabled
+  step "set default encryption of bucket $bucket"
+  s3api_on put-bucket-encryption --server-side-encryption-configuration \
+    '{"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}'
+  step "set the TLS-only policy of bucket $bucket"
+  s3api_on put-bucket-policy --policy "$(tls_only_policy "$partition" "$bucket")"
+  STEP=''
+  echo
+  echo "The bootstrap stack's state goes into this bucket:"
+  echo "  export BOOTSTRAP_BACKEND_URL='s3://$bucket?region=$region&awssdk=v2'"
+  echo "Next: $0 phase1"
+}
+
+# s3api_on SUBCOMMAND ARGS... changes the bucket of bootstrap_bucket, in its region, only if this account owns it.
+s3api_on() {
+  local sub=$1
+  shift
+  run aws s3api "$sub" --bucket "$bucket" --region "$region" --expected-bucket-owner "$account" "$@"
+}
+
+# tls_only_policy denies every request to the bucket and its objects that does not use TLS.
+tls_only_policy() {
+  printf '{"Version":"2012-10-17","Statement":[{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*",'
+  printf '"Action":"s3:*","Resource":["arn:%s:s3:::%s","arn:%s:s3:::%s/*"],' "$1" "$2" "$1" "$2"
+  printf '"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}'
 }
 
 phase1() {
+  [[ $# -eq 0 ]] || die "phase1 takes no arguments"
+  need_backend
   need_passphrase
-  login_bootstrap
-  select_or_init "$BOOTSTRAP_STACK" passphrase
-  run pulumi up --stack "$BOOTSTRAP_STACK" "${YES[@]}"
+  if [[ $BOOTSTRAP_BACKEND_URL == file://* ]]; then
+    step "make the local bootstrap backend folder"
+    run mkdir -p "${BOOTSTRAP_BACKEND_URL#file://}"
+  fi
+  step "select or create the bootstrap stack on $BOOTSTRAP_BACKEND_URL" "check that the backend exists and that
+you may read it (make the bucket with: $0 bootstrap-bucket NAME), then run: $RERUN"
+  select_or_init "$BOOTSTRAP_BACKEND_URL" "$BOOTSTRAP_STACK" passphrase
+  step "pulumi up of the bootstrap stack"
+  pulumi_on "$BOOTSTRAP_BACKEND_URL" up --stack "$BOOTSTRAP_STACK" ${YES:+--yes}
+  STEP=''
+  if [[ $DRY_RUN -eq 0 && -n $(stack_file_value "$BOOTSTRAP_STACK" encryptionsalt) ]]; then
+    echo "Commit this line of Pulumi.$BOOTSTRAP_STACK.yaml (everyone who runs the bootstrap stack needs it):"
+    echo "  encryptionsalt: $(stack_file_value "$BOOTSTRAP_STACK" encryptionsalt)"
+  fi
   if [[ $BOOTSTRAP_BACKEND_URL == file://* ]]; then
     echo "The bootstrap state is on this machine only. Next: $0 save-bootstrap-state"
   fi
+  echo "Next: $0 phase2 STACK..."
 }
 
 phase2() {
   [[ $# -gt 0 ]] || die "phase2 needs at least one stack, for example: phase2 prod dev"
-  local backend provider
-  backend=$(output backendUrl)
-  provider=$(output secretsProvider)
-  run pulumi login "$backend"
+  local backend provider stack
   for stack in "$@"; do
     [[ $stack != "$BOOTSTRAP_STACK" ]] || die "the bootstrap stack never moves onto the backend it creates"
-    select_or_init "$stack" "$provider"
-    run pulumi up --stack "$stack" "${YES[@]}"
   done
+  need_backend
+  step "read the bootstrap stack's outputs" "run $0 phase1 first, then: $RERUN"
+  backend=$(output backendUrl)
+  provider=$(output secretsProvider)
+  for stack in "$@"; do
+    step "select or create stack $stack on the production backend"
+    select_or_init "$backend" "$stack" "$provider"
+    step "pulumi up of stack $stack"
+    pulumi_on "$backend" up --stack "$stack" ${YES:+--yes}
+  done
+  stack_files_to_commit "$backend" "$provider" "$@"
+}
+
+# urns counts the resources of a stack export.
+urns() { grep -c '"urn":' "$1" || true; }
+
+# migrate_stack moves one stack from the bootstrap backend to the production backend. It changes the stack's
+# secrets provider to the state key first, so the export holds no secret in plain text, and removes the stack
+# from the bootstrap backend once the production copy has every resource (the DIY backend keeps a .bak copy).
+migrate_stack() {
+  local backend=$1 provider=$2 stack=$3 on_source=1 on_target=0
+  local exported="$TMP_DIR/$stack.json" imported="$TMP_DIR/$stack.imported.json"
+  step "look for stack $stack on both backends"
+  if [[ $DRY_RUN -eq 0 ]]; then
+    stack_exists "$BOOTSTRAP_BACKEND_URL" "$stack" || on_source=0
+    if stack_exists "$backend" "$stack"; then on_target=1; fi
+    if [[ $on_source -eq 0 && $on_target -eq 1 ]]; then
+      echo "stack $stack is on the production backend and no longer on the bootstrap backend: already migrated"
+      return
+    fi
+    [[ $on_source -eq 1 ]] || die "stack $stack is on neither $BOOTSTRAP_BACKEND_URL nor $backend (or they cannot be read)"
+  fi
+
+  step "change the secrets provider of $stack to the state key"
+  if [[ $(stack_file_value "$stack" secretsprovider) == "$provider" ]]; then
+    echo "Pulumi.$stack.yaml already uses $provider"
+  else
+    pulumi_on "$BOOTSTRAP_BACKEND_URL" stack change-secrets-provider --stack "$stack" "$provider"
+  fi
+  step "export $stack from the bootstrap backend"
+  pulumi_on "$BOOTSTRAP_BACKEND_URL" stack export --stack "$stack" --file "$exported"
+  step "create stack $stack on the production backend"
+  if [[ $DRY_RUN -eq 1 ]]; then
+    select_or_init "$backend" "$stack" "$provider"
+  elif [[ $on_target -eq 0 ]]; then
+    pulumi_on "$backend" stack init "$stack" --secrets-provider "$provider"
+  fi
+  step "import $stack into the production backend"
+  pulumi_on "$backend" stack import --stack "$stack" --file "$exported"
+  step "check the imported state of $stack"
+  pulumi_on "$backend" stack export --stack "$stack" --file "$imported"
+  if [[ $DRY_RUN -eq 0 && $(urns "$exported") != "$(urns "$imported")" ]]; then
+    die "the production copy of $stack has $(urns "$imported") resources, the export $(urns "$exported"): the source is kept"
+  fi
+  step "remove $stack from the bootstrap backend"
+  pulumi_on "$BOOTSTRAP_BACKEND_URL" stack rm --stack "$stack" --force --preserve-config --yes
+  run rm -f "$exported" "$imported"
 }
 
 migrate() {
   [[ $# -gt 0 ]] || die "migrate needs at least one stack"
-  need_passphrase
-  local backend provider dir
-  backend=$(output backendUrl)
-  provider=$(output secretsProvider)
-  dir=$(mktemp -d)
+  local backend provider stack
   for stack in "$@"; do
     [[ $stack != "$BOOTSTRAP_STACK" ]] || die "the bootstrap stack stays on the bootstrap backend"
-    # The export holds secrets in plain text: it lives in a private temporary folder and is removed below.
-    run env PULUMI_BACKEND_URL="$BOOTSTRAP_BACKEND_URL" pulumi stack export --stack "$stack" --show-secrets --file "$dir/$stack.json"
-    run pulumi login "$backend"
-    run pulumi stack init "$stack" --secrets-provider "$provider"
-    run pulumi stack import --stack "$stack" --file "$dir/$stack.json"
   done
-  run rm -rf "$dir"
+  need_backend
+  need_passphrase
+  step "read the bootstrap stack's outputs" "run $0 phase1 first, then: $RERUN"
+  backend=$(output backendUrl)
+  provider=$(output secretsProvider)
+  for stack in "$@"; do migrate_stack "$backend" "$provider" "$stack"; done
+  stack_files_to_commit "$backend" "$provider" "$@"
+}
+
+drift() {
+  [[ $# -eq 0 ]] || die "drift takes no arguments"
+  need_backend
+  need_passphrase
+  step "refresh --preview-only of the bootstrap stack" "read pulumi's output above. Changes mean the production
+backend was changed outside Pulumi: undo them by hand, or put them back with $0 recover; then run: $RERUN"
+  pulumi_on "$BOOTSTRAP_BACKEND_URL" refresh --stack "$BOOTSTRAP_STACK" --preview-only --expect-no-changes --non-interactive
+  STEP=''
+  if [[ $DRY_RUN -eq 0 ]]; then echo "no drift: the production backend matches the bootstrap stack"; fi
 }
 
 save_bootstrap_state() {
+  need_backend
   [[ $BOOTSTRAP_BACKEND_URL == file://* ]] || die "the bootstrap backend is $BOOTSTRAP_BACKEND_URL, not a local folder: nothing to save"
   local bucket key
+  step "read the bootstrap stack's outputs" "run $0 phase1 first, then: $RERUN"
   bucket=$(output stateBucketName)
   key=$(output kmsKeyArn)
+  step "copy the bootstrap backend into the state bucket"
   run aws s3 sync "${BOOTSTRAP_BACKEND_URL#file://}" "s3://$bucket/bootstrap-backend/" --sse aws:kms --sse-kms-key-id "$key"
 }
 
 recover() {
+  [[ $# -eq 0 ]] || die "recover takes no arguments"
+  need_backend
   need_passphrase
-  login_bootstrap
+  if [[ $BOOTSTRAP_BACKEND_URL == file://* ]]; then
+    step "make the local bootstrap backend folder"
+    run mkdir -p "${BOOTSTRAP_BACKEND_URL#file://}"
+  fi
   # refresh drops what was deleted outside Pulumi from the state; up recreates it with the same names.
-  run pulumi refresh --stack "$BOOTSTRAP_STACK" "${YES[@]}"
-  run pulumi up --stack "$BOOTSTRAP_STACK" "${YES[@]}"
+  step "refresh the bootstrap stack"
+  pulumi_on "$BOOTSTRAP_BACKEND_URL" refresh --stack "$BOOTSTRAP_STACK" ${YES:+--yes}
+  step "pulumi up of the bootstrap stack"
+  pulumi_on "$BOOTSTRAP_BACKEND_URL" up --stack "$BOOTSTRAP_STACK" ${YES:+--yes}
 }
 
 restore() {
   [[ $# -eq 2 ]] || die "restore needs STACK VERSION_ID (list versions with: aws s3api list-object-versions)"
+  need_backend
   local bucket object
+  step "read the bootstrap stack's outputs" "run $0 phase1 first, then: $RERUN"
   bucket=$(output stateBucketName)
   object=".pulumi/stacks/$PROJECT/$1.json"
   echo "versions of s3://$bucket/$object: aws s3api list-object-versions --bucket $bucket --prefix $object"
+  step "copy version $2 of $object over the current one"
   run aws s3api copy-object --bucket "$bucket" --key "$object" --copy-source "$bucket/$object?versionId=$2"
 }
 
 unlock() {
   [[ $# -eq 1 ]] || die "unlock needs STACK"
+  need_backend
   local backend
+  step "read the bootstrap stack's outputs" "run $0 phase1 first, then: $RERUN"
   backend=$(output backendUrl)
-  run pulumi login "$backend"
-  run pulumi cancel --stack "$1" --yes
+  step "cancel the update of $1"
+  pulumi_on "$backend" cancel --stack "$1" --yes
 }
 
+# bucket_exists says whether a bucket exists; it stops on any answer other than found or not found.
+bucket_exists() {
+  local rc=0
+  probe aws s3api head-bucket --bucket "$1" || rc=$?
+  [[ $rc -ne 0 ]] || return 0
+  case $PROBE_ERR in
+    *404*|*'Not Found'*|*NoSuchBucket*) echo "bucket $1 does not exist: skipped"; return 1 ;;
+    *) probe_failed "$rc" ;;
+  esac
+}
+
+# delete_bucket empties a bucket and deletes it, trying again while S3 answers BucketNotEmpty: access logs of
+# earlier requests keep arriving for a while after logging is turned off.
+delete_bucket() {
+  local bucket=$1 attempt=1 err
+  while :; do
+    show "$0" empty-bucket "$bucket"
+    if [[ $DRY_RUN -eq 0 ]]; then empty_bucket "$bucket"; fi
+    show aws s3api delete-bucket --bucket "$bucket"
+    [[ $DRY_RUN -eq 0 ]] || return 0
+    if err=$(aws s3api delete-bucket --bucket "$bucket" 2>&1); then return 0; fi
+    printf '%s\n' "$err" >&2
+    case $err in *BucketNotEmpty*) ;; *) return 1 ;; esac
+    if [[ $attempt -ge $DELETE_ATTEMPTS ]]; then
+      echo "bootstrap.sh: $bucket was still not empty after $DELETE_ATTEMPTS attempts (late access logs)" >&2
+      return 1
+    fi
+    echo "$bucket is not empty yet (attempt $attempt of $DELETE_ATTEMPTS): trying again in ${RETRY_DELAY}s"
+    sleep "$RETRY_DELAY"
+    attempt=$((attempt + 1))
+  done
+}
+
+# teardown deletes the AWS resources first and forgets them in Pulumi last, so the bootstrap stack's outputs, and
+# this command, stay usable until the end: after a failure, running it again resumes where it stopped.
 teardown() {
   [[ ${1:-} == --i-understand ]] || die "teardown deletes every stack's state for good; repeat with: teardown --i-understand"
+  need_backend
   need_passphrase
-  local bucket logs table key
+  local bucket logs table key rc state_bucket=0
+  step "read the bootstrap stack's outputs" "the bootstrap stack has no outputs: if an earlier teardown got as
+far as pulumi destroy, it is done; else run $0 phase1 first"
   bucket=$(output stateBucketName)
   logs=$(output logBucketName)
   table=$(output lockTableName)
   key=$(output kmsKeyArn)
-  login_bootstrap
-  run pulumi state unprotect --all --stack "$BOOTSTRAP_STACK" --yes
-  # retainOnDelete keeps the resources in AWS when Pulumi forgets them; they are deleted one by one below.
-  run pulumi destroy --stack "$BOOTSTRAP_STACK" --yes
-  run aws dynamodb update-table --table-name "$table" --no-deletion-protection-enabled
-  run aws dynamodb delete-table --table-name "$table"
-  for b in "$bucket" "$logs"; do
-    run "$0" empty-bucket "$b"
-    run aws s3api delete-bucket --bucket "$b"
-  done
-  run aws kms schedule-key-deletion --key-id "$key" --pending-window-in-days 30
+
+  step "turn off access logging of $bucket"
+  if bucket_exists "$bucket"; then
+    state_bucket=1
+    run aws s3api put-bucket-logging --bucket "$bucket" --bucket-logging-status '{}'
+  fi
+  step "delete the lock table $table"
+  rc=0
+  probe aws dynamodb describe-table --table-name "$table" --query Table.TableStatus --output text || rc=$?
+  if [[ $rc -eq 0 ]]; then
+    run aws dynamodb update-table --table-name "$table" --no-deletion-protection-enabled
+    run aws dynamodb delete-table --table-name "$table"
+  elif [[ $PROBE_ERR == *ResourceNotFoundException* ]]; then
+    echo "table $table does not exist: skipped"
+  else
+    probe_failed "$rc"
+  fi
+  step "empty and delete the state bucket $bucket"
+  if [[ $state_bucket -eq 1 ]]; then delete_bucket "$bucket"; fi
+  step "empty and delete the log bucket $logs"
+  if bucket_exists "$logs"; then delete_bucket "$logs"; fi
+  step "schedule the deletion of the state key"
+  rc=0
+  probe aws kms describe-key --key-id "$key" --query KeyMetadata.KeyState --output text || rc=$?
+  if [[ $rc -ne 0 ]]; then
+    probe_failed "$rc"
+  elif [[ $PROBE_OUT == PendingDeletion ]]; then
+    echo "key $key is already pending deletion: skipped"
+  else
+    run aws kms schedule-key-deletion --key-id "$key" --pending-window-in-days 30
+  fi
+  step "forget the backend in the bootstrap stack"
+  pulumi_on "$BOOTSTRAP_BACKEND_URL" state unprotect --all --stack "$BOOTSTRAP_STACK" --yes
+  # retainOnDelete: destroy only forgets the resources, which are already deleted above.
+  pulumi_on "$BOOTSTRAP_BACKEND_URL" destroy --stack "$BOOTSTRAP_STACK" --yes
 }
 
 # empty_bucket deletes every object version and delete marker, 1,000 at a time.
 empty_bucket() {
+  [[ $# -eq 1 ]] || die "empty-bucket needs BUCKET"
   local bucket=$1 batch
   while :; do
     # shellcheck disable=SC2016 # the backticks are a JMESPath literal, not a shell expansion
@@ -197,20 +531,32 @@ empty_bucket() {
   done
 }
 
+RERUN=$(words "$0" "$@")
 while [[ $# -gt 0 ]]; do
   case $1 in
     --dry-run) DRY_RUN=1; shift ;;
-    --yes) YES=(--yes); shift ;;
-    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
+    --yes) YES=yes; shift ;;
+    -h|--help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) break ;;
   esac
 done
 [[ $# -gt 0 ]] || die "no command; see $0 --help"
-command=$1; shift
+[[ $RETRY_DELAY =~ ^[0-9]+$ ]] || die "BOOTSTRAP_RETRY_DELAY=$RETRY_DELAY: a whole number of seconds"
+[[ $DELETE_ATTEMPTS =~ ^[1-9][0-9]*$ ]] || die "BOOTSTRAP_DELETE_ATTEMPTS=$DELETE_ATTEMPTS: a positive whole number"
+[[ -f $PROJECT_DIR/Pulumi.yaml ]] || die "no Pulumi.yaml in $PROJECT_DIR (BOOTSTRAP_PROJECT_DIR)"
+cd "$PROJECT_DIR"
+trap on_exit EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+TMP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/bootstrap.XXXXXX")
+command=$1
+shift
 case $command in
+  bootstrap-bucket) bootstrap_bucket "$@" ;;
   phase1) phase1 "$@" ;;
   phase2) phase2 "$@" ;;
   migrate) migrate "$@" ;;
+  drift) drift "$@" ;;
   save-bootstrap-state) save_bootstrap_state "$@" ;;
   recover) recover "$@" ;;
   restore) restore "$@" ;;

@@ -1,28 +1,100 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-// fakePulumi answers `pulumi stack output NAME --stack bootstrap` from files in $FAKE_OUTPUTS and logs every
-// call with the backend it was aimed at. Any other call fails: in a dry run the script must change nothing.
-const fakePulumi = `#!/usr/bin/env bash
-echo "${PULUMI_BACKEND_URL:-<login>} $*" >> "$FAKE_LOG"
-if [[ $1 == stack && $2 == output && -f "$FAKE_OUTPUTS/$3" ]]; then cat "$FAKE_OUTPUTS/$3"; exit 0; fi
-if [[ $1 == stack && $2 == output ]]; then echo "error: no output $3" >&2; exit 255; fi
-echo "fake pulumi: a dry run must not call: $*" >&2; exit 99
+// The runbook script is driven against fake `pulumi` and `aws` executables. Each call is logged as one line
+// ("aws ARGS", or "PULUMI_BACKEND_URL=URL pulumi ARGS", or "pulumi ARGS" when no backend was named) and answered
+// by the first rule whose glob matches the line and that has uses left; a call no rule matches fails with 99.
+// The fake pulumi also writes what the real one writes: the secrets lines of Pulumi.<stack>.yaml on `stack init`
+// and `stack change-secrets-provider`, and the --file of `stack export`; `stack import` fails if its file is gone.
+const fakeCLI = `#!/usr/bin/env bash
+name=${0##*/}
+line="$name $*"
+if [[ $name == pulumi && -n ${PULUMI_BACKEND_URL+x} ]]; then line="PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL $line"; fi
+printf '%s\n' "$line" >> "$FAKE_DIR/calls.log"
+file='' stack='' provider='' prev=''
+for a in "$@"; do
+  case $prev in --file) file=$a ;; --stack) stack=$a ;; --secrets-provider) provider=$a ;; esac
+  prev=$a
+done
+write_secrets() {
+  local f="Pulumi.$1.yaml" rest=''
+  if [[ -f $f ]]; then rest=$(grep -vE '^(secretsprovider|encryptedkey|encryptionsalt):' "$f"); fi
+  if [[ $2 == passphrase ]]; then
+    printf 'encryptionsalt: v1:fakesalt\n' > "$f"
+  else
+    printf 'secretsprovider: %s\nencryptedkey: ZmFrZS1kYXRhLWtleQ==\n' "$2" > "$f"
+  fi
+  if [[ -n $rest ]]; then printf '%s\n' "$rest" >> "$f"; fi
+}
+n=0
+while IFS=$'\x1f' read -r pattern rc out err uses; do
+  n=$((n + 1))
+  [[ $line == $pattern ]] || continue
+  if [[ -n $uses ]]; then
+    used=$(grep -cx "$n" "$FAKE_DIR/used" 2>/dev/null)
+    [[ ${used:-0} -lt $uses ]] || continue
+    echo "$n" >> "$FAKE_DIR/used"
+  fi
+  if [[ $rc == 0 && $name == pulumi ]]; then
+    case "$1 $2" in
+      'stack init') write_secrets "$3" "$provider" ;;
+      'stack change-secrets-provider') write_secrets "$stack" "${@: -1}" ;;
+      'stack import') [[ -f $file ]] || { echo "fake pulumi: no file $file" >&2; exit 97; } ;;
+    esac
+  fi
+  if [[ -n $file && "$1 $2" == 'stack export' ]]; then printf '%b' "$out" > "$file"; else printf '%b' "$out"; fi
+  printf '%b' "$err" >&2
+  exit "$rc"
+done < "$FAKE_DIR/rules"
+echo "fake $name: no rule for: $line" >&2
+exit 99
 `
 
-const bootstrapURL = "s3://acme-bootstrap?region=us-east-1&awssdk=v2"
+const (
+	bootstrapURL  = "s3://acme-bootstrap?region=us-east-1&awssdk=v2"
+	operatorURL   = "s3://the-operators-own-login"
+	fakeDataKey   = "ZmFrZS1kYXRhLWtleQ=="
+	twoResources  = "{\"deployment\": {\"resources\": [\n  {\"urn\": \"urn:pulumi:dev::aws-foundation::a\"},\n  {\"urn\": \"urn:pulumi:dev::aws-foundation::b\"}]}}\n"
+	oneResource   = "{\"deployment\": {\"resources\": [\n  {\"urn\": \"urn:pulumi:dev::aws-foundation::a\"}]}}\n"
+	listVersions  = "aws s3api list-object-versions --bucket %s --max-items 1000 --output json --query {Objects: [Versions, DeleteMarkers][][].{Key: Key, VersionId: VersionId}, Quiet: `true`}"
+	aBatch        = `{"Objects": [{"Key": "k", "VersionId": "v"}], "Quiet": true}`
+	noBatch       = `{"Objects": [], "Quiet": true}`
+	bucketMissing = "An error occurred (404) when calling the HeadBucket operation: Not Found"
+	notEmpty      = "An error occurred (BucketNotEmpty) when calling the DeleteBucket operation: The bucket you tried to delete is not empty"
+)
+
+type fakeRule struct {
+	pattern        string
+	rc             int
+	stdout, stderr string
+	uses           int // 0: any number of times
+}
+
+// runbook is one run of scripts/bootstrap.sh against the fakes, in a project folder of its own.
+type runbook struct {
+	t                  *testing.T
+	dir, project, tmp  string
+	rules              []fakeRule
+	succeedOtherwise   bool
+	env                []string
+	backend, provider  string // the production backend and secrets provider, from the bootstrap outputs
+	outputs            map[string]any
+	stateBucket, table string
+}
 
 type scriptRun struct {
 	stdout, stderr string
@@ -30,151 +102,888 @@ type scriptRun struct {
 	err            error
 }
 
-// runBootstrapScript runs scripts/bootstrap.sh with a fake pulumi that knows outputs.
-func runBootstrapScript(t *testing.T, outputs map[string]any, args ...string) scriptRun {
+var (
+	outputsOnce sync.Once
+	outputsVal  map[string]any
+)
+
+// bootstrapOutputs runs the bootstrap stack under mocks once and returns its exports, as `pulumi stack output`
+// would print them.
+func bootstrapOutputs(t *testing.T) map[string]any {
+	t.Helper()
+	outputsOnce.Do(func() {
+		res := runStack(t, "bootstrap", false)
+		outputsVal = map[string]any{}
+		for k, e := range res.Exports {
+			outputsVal[k] = e.Value
+		}
+	})
+	require.NotNil(t, outputsVal, "the bootstrap stack did not run")
+	return outputsVal
+}
+
+func newRunbook(t *testing.T) *runbook {
 	t.Helper()
 	dir := t.TempDir()
-	bin, outDir, log := filepath.Join(dir, "bin"), filepath.Join(dir, "outputs"), filepath.Join(dir, "calls.log")
-	require.NoError(t, os.MkdirAll(bin, 0o755))
-	require.NoError(t, os.MkdirAll(outDir, 0o755))
-	require.NoError(t, os.WriteFile(filepath.Join(bin, "pulumi"), []byte(fakePulumi), 0o755))
-	require.NoError(t, os.WriteFile(log, nil, 0o644))
-	for k, v := range outputs {
-		require.NoError(t, os.WriteFile(filepath.Join(outDir, k), []byte(fmt.Sprint(v)), 0o644))
+	r := &runbook{t: t, dir: dir, project: filepath.Join(dir, "project"), tmp: filepath.Join(dir, "tmp")}
+	bin := filepath.Join(dir, "bin")
+	for _, d := range []string{bin, r.project, r.tmp} {
+		require.NoError(t, os.MkdirAll(d, 0o755))
 	}
+	for _, name := range []string{"pulumi", "aws"} {
+		require.NoError(t, os.WriteFile(filepath.Join(bin, name), []byte(fakeCLI), 0o755))
+	}
+	for _, f := range []string{"Pulumi.yaml", "Pulumi.bootstrap.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"} {
+		raw, err := os.ReadFile(filepath.Join(repoRoot, f))
+		require.NoError(t, err)
+		require.NoError(t, os.WriteFile(filepath.Join(r.project, f), raw, 0o644))
+	}
+	r.env = []string{
+		"PATH=" + bin + ":" + os.Getenv("PATH"), "FAKE_DIR=" + dir, "TMPDIR=" + r.tmp,
+		"BOOTSTRAP_PROJECT_DIR=" + r.project, "BOOTSTRAP_BACKEND_URL=" + bootstrapURL,
+		"BOOTSTRAP_RETRY_DELAY=0", "PULUMI_CONFIG_PASSPHRASE=correct horse",
+		"PULUMI_BACKEND_URL=" + operatorURL, // the operator's own login: the script must never use it
+	}
+	return r
+}
+
+// withOutputs serves the bootstrap stack's outputs from the bootstrap backend.
+func (r *runbook) withOutputs() *runbook {
+	r.outputs = bootstrapOutputs(r.t)
+	r.backend, r.provider = r.outputs["backendUrl"].(string), r.outputs["secretsProvider"].(string)
+	r.stateBucket, r.table = r.outputs["stateBucketName"].(string), r.outputs["lockTableName"].(string)
+	for k, v := range r.outputs {
+		r.on(onBoot("stack output "+k+" --stack bootstrap"), 0, fmt.Sprint(v), "")
+	}
+	return r
+}
+
+// on answers calls matching pattern (a bash glob on the logged line) with rc, stdout and stderr.
+func (r *runbook) on(pattern string, rc int, stdout, stderr string) *runbook {
+	r.rules = append(r.rules, fakeRule{pattern: pattern, rc: rc, stdout: stdout, stderr: stderr})
+	return r
+}
+
+// once is on for the first matching call only.
+func (r *runbook) once(pattern string, rc int, stdout, stderr string) *runbook {
+	r.rules = append(r.rules, fakeRule{pattern: pattern, rc: rc, stdout: stdout, stderr: stderr, uses: 1})
+	return r
+}
+
+// otherwiseSucceed answers every call no rule matches with success and no output.
+func (r *runbook) otherwiseSucceed() *runbook { r.succeedOtherwise = true; return r }
+
+func (r *runbook) writeStackFile(stack, content string) {
+	require.NoError(r.t, os.WriteFile(filepath.Join(r.project, "Pulumi."+stack+".yaml"), []byte(content), 0o644))
+}
+
+// exact is a glob that matches only s.
+func exact(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`, "]", `\]`).Replace(s)
+}
+
+func escapeForPrintfB(s string) string {
+	return strings.ReplaceAll(strings.ReplaceAll(s, `\`, `\\`), "\n", `\n`)
+}
+
+func (r *runbook) run(args ...string) scriptRun {
+	r.t.Helper()
+	rules := r.rules
+	if r.succeedOtherwise {
+		rules = append(rules, fakeRule{pattern: "*"})
+	}
+	var b strings.Builder
+	for _, rule := range rules {
+		uses := ""
+		if rule.uses > 0 {
+			uses = fmt.Sprint(rule.uses)
+		}
+		fmt.Fprintf(&b, "%s\x1f%d\x1f%s\x1f%s\x1f%s\n", rule.pattern, rule.rc, escapeForPrintfB(rule.stdout),
+			escapeForPrintfB(rule.stderr), uses)
+	}
+	log := filepath.Join(r.dir, "calls.log")
+	require.NoError(r.t, os.WriteFile(filepath.Join(r.dir, "rules"), []byte(b.String()), 0o644))
+	require.NoError(r.t, os.WriteFile(log, nil, 0o644))
+	require.NoError(r.t, os.WriteFile(filepath.Join(r.dir, "used"), nil, 0o644))
+
 	cmd := exec.Command("bash", append([]string{filepath.Join(repoRoot, "scripts", "bootstrap.sh")}, args...)...)
-	cmd.Env = append(os.Environ(), "PATH="+bin+":"+os.Getenv("PATH"), "FAKE_OUTPUTS="+outDir, "FAKE_LOG="+log,
-		"BOOTSTRAP_BACKEND_URL="+bootstrapURL, "PULUMI_CONFIG_PASSPHRASE=")
+	cmd.Env = append(os.Environ(), r.env...)
 	var stdout, stderr strings.Builder
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err := cmd.Run()
-	raw, _ := os.ReadFile(log)
-	calls := strings.Split(strings.TrimSpace(string(raw)), "\n")
-	if len(calls) == 1 && calls[0] == "" {
-		calls = nil
+	raw, rerr := os.ReadFile(log)
+	require.NoError(r.t, rerr)
+	var calls []string
+	if s := strings.TrimSpace(string(raw)); s != "" {
+		calls = strings.Split(s, "\n")
 	}
+	left, rerr := os.ReadDir(r.tmp)
+	require.NoError(r.t, rerr)
+	assert.Empty(r.t, left, "the script left temporary files behind (stdout %q, stderr %q)", stdout.String(), stderr.String())
 	return scriptRun{stdout: stdout.String(), stderr: stderr.String(), calls: calls, err: err}
 }
 
-// bootstrapOutputs runs the bootstrap stack under mocks and returns its exports, as `pulumi stack output` would.
-func bootstrapOutputs(t *testing.T) map[string]any {
-	t.Helper()
-	res := runStack(t, "bootstrap", false)
-	out := map[string]any{}
-	for k, e := range res.Exports {
-		out[k] = e.Value
+func onBoot(args string) string { return "PULUMI_BACKEND_URL=" + bootstrapURL + " pulumi " + args }
+
+func (r *runbook) onProd(args string) string {
+	return "PULUMI_BACKEND_URL=" + r.backend + " pulumi " + args
+}
+
+func (r *runbook) outputReads(names ...string) []string {
+	var calls []string
+	for _, n := range names {
+		calls = append(calls, onBoot("stack output "+n+" --stack bootstrap"))
 	}
-	return out
+	return calls
 }
 
-// requireOnlyReadsFromTheBootstrapBackend fails unless every pulumi call was a read of bootstrap outputs.
-func requireOnlyReadsFromTheBootstrapBackend(t *testing.T, r scriptRun) {
+func concat(parts ...[]string) []string {
+	var all []string
+	for _, p := range parts {
+		all = append(all, p...)
+	}
+	return all
+}
+
+// requireFailedAt checks the message of a run that failed at a step: it names the step and how to resume.
+func requireFailedAt(t *testing.T, r scriptRun, step, resume string) {
 	t.Helper()
-	for _, c := range r.calls {
-		require.True(t, strings.HasPrefix(c, bootstrapURL+" stack output ") && strings.HasSuffix(c, " --stack bootstrap"),
-			"dry run made a call that is not a read of bootstrap outputs: %q", c)
+	require.Error(t, r.err, "stdout: %s", r.stdout)
+	assert.Contains(t, r.stderr, `FAILED at step "`+step+`"`)
+	assert.Contains(t, r.stderr, "to resume, ")
+	assert.Contains(t, r.stderr, resume)
+}
+
+// --- bootstrap-bucket: the design's phase 1 -------------------------------------------------------------------
+
+func bucketCalls(partition, region string, create bool) []string {
+	on := "--bucket acme-bootstrap --region " + region + " --expected-bucket-owner 123456789012"
+	calls := []string{
+		"aws sts get-caller-identity --query Arn --output text",
+		"aws s3api head-bucket " + on,
+	}
+	if create {
+		c := "aws s3api create-bucket --bucket acme-bootstrap --region " + region + " --object-ownership BucketOwnerEnforced"
+		if region != "us-east-1" {
+			c += " --create-bucket-configuration LocationConstraint=" + region
+		}
+		calls = append(calls, c)
+	}
+	return append(calls,
+		"aws s3api put-public-access-block "+on+" --public-access-block-configuration BlockPublicAcls=true,IgnorePublicAcls=true,BlockPublicPolicy=true,RestrictPublicBuckets=true",
+		"aws s3api put-bucket-ownership-controls "+on+" --ownership-controls Rules=[{ObjectOwnership=BucketOwnerEnforced}]",
+		"aws s3api put-bucket-versioning "+on+" --versioning-configuration Status=Enabled",
+		"aws s3api put-bucket-encryption "+on+` --server-side-encryption-configuration {"Rules":[{"ApplyServerSideEncryptionByDefault":{"SSEAlgorithm":"AES256"}}]}`,
+		"aws s3api put-bucket-policy "+on+" --policy "+tlsOnlyPolicy(partition),
+	)
+}
+
+func tlsOnlyPolicy(partition string) string {
+	return `{"Version":"2012-10-17","Statement":[{"Sid":"DenyInsecureTransport","Effect":"Deny","Principal":"*",` +
+		`"Action":"s3:*","Resource":["arn:` + partition + `:s3:::acme-bootstrap","arn:` + partition + `:s3:::acme-bootstrap/*"],` +
+		`"Condition":{"Bool":{"aws:SecureTransport":"false"}}}]}`
+}
+
+func TestBootstrapScriptBucketCreatesAMissingBucketWithEverySetting(t *testing.T) {
+	r := newRunbook(t).
+		on("aws sts get-caller-identity *", 0, "arn:aws:sts::123456789012:assumed-role/admin/alice\n", "").
+		on("aws s3api head-bucket *", 254, "", bucketMissing+"\n").
+		otherwiseSucceed()
+	res := r.run("bootstrap-bucket", "acme-bootstrap") // region from Pulumi.bootstrap.yaml
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, bucketCalls("aws", "us-east-1", true), res.calls)
+	assert.Contains(t, res.stdout, "export BOOTSTRAP_BACKEND_URL='"+bootstrapURL+"'")
+
+	// The policy, read back from the call: TLS only, on the bucket and its objects.
+	policy := res.calls[len(res.calls)-1][strings.Index(res.calls[len(res.calls)-1], "--policy ")+len("--policy "):]
+	var doc struct {
+		Statement []struct {
+			Effect    string
+			Principal any
+			Action    any
+			Resource  []string
+			Condition map[string]map[string]string
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(policy), &doc))
+	require.Len(t, doc.Statement, 1)
+	s := doc.Statement[0]
+	assert.Equal(t, "Deny", s.Effect)
+	assert.Equal(t, "*", s.Principal)
+	assert.Equal(t, "s3:*", s.Action)
+	assert.ElementsMatch(t, []string{"arn:aws:s3:::acme-bootstrap", "arn:aws:s3:::acme-bootstrap/*"}, s.Resource)
+	assert.Equal(t, map[string]map[string]string{"Bool": {"aws:SecureTransport": "false"}}, s.Condition)
+}
+
+func TestBootstrapScriptBucketOutsideUsEast1NamesItsRegionAndPartition(t *testing.T) {
+	r := newRunbook(t).
+		on("aws sts get-caller-identity *", 0, "arn:aws-us-gov:sts::123456789012:assumed-role/admin/alice\n", "").
+		on("aws s3api head-bucket *", 254, "", bucketMissing+"\n").
+		otherwiseSucceed()
+	res := r.run("bootstrap-bucket", "acme-bootstrap", "us-gov-west-1")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, bucketCalls("aws-us-gov", "us-gov-west-1", true), res.calls)
+}
+
+func TestBootstrapScriptBucketKeepsAnExistingBucketAndAppliesItsSettingsAgain(t *testing.T) {
+	r := newRunbook(t).
+		on("aws sts get-caller-identity *", 0, "arn:aws:sts::123456789012:assumed-role/admin/alice\n", "").
+		on("aws s3api head-bucket *", 0, "", "").
+		otherwiseSucceed()
+	res := r.run("bootstrap-bucket", "acme-bootstrap")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, bucketCalls("aws", "us-east-1", false), res.calls, "no create-bucket for a bucket that exists")
+}
+
+func TestBootstrapScriptBucketRefusesABucketOfAnotherAccount(t *testing.T) {
+	r := newRunbook(t).
+		on("aws sts get-caller-identity *", 0, "arn:aws:sts::123456789012:assumed-role/admin/alice\n", "").
+		on("aws s3api head-bucket *", 254, "", "An error occurred (403) when calling the HeadBucket operation: Forbidden\n")
+	res := r.run("bootstrap-bucket", "acme-bootstrap")
+	requireFailedAt(t, res, "check whether bucket acme-bootstrap exists", "run the same command again")
+	assert.Contains(t, res.stderr, "pick another name")
+	assert.Equal(t, bucketCalls("aws", "us-east-1", false)[:2], res.calls, "nothing is changed")
+}
+
+func TestBootstrapScriptBucketDryRunPrintsEveryCallAndRunsOnlyTheReads(t *testing.T) {
+	r := newRunbook(t).
+		on("aws sts get-caller-identity *", 0, "arn:aws:sts::123456789012:assumed-role/admin/alice\n", "").
+		on("aws s3api head-bucket *", 254, "", bucketMissing+"\n")
+	res := r.run("--dry-run", "bootstrap-bucket", "acme-bootstrap")
+	require.NoError(t, res.err, res.stderr)
+	want := bucketCalls("aws", "us-east-1", true)
+	assert.Equal(t, want[:2], res.calls, "a dry run runs only the two reads")
+	var printed []string
+	for _, l := range strings.Split(res.stdout, "\n") {
+		if strings.HasPrefix(l, "# aws ") || strings.HasPrefix(l, "+ aws ") {
+			printed = append(printed, l)
+		}
+	}
+	require.Len(t, printed, len(want), res.stdout)
+	for i, l := range printed {
+		// Printed quoted for a shell; unquoting the plain single quotes the script adds gives the call back.
+		assert.Equal(t, want[i], strings.ReplaceAll(l[2:], "'", ""), "line %d", i)
+	}
+	assert.True(t, strings.HasPrefix(printed[0], "# ") && strings.HasPrefix(printed[1], "# ") && strings.HasPrefix(printed[2], "+ "))
+}
+
+func TestBootstrapScriptBucketFailureHalfwayNamesTheStepAndResumes(t *testing.T) {
+	r := newRunbook(t).
+		on("aws sts get-caller-identity *", 0, "arn:aws:sts::123456789012:assumed-role/admin/alice\n", "").
+		on("aws s3api head-bucket *", 254, "", bucketMissing+"\n").
+		on("aws s3api put-bucket-versioning *", 254, "", "An error occurred (AccessDenied) when calling the PutBucketVersioning operation\n").
+		otherwiseSucceed()
+	res := r.run("bootstrap-bucket", "acme-bootstrap")
+	requireFailedAt(t, res, "turn versioning on for bucket acme-bootstrap", "run the same command again (it skips what is already done): ")
+	assert.Contains(t, res.stderr, "bootstrap.sh bootstrap-bucket acme-bootstrap")
+	assert.Contains(t, res.stderr, "AccessDenied", "the cause is shown")
+	assert.Equal(t, bucketCalls("aws", "us-east-1", true)[:6], res.calls, "it stops at the failed call")
+
+	// Running it again, now that the bucket exists, skips the creation and applies every setting.
+	r = newRunbook(t).
+		on("aws sts get-caller-identity *", 0, "arn:aws:sts::123456789012:assumed-role/admin/alice\n", "").
+		on("aws s3api head-bucket *", 0, "", "").
+		otherwiseSucceed()
+	res = r.run("bootstrap-bucket", "acme-bootstrap")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, bucketCalls("aws", "us-east-1", false), res.calls)
+}
+
+func TestBootstrapScriptBucketRefusesBadNamesBeforeCallingAWS(t *testing.T) {
+	for _, name := range []string{"Acme", "acme.bootstrap", "ab", "-acme", "acme_bootstrap"} {
+		res := newRunbook(t).run("bootstrap-bucket", name)
+		require.Error(t, res.err, name)
+		assert.Contains(t, res.stderr, "3-63 characters", name)
+		assert.Empty(t, res.calls, name)
 	}
 }
 
-func TestPhaseTwoDryRunLogsInToTheBackendUrlAndInitsStacksWithTheSecretsProvider(t *testing.T) {
+// --- phase1: the bootstrap stack, on the bucket -----------------------------------------------------------------
+
+func TestBootstrapScriptPhaseOneCreatesTheBootstrapStackOnItsBackend(t *testing.T) {
+	r := newRunbook(t).on(onBoot("stack select bootstrap"), 255, "", "error: no stack named 'bootstrap' found\n").otherwiseSucceed()
+	res := r.run("--yes", "phase1")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, []string{
+		onBoot("stack select bootstrap"),
+		onBoot("stack init bootstrap --secrets-provider passphrase"),
+		onBoot("up --stack bootstrap --yes"),
+	}, res.calls)
+	assert.Contains(t, res.stdout, "Commit this line of Pulumi.bootstrap.yaml")
+	assert.Contains(t, res.stdout, "  encryptionsalt: v1:fakesalt\n")
+
+	// Again: the stack exists, so it is only updated.
+	r = newRunbook(t).otherwiseSucceed()
+	res = r.run("phase1")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, []string{onBoot("stack select bootstrap"), onBoot("up --stack bootstrap")}, res.calls)
+}
+
+func TestBootstrapScriptPhaseOneDryRunUsesTheBootstrapBucketAndAPassphrase(t *testing.T) {
+	res := newRunbook(t).run("--dry-run", "--yes", "phase1")
+	require.NoError(t, res.err, res.stderr)
+	env := "env 'PULUMI_BACKEND_URL=" + bootstrapURL + "' pulumi"
+	assert.Equal(t, "+ "+env+" stack select bootstrap || "+env+" stack init bootstrap --secrets-provider passphrase\n"+
+		"+ "+env+" up --stack bootstrap --yes\nNext: "+filepath.Join(repoRoot, "scripts", "bootstrap.sh")+" phase2 STACK...\n", res.stdout)
+	assert.Empty(t, res.calls, "a dry run of phase 1 calls nothing")
+}
+
+func TestBootstrapScriptNeedsAnExplicitBootstrapBackend(t *testing.T) {
+	r := newRunbook(t)
+	r.env = append(r.env, "BOOTSTRAP_BACKEND_URL=")
+	res := r.run("phase1")
+	require.Error(t, res.err)
+	assert.Contains(t, res.stderr, "BOOTSTRAP_BACKEND_URL='s3://NAME?region=R&awssdk=v2'")
+	assert.Contains(t, res.stderr, "bootstrap-bucket NAME")
+	assert.Empty(t, res.calls)
+
+	// A local folder is an explicit opt-in, and the script says the state must then be saved.
+	r = newRunbook(t).otherwiseSucceed()
+	folder := filepath.Join(r.dir, "bootstrap-state")
+	r.env = append(r.env, "BOOTSTRAP_BACKEND_URL=file://"+folder)
+	res = r.run("phase1")
+	require.NoError(t, res.err, res.stderr)
+	assert.DirExists(t, folder)
+	assert.Equal(t, "PULUMI_BACKEND_URL=file://"+folder+" pulumi up --stack bootstrap", res.calls[len(res.calls)-1])
+	assert.Contains(t, res.stdout, "save-bootstrap-state")
+}
+
+func TestBootstrapScriptRefusesToRunTheBootstrapStackWithoutItsPassphrase(t *testing.T) {
+	for _, cmd := range [][]string{{"phase1"}, {"migrate", "dev"}, {"drift"}, {"recover"}, {"teardown", "--i-understand"}} {
+		r := newRunbook(t).otherwiseSucceed()
+		r.env = append(r.env, "PULUMI_CONFIG_PASSPHRASE=")
+		res := r.run(cmd...)
+		require.Error(t, res.err, cmd)
+		assert.Contains(t, res.stderr, "set PULUMI_CONFIG_PASSPHRASE", cmd)
+		assert.Empty(t, res.calls, cmd)
+	}
+}
+
+// --- phase2: environment stacks on the production backend -------------------------------------------------------
+
+func TestBootstrapScriptPhaseTwoDryRunAimsEveryCallAtTheBackendUrl(t *testing.T) {
+	r := newRunbook(t).withOutputs()
+	res := r.run("--dry-run", "phase2", "prod", "dev")
+	require.NoError(t, res.err, res.stderr)
+	env := fmt.Sprintf("env 'PULUMI_BACKEND_URL=%s' pulumi", r.backend)
+	want := fmt.Sprintf(`+ %[1]s stack select prod || %[1]s stack init prod --secrets-provider '%[2]s'
++ %[1]s up --stack prod
++ %[1]s stack select dev || %[1]s stack init dev --secrets-provider '%[2]s'
++ %[1]s up --stack dev
+
+Commit these lines: CI runs pulumi non-interactively and needs them to use the state key.
+  Pulumi.prod.yaml: secretsprovider: %[2]s
+  Pulumi.prod.yaml: encryptedkey: <the data key pulumi writes when it creates the stack>
+  Pulumi.dev.yaml: secretsprovider: %[2]s
+  Pulumi.dev.yaml: encryptedkey: <the data key pulumi writes when it creates the stack>
+  git add Pulumi.prod.yaml Pulumi.dev.yaml && git commit -m "Stack files: secrets provider and data key"
+`, env, r.provider)
+	assert.Equal(t, want, res.stdout)
+	assert.Equal(t, "s3://aws-foundation-state-123456789012-us-east-1?region=us-east-1&awssdk=v2", r.backend)
+	assert.Equal(t, r.outputReads("backendUrl", "secretsProvider"), res.calls, "a dry run only reads outputs")
+}
+
+func TestBootstrapScriptPhaseTwoCreatesStacksAndSaysWhichStackFileLinesToCommit(t *testing.T) {
+	r := newRunbook(t).withOutputs()
+	r.on(r.onProd("stack select prod"), 255, "", "error: no stack named 'prod' found\n").otherwiseSucceed()
+	r.writeStackFile("dev", "secretsprovider: "+r.provider+"\nencryptedkey: ZGV2LWtleQ==\nconfig:\n  aws:region: us-east-1\n")
+	res := r.run("--yes", "phase2", "prod", "dev")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, concat(r.outputReads("backendUrl", "secretsProvider"), []string{
+		r.onProd("stack select prod"),
+		r.onProd("stack init prod --secrets-provider " + r.provider),
+		r.onProd("up --stack prod --yes"),
+		r.onProd("stack select dev"),
+		r.onProd("up --stack dev --yes"),
+	}), res.calls)
+	assert.Contains(t, res.stdout, "Commit these lines: CI runs pulumi non-interactively")
+	assert.Contains(t, res.stdout, "  Pulumi.prod.yaml: secretsprovider: "+r.provider+"\n  Pulumi.prod.yaml: encryptedkey: "+fakeDataKey+"\n")
+	assert.Contains(t, res.stdout, "  Pulumi.dev.yaml: secretsprovider: "+r.provider+"\n  Pulumi.dev.yaml: encryptedkey: ZGV2LWtleQ==\n")
+	assert.Contains(t, res.stdout, "git add Pulumi.prod.yaml Pulumi.dev.yaml")
+}
+
+func TestBootstrapScriptPhaseTwoFailureHalfwayNamesTheStack(t *testing.T) {
+	r := newRunbook(t).withOutputs()
+	r.on(r.onProd("up --stack prod*"), 255, "", "error: update failed\n").otherwiseSucceed()
+	res := r.run("phase2", "prod", "dev")
+	requireFailedAt(t, res, "pulumi up of stack prod", "run the same command again")
+	assert.Contains(t, res.stderr, "bootstrap.sh phase2 prod dev")
+	for _, c := range res.calls {
+		assert.NotContains(t, c, " dev", "dev is not touched after prod failed")
+	}
+}
+
+func TestBootstrapScriptPhaseTwoFailsWhenAStackFileLacksTheStateKeyLines(t *testing.T) {
+	r := newRunbook(t).withOutputs().otherwiseSucceed() // dev exists on the backend; its stack file has no key lines
+	res := r.run("phase2", "dev")
+	requireFailedAt(t, res, "check the stack files", "pulumi stack change-secrets-provider --stack STACK '"+r.provider+"'")
+	assert.Contains(t, res.stderr, "Pulumi.dev.yaml has no 'secretsprovider: awskms://")
+	assert.Contains(t, res.stderr, "Pulumi.dev.yaml has no 'encryptedkey:' line")
+}
+
+func TestBootstrapScriptPhaseTwoRefusesToRunBeforePhaseOneHasOutputs(t *testing.T) {
+	r := newRunbook(t)
+	res := r.run("phase2", "prod") // not even a dry run
+	requireFailedAt(t, res, "read the bootstrap stack's outputs", "phase1 first")
+	assert.Contains(t, res.stderr, "phase 1 has not run")
+	assert.Contains(t, res.stderr, bootstrapURL)
+	assert.Empty(t, res.stdout, "nothing may be attempted")
+	assert.Equal(t, r.outputReads("backendUrl"), res.calls)
+}
+
+func TestBootstrapScriptNeverMovesTheBootstrapStackOntoTheBackendItCreates(t *testing.T) {
+	for _, cmd := range []string{"phase2", "migrate"} {
+		res := newRunbook(t).withOutputs().run("--dry-run", cmd, "dev", "bootstrap")
+		require.Error(t, res.err, cmd)
+		assert.Regexp(t, "never moves onto the backend it creates|stays on the bootstrap backend", res.stderr, cmd)
+		assert.Empty(t, res.calls, cmd)
+	}
+}
+
+// --- migrate -----------------------------------------------------------------------------------------------------
+
+// migrateRunbook serves a dev stack that is on the bootstrap backend and not yet on the production one.
+func migrateRunbook(t *testing.T) *runbook {
+	r := newRunbook(t).withOutputs()
+	r.on(r.onProd("stack select dev"), 255, "", "error: no stack named 'dev' found\n")
+	r.on(onBoot("stack export --stack dev --file *"), 0, twoResources, "")
+	r.on(r.onProd("stack export --stack dev --file *"), 0, twoResources, "")
+	return r.otherwiseSucceed()
+}
+
+var exportFile = regexp.MustCompile(`--file (\S+)$`)
+
+func TestBootstrapScriptMigrateMovesAStackWithoutAPlaintextExportAndRemovesTheSource(t *testing.T) {
+	r := migrateRunbook(t)
+	res := r.run("migrate", "dev")
+	require.NoError(t, res.err, res.stderr)
+	require.Len(t, res.calls, 10, strings.Join(res.calls, "\n"))
+	exported := exportFile.FindStringSubmatch(res.calls[5])[1]
+	imported := exportFile.FindStringSubmatch(res.calls[8])[1]
+	assert.Equal(t, concat(r.outputReads("backendUrl", "secretsProvider"), []string{
+		onBoot("stack select dev"),
+		r.onProd("stack select dev"),
+		onBoot("stack change-secrets-provider --stack dev " + r.provider),
+		onBoot("stack export --stack dev --file " + exported),
+		r.onProd("stack init dev --secrets-provider " + r.provider),
+		r.onProd("stack import --stack dev --file " + exported),
+		r.onProd("stack export --stack dev --file " + imported),
+		onBoot("stack rm --stack dev --force --preserve-config --yes"),
+	}), res.calls)
+	assert.True(t, strings.HasPrefix(exported, r.tmp+"/"), "the export is in the script's private temporary folder: %s", exported)
+	assert.NoFileExists(t, exported)
+	for _, c := range res.calls {
+		assert.NotContains(t, c, "--show-secrets", "secrets are encrypted with the state key before the export")
+	}
+	assert.Contains(t, res.stdout, "  Pulumi.dev.yaml: secretsprovider: "+r.provider+"\n  Pulumi.dev.yaml: encryptedkey: "+fakeDataKey+"\n")
+}
+
+func TestBootstrapScriptMigrateFailureHalfwayKeepsTheSourceAndLeavesNoExport(t *testing.T) {
+	r := newRunbook(t).withOutputs()
+	r.on(r.onProd("stack select dev"), 255, "", "error: no stack named 'dev' found\n")
+	r.on(onBoot("stack export --stack dev --file *"), 0, twoResources, "")
+	r.on(r.onProd("stack import *"), 255, "", "error: could not import: AccessDenied\n")
+	res := r.otherwiseSucceed().run("migrate", "dev") // run checks that the temporary folder is gone
+	requireFailedAt(t, res, "import dev into the production backend", "run the same command again (it skips what is already done): ")
+	assert.Contains(t, res.stderr, "bootstrap.sh migrate dev")
+	assert.Contains(t, res.stderr, "AccessDenied")
+	last := res.calls[len(res.calls)-1]
+	assert.True(t, strings.HasPrefix(last, r.onProd("stack import --stack dev --file ")), last)
+	assert.NoFileExists(t, exportFile.FindStringSubmatch(last)[1])
+	for _, c := range res.calls {
+		assert.NotContains(t, c, "stack rm", "the source stays until the production copy is checked")
+	}
+}
+
+func TestBootstrapScriptMigrateResumesAfterAFailedImport(t *testing.T) {
+	// The first run changed the provider (Pulumi.dev.yaml has it) and created dev on the production backend.
+	r := newRunbook(t).withOutputs()
+	r.writeStackFile("dev", "secretsprovider: "+r.provider+"\nencryptedkey: ZGV2LWtleQ==\nconfig: {}\n")
+	r.on(onBoot("stack export --stack dev --file *"), 0, twoResources, "")
+	r.on(r.onProd("stack export --stack dev --file *"), 0, twoResources, "")
+	res := r.otherwiseSucceed().run("migrate", "dev")
+	require.NoError(t, res.err, res.stderr)
+	var verbs []string
+	for _, c := range res.calls[2:] {
+		verbs = append(verbs, strings.Join(strings.Fields(c)[2:4], " "))
+	}
+	assert.Equal(t, []string{"stack select", "stack select", "stack export", "stack import", "stack export", "stack rm"}, verbs,
+		"no second change of provider (it would rotate the key) and no second init")
+	assert.Contains(t, res.stdout, "Pulumi.dev.yaml already uses "+r.provider)
+}
+
+func TestBootstrapScriptMigrateDoesNothingForAStackAlreadyMoved(t *testing.T) {
+	r := newRunbook(t).withOutputs()
+	r.writeStackFile("dev", "secretsprovider: "+r.provider+"\nencryptedkey: ZGV2LWtleQ==\n")
+	r.on(onBoot("stack select dev"), 255, "", "error: no stack named 'dev' found\n")
+	res := r.otherwiseSucceed().run("migrate", "dev")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, concat(r.outputReads("backendUrl", "secretsProvider"), []string{onBoot("stack select dev"), r.onProd("stack select dev")}), res.calls)
+	assert.Contains(t, res.stdout, "already migrated")
+}
+
+func TestBootstrapScriptMigrateKeepsTheSourceWhenTheImportLostResources(t *testing.T) {
+	r := newRunbook(t).withOutputs()
+	r.on(r.onProd("stack select dev"), 255, "", "error: no stack named 'dev' found\n")
+	r.on(onBoot("stack export --stack dev --file *"), 0, twoResources, "")
+	r.on(r.onProd("stack export --stack dev --file *"), 0, oneResource, "")
+	res := r.otherwiseSucceed().run("migrate", "dev")
+	requireFailedAt(t, res, "check the imported state of dev", "run the same command again")
+	assert.Contains(t, res.stderr, "has 1 resources, the export 2")
+	for _, c := range res.calls {
+		assert.NotContains(t, c, "stack rm")
+	}
+}
+
+func TestBootstrapScriptMigrateDryRunPrintsThePlanAndReadsOnlyOutputs(t *testing.T) {
+	r := newRunbook(t).withOutputs()
+	res := r.run("--dry-run", "migrate", "dev")
+	require.NoError(t, res.err, res.stderr)
+	boot := "+ env 'PULUMI_BACKEND_URL=" + bootstrapURL + "' pulumi "
+	prod := "env 'PULUMI_BACKEND_URL=" + r.backend + "' pulumi "
+	lines := strings.Split(res.stdout, "\n")
+	require.GreaterOrEqual(t, len(lines), 7, res.stdout)
+	assert.Equal(t, boot+"stack change-secrets-provider --stack dev '"+r.provider+"'", lines[0])
+	assert.Regexp(t, `^`+regexp.QuoteMeta(boot)+`stack export --stack dev --file \S+/dev\.json$`, lines[1])
+	assert.Equal(t, "+ "+prod+"stack select dev || "+prod+"stack init dev --secrets-provider '"+r.provider+"'", lines[2])
+	assert.Regexp(t, `^\+ `+regexp.QuoteMeta(prod)+`stack import --stack dev --file \S+/dev\.json$`, lines[3])
+	assert.Regexp(t, `^\+ `+regexp.QuoteMeta(prod)+`stack export --stack dev --file \S+/dev\.imported\.json$`, lines[4])
+	assert.Equal(t, boot+"stack rm --stack dev --force --preserve-config --yes", lines[5])
+	assert.Regexp(t, `^\+ rm -f \S+/dev\.json \S+/dev\.imported\.json$`, lines[6])
+	assert.Equal(t, r.outputReads("backendUrl", "secretsProvider"), res.calls)
+}
+
+// --- drift, recover, restore, unlock ------------------------------------------------------------------------------
+
+func TestBootstrapScriptDriftRefreshesTheBootstrapStackInPreviewOnly(t *testing.T) {
+	r := newRunbook(t).otherwiseSucceed()
+	res := r.run("drift")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, []string{onBoot("refresh --stack bootstrap --preview-only --expect-no-changes --non-interactive")}, res.calls)
+	assert.Contains(t, res.stdout, "no drift")
+
+	r = newRunbook(t).on(onBoot("refresh *"), 255, "", "error: no changes were expected but changes were proposed\n")
+	res = r.run("drift")
+	requireFailedAt(t, res, "refresh --preview-only of the bootstrap stack", "bootstrap.sh recover")
+}
+
+func TestBootstrapScriptRecoveryCommandsNameTheBootstrapBackendTheStateBucketAndTheStack(t *testing.T) {
+	r := newRunbook(t).otherwiseSucceed()
+	res := r.run("--yes", "recover")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, []string{onBoot("refresh --stack bootstrap --yes"), onBoot("up --stack bootstrap --yes")}, res.calls)
+
+	r = newRunbook(t).withOutputs().otherwiseSucceed()
+	res = r.run("restore", "prod", "v123")
+	require.NoError(t, res.err, res.stderr)
+	object := ".pulumi/stacks/aws-foundation/prod.json"
+	assert.Equal(t, concat(r.outputReads("stateBucketName"), []string{
+		fmt.Sprintf("aws s3api copy-object --bucket %s --key %s --copy-source %s/%s?versionId=v123", r.stateBucket, object, r.stateBucket, object),
+	}), res.calls)
+
+	r = newRunbook(t).withOutputs().otherwiseSucceed()
+	res = r.run("unlock", "prod")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, concat(r.outputReads("backendUrl"), []string{r.onProd("cancel --stack prod --yes")}), res.calls)
+}
+
+func TestBootstrapScriptSavesALocalBootstrapBackendIntoTheStateBucket(t *testing.T) {
+	r := newRunbook(t).otherwiseSucceed()
+	r.env = append(r.env, "BOOTSTRAP_BACKEND_URL=file:///srv/bootstrap-state")
 	out := bootstrapOutputs(t)
-	r := runBootstrapScript(t, out, "--dry-run", "phase2", "prod", "dev")
-	require.NoError(t, r.err, r.stderr)
-	want := fmt.Sprintf(`+ pulumi login '%s'
-+ pulumi stack select prod || pulumi stack init prod --secrets-provider '%s'
-+ pulumi up --stack prod
-+ pulumi stack select dev || pulumi stack init dev --secrets-provider '%s'
-+ pulumi up --stack dev
-`, out["backendUrl"], out["secretsProvider"], out["secretsProvider"])
-	assert.Equal(t, want, r.stdout)
-	assert.Equal(t, "s3://aws-foundation-state-123456789012-us-east-1?region=us-east-1&awssdk=v2", out["backendUrl"])
-	requireOnlyReadsFromTheBootstrapBackend(t, r)
+	r.on("PULUMI_BACKEND_URL=file:///srv/bootstrap-state pulumi stack output stateBucketName *", 0, out["stateBucketName"].(string), "")
+	r.on("PULUMI_BACKEND_URL=file:///srv/bootstrap-state pulumi stack output kmsKeyArn *", 0, out["kmsKeyArn"].(string), "")
+	res := r.run("save-bootstrap-state")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, fmt.Sprintf("aws s3 sync /srv/bootstrap-state s3://%s/bootstrap-backend/ --sse aws:kms --sse-kms-key-id %s",
+		out["stateBucketName"], out["kmsKeyArn"]), res.calls[len(res.calls)-1])
 }
 
-func TestPhaseTwoRefusesToRunBeforePhaseOneHasOutputs(t *testing.T) {
-	r := runBootstrapScript(t, nil, "phase2", "prod") // not even a dry run
-	require.Error(t, r.err)
-	assert.Contains(t, r.stderr, "phase 1 has not run")
-	assert.Contains(t, r.stderr, bootstrapURL)
-	assert.Empty(t, r.stdout, "nothing may be attempted")
-	requireOnlyReadsFromTheBootstrapBackend(t, r)
+// --- teardown ------------------------------------------------------------------------------------------------------
+
+func TestBootstrapScriptTeardownTurnsLoggingOffRetriesBucketNotEmptyAndForgetsLast(t *testing.T) {
+	r := newRunbook(t).withOutputs()
+	logs, key := r.outputs["logBucketName"].(string), r.outputs["kmsKeyArn"].(string)
+	r.once(exact(fmt.Sprintf(listVersions, r.stateBucket)), 0, aBatch, "")
+	r.once(exact("aws s3api delete-bucket --bucket "+logs), 254, "", notEmpty+"\n") // late access logs
+	r.once(exact(fmt.Sprintf(listVersions, logs)), 0, noBatch, "")
+	r.once(exact(fmt.Sprintf(listVersions, logs)), 0, aBatch, "")
+	r.on("aws s3api list-object-versions *", 0, noBatch, "")
+	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
+	r.on("aws kms describe-key *", 0, "Enabled\n", "")
+	res := r.otherwiseSucceed().run("teardown", "--i-understand")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, concat(r.outputReads("stateBucketName", "logBucketName", "lockTableName", "kmsKeyArn"), []string{
+		"aws s3api head-bucket --bucket " + r.stateBucket,
+		"aws s3api put-bucket-logging --bucket " + r.stateBucket + " --bucket-logging-status {}",
+		"aws dynamodb describe-table --table-name " + r.table + " --query Table.TableStatus --output text",
+		"aws dynamodb update-table --table-name " + r.table + " --no-deletion-protection-enabled",
+		"aws dynamodb delete-table --table-name " + r.table,
+		fmt.Sprintf(listVersions, r.stateBucket),
+		"aws s3api delete-objects --bucket " + r.stateBucket + " --delete " + aBatch,
+		fmt.Sprintf(listVersions, r.stateBucket),
+		"aws s3api delete-bucket --bucket " + r.stateBucket,
+		"aws s3api head-bucket --bucket " + logs,
+		fmt.Sprintf(listVersions, logs),
+		"aws s3api delete-bucket --bucket " + logs,
+		fmt.Sprintf(listVersions, logs),
+		"aws s3api delete-objects --bucket " + logs + " --delete " + aBatch,
+		fmt.Sprintf(listVersions, logs),
+		"aws s3api delete-bucket --bucket " + logs,
+		"aws kms describe-key --key-id " + key + " --query KeyMetadata.KeyState --output text",
+		"aws kms schedule-key-deletion --key-id " + key + " --pending-window-in-days 30",
+		onBoot("state unprotect --all --stack bootstrap --yes"),
+		onBoot("destroy --stack bootstrap --yes"),
+	}), res.calls)
+	assert.Contains(t, res.stdout, logs+" is not empty yet (attempt 1 of 10)")
 }
 
-func TestPhaseTwoNeverMovesTheBootstrapStackOntoTheBackendItCreates(t *testing.T) {
-	r := runBootstrapScript(t, bootstrapOutputs(t), "--dry-run", "phase2", "bootstrap")
-	require.Error(t, r.err)
-	assert.Contains(t, r.stderr, "never moves onto the backend it creates")
+func TestBootstrapScriptTeardownFailureHalfwayNamesTheStepAndForgetsNothing(t *testing.T) {
+	r := newRunbook(t).withOutputs()
+	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
+	r.on("aws dynamodb delete-table *", 254, "", "An error occurred (ResourceInUseException) when calling the DeleteTable operation\n")
+	res := r.otherwiseSucceed().run("teardown", "--i-understand")
+	requireFailedAt(t, res, "delete the lock table "+r.table, "run the same command again (it skips what is already done): ")
+	assert.Contains(t, res.stderr, "bootstrap.sh teardown --i-understand")
+	assert.Equal(t, "aws dynamodb delete-table --table-name "+r.table, res.calls[len(res.calls)-1])
 }
 
-func TestPhaseOneDryRunUsesTheSelfManagedBackendAndAPassphrase(t *testing.T) {
-	r := runBootstrapScript(t, nil, "--dry-run", "--yes", "phase1")
-	require.NoError(t, r.err, r.stderr)
-	assert.Equal(t, `+ pulumi login '`+bootstrapURL+`'
-+ pulumi stack select bootstrap || pulumi stack init bootstrap --secrets-provider passphrase
-+ pulumi up --stack bootstrap --yes
-`, r.stdout)
-	assert.Empty(t, r.calls, "phase 1 reads nothing")
+func TestBootstrapScriptTeardownResumesSkippingWhatIsGone(t *testing.T) {
+	r := newRunbook(t).withOutputs()
+	logs, key := r.outputs["logBucketName"].(string), r.outputs["kmsKeyArn"].(string)
+	r.on("aws s3api head-bucket --bucket "+r.stateBucket, 254, "", bucketMissing+"\n")
+	r.on("aws dynamodb describe-table *", 254, "", "An error occurred (ResourceNotFoundException) when calling the DescribeTable operation\n")
+	r.on("aws s3api list-object-versions *", 0, noBatch, "")
+	r.on("aws kms describe-key *", 0, "PendingDeletion\n", "")
+	res := r.otherwiseSucceed().run("teardown", "--i-understand")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, concat(r.outputReads("stateBucketName", "logBucketName", "lockTableName", "kmsKeyArn"), []string{
+		"aws s3api head-bucket --bucket " + r.stateBucket,
+		"aws dynamodb describe-table --table-name " + r.table + " --query Table.TableStatus --output text",
+		"aws s3api head-bucket --bucket " + logs,
+		fmt.Sprintf(listVersions, logs),
+		"aws s3api delete-bucket --bucket " + logs,
+		"aws kms describe-key --key-id " + key + " --query KeyMetadata.KeyState --output text",
+		onBoot("state unprotect --all --stack bootstrap --yes"),
+		onBoot("destroy --stack bootstrap --yes"),
+	}), res.calls)
 }
 
-func TestMigrateDryRunExportsFromTheBootstrapBackendAndImportsIntoTheProductionOne(t *testing.T) {
-	out := bootstrapOutputs(t)
-	r := runBootstrapScript(t, out, "--dry-run", "migrate", "dev")
-	require.NoError(t, r.err, r.stderr)
-	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
-	require.Len(t, lines, 5, r.stdout)
-	assert.Regexp(t, `^\+ env 'PULUMI_BACKEND_URL=`+regexp.QuoteMeta(bootstrapURL)+`' pulumi stack export --stack dev --show-secrets --file /\S+/dev.json$`, lines[0])
-	assert.Equal(t, fmt.Sprintf("+ pulumi login '%s'", out["backendUrl"]), lines[1])
-	assert.Equal(t, fmt.Sprintf("+ pulumi stack init dev --secrets-provider '%s'", out["secretsProvider"]), lines[2])
-	assert.Regexp(t, `^\+ pulumi stack import --stack dev --file /\S+/dev.json$`, lines[3])
-	assert.Regexp(t, `^\+ rm -rf /\S+$`, lines[4], "the plaintext export is removed")
-	requireOnlyReadsFromTheBootstrapBackend(t, r)
+func TestBootstrapScriptTeardownGivesUpAfterTheConfiguredAttempts(t *testing.T) {
+	r := newRunbook(t).withOutputs()
+	logs := r.outputs["logBucketName"].(string)
+	r.env = append(r.env, "BOOTSTRAP_DELETE_ATTEMPTS=2")
+	r.on("aws s3api list-object-versions *", 0, noBatch, "")
+	r.on("aws s3api delete-bucket --bucket "+logs, 254, "", notEmpty+"\n")
+	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
+	res := r.otherwiseSucceed().run("teardown", "--i-understand")
+	requireFailedAt(t, res, "empty and delete the log bucket "+logs, "run the same command again")
+	assert.Contains(t, res.stderr, "still not empty after 2 attempts")
+	n := 0
+	for _, c := range res.calls {
+		if c == "aws s3api delete-bucket --bucket "+logs {
+			n++
+		}
+		assert.NotContains(t, c, "destroy")
+	}
+	assert.Equal(t, 2, n)
 }
 
-func TestRecoveryCommandsNameTheStateBucketAndStateObject(t *testing.T) {
-	out := bootstrapOutputs(t)
-	bucket := out["stateBucketName"].(string)
+func TestBootstrapScriptTeardownRequiresConfirmationAndItsDryRunChangesNothing(t *testing.T) {
+	r := newRunbook(t).withOutputs()
+	res := r.run("--dry-run", "teardown")
+	require.Error(t, res.err)
+	assert.Contains(t, res.stderr, "--i-understand")
+	assert.Empty(t, res.calls)
 
-	r := runBootstrapScript(t, out, "--dry-run", "restore", "prod", "v123")
-	require.NoError(t, r.err, r.stderr)
-	assert.Contains(t, r.stdout, fmt.Sprintf("+ aws s3api copy-object --bucket %s --key .pulumi/stacks/aws-foundation/prod.json --copy-source '%s/.pulumi/stacks/aws-foundation/prod.json?versionId=v123'", bucket, bucket))
-
-	r = runBootstrapScript(t, out, "--dry-run", "unlock", "prod")
-	require.NoError(t, r.err, r.stderr)
-	assert.Contains(t, r.stdout, "+ pulumi cancel --stack prod --yes")
-
-	r = runBootstrapScript(t, out, "--dry-run", "--yes", "recover")
-	require.NoError(t, r.err, r.stderr)
-	assert.Contains(t, r.stdout, "+ pulumi refresh --stack bootstrap --yes\n+ pulumi up --stack bootstrap --yes\n")
-}
-
-func TestTeardownRequiresConfirmationAndThenDeletesEveryPart(t *testing.T) {
-	out := bootstrapOutputs(t)
-	r := runBootstrapScript(t, out, "--dry-run", "teardown")
-	require.Error(t, r.err)
-	assert.Contains(t, r.stderr, "--i-understand")
-
-	r = runBootstrapScript(t, out, "--dry-run", "teardown", "--i-understand")
-	require.NoError(t, r.err, r.stderr)
+	r = newRunbook(t).withOutputs()
+	r.on("aws s3api head-bucket *", 0, "", "")
+	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
+	r.on("aws kms describe-key *", 0, "Enabled\n", "")
+	res = r.run("--dry-run", "teardown", "--i-understand")
+	require.NoError(t, res.err, res.stderr)
+	for _, c := range res.calls {
+		assert.Regexp(t, `^(aws s3api head-bucket|aws dynamodb describe-table|aws kms describe-key|`+regexp.QuoteMeta(onBoot("stack output"))+`)`, c,
+			"a dry run only reads")
+	}
 	for _, want := range []string{
-		"+ pulumi state unprotect --all --stack bootstrap --yes",
-		"+ pulumi destroy --stack bootstrap --yes",
-		fmt.Sprintf("+ aws dynamodb update-table --table-name %s --no-deletion-protection-enabled", out["lockTableName"]),
-		fmt.Sprintf("empty-bucket %s\n", out["stateBucketName"]),
-		fmt.Sprintf("+ aws s3api delete-bucket --bucket %s\n", out["logBucketName"]),
-		fmt.Sprintf("+ aws kms schedule-key-deletion --key-id %s --pending-window-in-days 30", out["kmsKeyArn"]),
+		"+ aws s3api put-bucket-logging --bucket " + r.stateBucket + " --bucket-logging-status '{}'",
+		"+ aws dynamodb delete-table --table-name " + r.table,
+		"empty-bucket " + r.stateBucket + "\n+ aws s3api delete-bucket --bucket " + r.stateBucket + "\n",
+		"+ aws kms schedule-key-deletion --key-id " + r.outputs["kmsKeyArn"].(string) + " --pending-window-in-days 30",
+		"pulumi destroy --stack bootstrap --yes",
 	} {
-		assert.Contains(t, r.stdout, want)
+		assert.Contains(t, res.stdout, want)
 	}
-	requireOnlyReadsFromTheBootstrapBackend(t, r)
 }
 
-func TestBootstrapScriptIsShellcheckClean(t *testing.T) {
+// --- check-stack-file.sh -------------------------------------------------------------------------------------------
+
+func runCheckStackFile(t *testing.T, stack, content string) (string, error) {
+	t.Helper()
+	dir := t.TempDir()
+	if content != "" {
+		require.NoError(t, os.WriteFile(filepath.Join(dir, "Pulumi."+stack+".yaml"), []byte(content), 0o644))
+	}
+	out, err := exec.Command("bash", filepath.Join(repoRoot, "scripts", "check-stack-file.sh"), stack, dir).CombinedOutput()
+	return strings.ReplaceAll(string(out), dir+"/", ""), err
+}
+
+func TestCheckStackFileAcceptsAStackFileWithTheStateKeyLines(t *testing.T) {
+	for _, content := range []string{
+		"secretsprovider: awskms://alias/aws-foundation/state?region=us-east-1\nencryptedkey: AQICAHg=\nconfig:\n  aws:region: us-east-1\n",
+		"config:\n  aws:region: us-east-1\nencryptedkey: AQICAHg=\nsecretsprovider: \"awskms://alias/aws-foundation/state?region=us-east-1\"\n",
+	} {
+		out, err := runCheckStackFile(t, "prod", content)
+		require.NoError(t, err, out)
+		assert.Contains(t, out, "secretsprovider awskms://alias/aws-foundation/state?region=us-east-1 and encryptedkey are there")
+	}
+}
+
+func TestCheckStackFileNamesTheFileAndTheMissingLine(t *testing.T) {
+	cases := []struct {
+		name, stack, content string
+		want                 []string
+		not                  []string
+	}{
+		{"no lines", "prod", "config:\n  aws:region: us-east-1\n",
+			[]string{"Pulumi.prod.yaml has no 'secretsprovider: awskms://alias/...?region=...' line", "Pulumi.prod.yaml has no 'encryptedkey:' line"}, nil},
+		{"no key", "prod", "secretsprovider: awskms://alias/a?region=us-east-1\nconfig: {}\n",
+			[]string{"Pulumi.prod.yaml has no 'encryptedkey:' line"}, []string{"secretsprovider: awskms"}},
+		{"passphrase", "dev", "encryptionsalt: v1:abc\nencryptedkey: AQ==\n",
+			[]string{"Pulumi.dev.yaml has no 'secretsprovider"}, []string{"encryptedkey:' line"}},
+		{"another provider", "dev", "secretsprovider: hashivault://key\nencryptedkey: AQ==\n",
+			[]string{"Pulumi.dev.yaml has 'secretsprovider: hashivault://key', which does not start with awskms://"}, nil},
+		{"indented lines do not count", "dev", "config:\n  secretsprovider: awskms://alias/a?region=us-east-1\n  encryptedkey: AQ==\n",
+			[]string{"has no 'secretsprovider", "has no 'encryptedkey:' line"}, nil},
+		{"no file", "staging", "", []string{"Pulumi.staging.yaml does not exist"}, nil},
+		{"bootstrap", "bootstrap", "encryptionsalt: v1:abc\n", []string{"never run from CI"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := runCheckStackFile(t, c.stack, c.content)
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, out)
+			assert.Equal(t, 1, exit.ExitCode(), out)
+			for _, w := range c.want {
+				assert.Contains(t, out, w)
+			}
+			for _, n := range c.not {
+				assert.NotContains(t, out, n)
+			}
+			if c.stack != "bootstrap" {
+				assert.Contains(t, out, "create them once with scripts/bootstrap.sh phase2 "+c.stack)
+			}
+		})
+	}
+}
+
+func TestCheckStackFileRejectsBadUsage(t *testing.T) {
+	for _, args := range [][]string{{}, {"../etc/passwd"}, {"a", "b", "c"}} {
+		out, err := exec.Command("bash", append([]string{filepath.Join(repoRoot, "scripts", "check-stack-file.sh")}, args...)...).CombinedOutput()
+		var exit *exec.ExitError
+		require.ErrorAs(t, err, &exit, string(out))
+		assert.Equal(t, 2, exit.ExitCode(), args)
+		assert.Contains(t, string(out), "usage:")
+	}
+}
+
+// --- portability, lint, docs ---------------------------------------------------------------------------------------
+
+// bash4Only lists constructs that macOS's bash 3.2 does not have, or that break there under set -u.
+var bash4Only = []struct {
+	re  *regexp.Regexp
+	why string
+}{
+	{regexp.MustCompile(`\b(declare|local|typeset)\s+-[a-zA-Z]*A`), "associative arrays (bash 4)"},
+	{regexp.MustCompile(`\b(declare|local|typeset)\s+-[a-zA-Z]*[ng]`), "namerefs / declare -g (bash 4.2+)"},
+	{regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?(,,?|\^\^?)`), "case modification ${var,,} / ${var^^} (bash 4)"},
+	{regexp.MustCompile(`\b(mapfile|readarray|coproc)\b`), "mapfile/readarray/coproc (bash 4)"},
+	{regexp.MustCompile(`(\[\[|\btest)\s+-v\s`), "[[ -v ]] (bash 4.2)"},
+	{regexp.MustCompile(`&>>|\|&`), "&>> and |& (bash 4)"},
+	{regexp.MustCompile(`;;&|;&\s*$`), "case fall-through ;& / ;;& (bash 4)"},
+	{regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*\[-`), "negative array index (bash 4.3)"},
+	{regexp.MustCompile(`\bwait\s+-n\b`), "wait -n (bash 4.3)"},
+	{regexp.MustCompile(`\bprintf\b.*%\(`), "printf %(...)T (bash 4.2)"},
+	{regexp.MustCompile(`\$\{?(EPOCHSECONDS|EPOCHREALTIME|BASHPID)\b`), "EPOCHSECONDS/BASHPID (bash 4/5)"},
+	{regexp.MustCompile(`\bshopt\s+-s\s+(globstar|lastpipe|autocd|checkjobs|direxpand|globasciiranges)\b`), "shopt option of bash 4"},
+	{regexp.MustCompile(`\{[A-Za-z_][A-Za-z0-9_]*\}[<>]`), "{var}> file descriptor allocation (bash 4.1)"},
+	{regexp.MustCompile(`\bread\b.*\s-i\s`), "read -i (bash 4)"},
+	// "${a[@]}" of an empty array aborts under set -u before bash 4.4; only the guarded form is allowed.
+	{regexp.MustCompile(`\$\{[A-Za-z_][A-Za-z0-9_]*\[[@*]\]\}`), `array expansion "${a[@]}" (aborts under set -u on bash < 4.4 when empty; use "${a[@]+"${a[@]}"}")`},
+}
+
+var guardedArray = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\[@\]\+"\$\{([A-Za-z_][A-Za-z0-9_]*)\[@\]\}"\}`)
+
+// bash4Findings returns "line N: why: text" for every bash-4-only construct outside comments.
+func bash4Findings(script string) []string {
+	var found []string
+	for i, line := range strings.Split(script, "\n") {
+		if strings.HasPrefix(strings.TrimSpace(line), "#") {
+			continue
+		}
+		line = guardedArray.ReplaceAllString(line, "")
+		for _, c := range bash4Only {
+			if c.re.MatchString(line) {
+				found = append(found, fmt.Sprintf("line %d: %s: %s", i+1, c.why, strings.TrimSpace(line)))
+			}
+		}
+	}
+	return found
+}
+
+func TestBootstrapScriptBash4ScannerCatchesEachConstruct(t *testing.T) {
+	bad := []string{
+		`declare -A seen`, `local -n ref=x`, `echo "${name,,}"`, `echo "${name^^}"`, `mapfile -t lines < f`,
+		`readarray lines`, `if [[ -v FOO ]]; then :; fi`, `cmd &>> log`, `cmd |& tee`, `  a) x ;&`, `  a) x ;;&`,
+		`echo "${arr[-1]}"`, `wait -n`, `printf '%(%F)T' -1`, `echo $EPOCHSECONDS`, `shopt -s globstar`,
+		`exec {fd}>file`, `read -r -i default x`, `run "${YES[@]}"`, `coproc cat`, `declare -g x=1`,
+	}
+	for i, line := range bad {
+		found := bash4Findings(strings.Repeat("\n", i) + line)
+		if assert.Len(t, found, 1, line) {
+			assert.True(t, strings.HasPrefix(found[0], fmt.Sprintf("line %d: ", i+1)), found[0])
+		}
+	}
+	good := []string{
+		`run pulumi up ${YES:+--yes}`, `run "${YES[@]+"${YES[@]}"}"`, `# declare -A is fine in a comment`,
+		`echo "${1#file://}" "${x:-}" "${#s}"`, `[[ $a == b ]] && echo ok`, `case $x in a) ;; esac`,
+		`printf '%s\n' "$x"`, `while IFS=: read -r a b; do :; done`,
+	}
+	for _, line := range good {
+		assert.Empty(t, bash4Findings(line), line)
+	}
+}
+
+func TestBootstrapScriptsAvoidBash4OnlyConstructs(t *testing.T) {
+	for _, name := range []string{"bootstrap.sh", "check-stack-file.sh"} {
+		raw, err := os.ReadFile(filepath.Join(repoRoot, "scripts", name))
+		require.NoError(t, err)
+		assert.Empty(t, bash4Findings(string(raw)), "scripts/%s must run on macOS's bash 3.2", name)
+	}
+}
+
+func TestBootstrapScriptsAreShellcheckClean(t *testing.T) {
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("shellcheck is not installed; .ci/run installs it")
 		}
 		t.Skip("shellcheck not installed (make tools installs it); CI runs this check")
 	}
-	out, err := exec.Command("shellcheck", filepath.Join(repoRoot, "scripts", "bootstrap.sh")).CombinedOutput()
+	out, err := exec.Command("shellcheck", filepath.Join(repoRoot, "scripts", "bootstrap.sh"),
+		filepath.Join(repoRoot, "scripts", "check-stack-file.sh")).CombinedOutput()
 	require.NoError(t, err, string(out))
+}
+
+func TestBootstrapScriptEveryCommandIsInTheRunbook(t *testing.T) {
+	script, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "bootstrap.sh"))
+	require.NoError(t, err)
+	doc, err := os.ReadFile(filepath.Join(repoRoot, "docs", "BOOTSTRAP.md"))
+	require.NoError(t, err)
+	commands := regexp.MustCompile(`(?m)^  ([a-z0-9-]+)\) [a-z_0-9]+ "\$@" ;;$`).FindAllStringSubmatch(string(script), -1)
+	require.Len(t, commands, 11)
+	for _, c := range commands {
+		assert.Contains(t, string(script), "\n#   "+c[1], "--help lists %s", c[1])
+		assert.True(t, strings.Contains(string(doc), "bootstrap.sh "+c[1]), "docs/BOOTSTRAP.md shows %s", c[1])
+	}
 }
