@@ -35,6 +35,7 @@ type Resource struct {
 	Protect             bool
 	RetainOnDelete      bool
 	DeleteBeforeReplace bool
+	IgnoreChanges       []string
 	Dependencies        []string
 }
 
@@ -133,6 +134,7 @@ var idPrefixes = map[string]string{
 	"aws:ec2/vpcEndpoint:VpcEndpoint":                     "vpce",
 	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":   "sg",
 	"aws:ec2/defaultNetworkAcl:DefaultNetworkAcl":         "acl",
+	"aws:ec2/networkAcl:NetworkAcl":                       "acl",
 	"aws:ec2/flowLog:FlowLog":                             "fl",
 }
 
@@ -145,6 +147,7 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 		Protect:             rpc.GetProtect(),
 		RetainOnDelete:      rpc.GetRetainOnDelete(),
 		DeleteBeforeReplace: rpc.GetDeleteBeforeReplace(),
+		IgnoreChanges:       append([]string(nil), rpc.GetIgnoreChanges()...),
 		Dependencies:        append([]string(nil), rpc.GetDependencies()...),
 	}
 	sort.Strings(r.Dependencies)
@@ -214,7 +217,12 @@ func (m *Mocks) answer(typ, name string, in, out resource.PropertyMap) string {
 			id = name + "-0a1b2c3"
 			set("name", id)
 		}
-		set("arn", arn("iam", "", m.Account, "role/"+id))
+		// A role's ARN carries its path (default "/"): arn:aws:iam::123456789012:role/some/path/name.
+		path := str("path")
+		if path == "" {
+			path = "/"
+		}
+		set("arn", arn("iam", "", m.Account, "role"+path+id))
 	case "aws:s3/bucketV2:BucketV2":
 		id = str("bucket")
 		if id == "" {

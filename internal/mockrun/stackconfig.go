@@ -85,7 +85,7 @@ func StackConfig(dir, stack string) (map[string]string, *Project, error) {
 				problems = append(problems, fmt.Sprintf("%s: %s is not declared in Pulumi.yaml", file, full))
 				continue
 			}
-			if msg := typeProblem(decl.Type, val); msg != "" {
+			if msg := typeProblem(decl, val); msg != "" {
 				problems = append(problems, fmt.Sprintf("%s: %s: %s", file, full, msg))
 				continue
 			}
@@ -103,7 +103,21 @@ func StackConfig(dir, stack string) (map[string]string, *Project, error) {
 	return out, p, nil
 }
 
-func typeProblem(typ string, v any) string {
+func typeProblem(decl ProjectConfig, v any) string {
+	if !isType(decl.Type, v) {
+		return fmt.Sprintf("%v is not of the declared type %s", v, decl.Type)
+	}
+	if items, _ := decl.Items["type"].(string); decl.Type == "array" && items != "" {
+		for _, e := range v.([]any) {
+			if !isType(items, e) {
+				return fmt.Sprintf("element %v is not of the declared item type %s", e, items)
+			}
+		}
+	}
+	return ""
+}
+
+func isType(typ string, v any) bool {
 	ok := true
 	switch typ {
 	case "string":
@@ -115,10 +129,7 @@ func typeProblem(typ string, v any) string {
 	case "array":
 		_, ok = v.([]any)
 	}
-	if !ok {
-		return fmt.Sprintf("%v is not of the declared type %s", v, typ)
-	}
-	return ""
+	return ok
 }
 
 // encode renders a YAML value as the CLI passes it to the program.
