@@ -3,6 +3,7 @@ package components
 import (
 	"fmt"
 	"regexp"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -15,8 +16,9 @@ var CloudWatchRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 3
 	2192, 2557, 2922, 3288, 3653}
 
 const (
-	// DefaultFlowLogRetentionDays keeps flow logs a year: PCI DSS 10.5.1 asks for 12 months of audit history
-	// and it is the floor for FINRA 4511-style record keeping reviews.
+	// DefaultFlowLogRetentionDays keeps flow logs a year, which meets PCI DSS 10.5.1 (12 months of audit history).
+	// It does not meet six-year record keeping such as FINRA 4511 / SEC 17a-4: set 2192 (six years and a day)
+	// where that applies.
 	DefaultFlowLogRetentionDays = 365
 	// DefaultFlowLogAggregationSeconds gives one-minute records, the finest AWS offers, for incident response.
 	DefaultFlowLogAggregationSeconds = 60
@@ -48,9 +50,30 @@ type FlowLogsArgs struct {
 
 	// MaxAggregationInterval is the capture window in seconds: 60 or 600. If zero, 60.
 	MaxAggregationInterval int
+
+	// DeleteWithStack lets `pulumi destroy` (or removing this component) delete the flow-log evidence: the log
+	// group with its records, the key that decrypts them (after its 30-day deletion window) and the key's alias.
+	// Default false: the three are retained on delete (pulumi.RetainOnDelete), so the records outlive the stack
+	// for their retention period; re-creating the stack then means adopting them (see docs/RUNBOOK.md). Set it
+	// only for throw-away environments.
+	DeleteWithStack bool
+
+	// PermissionsBoundaryArn is the permissions boundary of the flow-log delivery role: an IAM managed policy ARN
+	// (arn:<partition>:iam::<account or "aws">:policy/<name>), or a policy name, which is turned into
+	// arn:<partition>:iam::<this account>:policy/<name>. A customer managed policy must be of this account. If
+	// empty, the role has no boundary. Deploy roles that may create roles only with a given boundary need it.
+	PermissionsBoundaryArn string
 }
 
-var logGroupNamePattern = regexp.MustCompile(`^[A-Za-z0-9_\-/.#]{1,512}$`)
+// FlowLogRolePath is the IAM path of every flow-log delivery role, so that deploy roles can be allowed to create
+// roles under this path only (with a permissions boundary) and nowhere else.
+const FlowLogRolePath = "/aws-foundation/flow-logs/"
+
+var (
+	logGroupNamePattern = regexp.MustCompile(`^[A-Za-z0-9_\-/.#]{1,512}$`)
+	policyNamePattern   = regexp.MustCompile(`^[\w+=,.@-]{1,128}$`)
+	policyArnPattern    = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::(\d{12}|aws):policy/([\w+=,.@-]+/)*[\w+=,.@-]{1,128}$`)
+)
 
 // Validate reports every problem with the arguments at once.
 func (a *FlowLogsArgs) Validate() error {
@@ -75,7 +98,45 @@ func (a *FlowLogsArgs) Validate() error {
 	if a.MaxAggregationInterval != 0 && a.MaxAggregationInterval != 60 && a.MaxAggregationInterval != 600 {
 		p.add("MaxAggregationInterval", "%d is not allowed; use 60 or 600 (seconds)", a.MaxAggregationInterval)
 	}
+	if b := a.PermissionsBoundaryArn; b != "" && !policyArnPattern.MatchString(b) && !policyNamePattern.MatchString(b) {
+		p.add("PermissionsBoundaryArn", "%q is neither an IAM managed policy ARN (arn:aws:iam::123456789012:policy/name) "+
+			"nor a policy name (1-128 letters, digits and + = , . @ _ -)", b)
+	}
 	return p.err()
+}
+
+// Preflight looks up the account and reports, as a *ValidationError, what only it reveals: a boundary ARN of
+// another account or partition. NewFlowLogs checks the same before it registers anything; a composition calls
+// every component's Preflight first, so that none registers anything when another would fail.
+func (a *FlowLogsArgs) Preflight(ctx *pulumi.Context) error {
+	acct, err := lookupAccount(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = a.boundaryArn(acct)
+	return err
+}
+
+// boundaryArn turns the PermissionsBoundaryArn argument into an ARN in this account and partition ("" for
+// none), or says why the ARN given cannot be a boundary here.
+func (a *FlowLogsArgs) boundaryArn(acct account) (string, error) {
+	b := a.PermissionsBoundaryArn
+	if b == "" {
+		return "", nil
+	}
+	if !strings.HasPrefix(b, "arn:") {
+		return acct.arn("iam", "", acct.ID, "policy/"+b), nil
+	}
+	parts := strings.SplitN(b, ":", 6) // arn, partition, iam, "", account, policy/...
+	p := problems{component: "FlowLogs"}
+	if parts[1] != acct.Partition {
+		p.add("PermissionsBoundaryArn", "%q is in partition %s, but the stack deploys to %s", b, parts[1], acct.Partition)
+	}
+	if parts[4] != acct.ID && parts[4] != "aws" {
+		p.add("PermissionsBoundaryArn", "%q is a policy of account %s; a permissions boundary must be a policy of "+
+			"this account (%s) or an AWS managed policy", b, parts[4], acct.ID)
+	}
+	return b, p.err()
 }
 
 func containsInt(list []int, v int) bool {
@@ -88,7 +149,8 @@ func containsInt(list []int, v int) bool {
 }
 
 // FlowLogs sends every packet decision of a VPC to an encrypted, year-long CloudWatch log group, written by a
-// role that can do nothing else.
+// role that can do nothing else. The log group, its key and the key's alias outlive the stack unless
+// DeleteWithStack is set.
 type FlowLogs struct {
 	pulumi.ResourceState
 
@@ -121,6 +183,10 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	if err != nil {
 		return nil, fmt.Errorf("flow logs %q: %w", name, err)
 	}
+	boundary, err := args.boundaryArn(acct)
+	if err != nil {
+		return nil, fmt.Errorf("flow logs %q: %w", name, err)
+	}
 
 	c := &FlowLogs{}
 	if err := ctx.RegisterComponentResource(FlowLogsType, name, c, opts...); err != nil {
@@ -128,6 +194,10 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	}
 	parent := pulumi.Parent(c)
 	wrap := func(step string, err error) error { return fmt.Errorf("flow logs %q: %s: %w", name, step, err) }
+	// The evidence: the records, the key without which they cannot be read, and the alias that names the key.
+	// Retained on delete, `pulumi destroy` leaves them in the account; the key also keeps its 30-day deletion
+	// window (KeyDeletionWindowDays) should someone schedule its deletion by hand.
+	evidence := []pulumi.ResourceOption{pulumi.RetainOnDelete(!args.DeleteWithStack), parent}
 
 	// The key policy names the log group's ARN before the group exists (the group needs the key first), so the
 	// ARN is built from the deterministic name.
@@ -139,7 +209,7 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	key, alias, err := newCustomerKey(ctx, name+"-flow-logs",
 		fmt.Sprintf("Encrypts VPC flow logs in %s", groupName),
 		fmt.Sprintf("alias/%s/%s/%s-flow-logs", ctx.Project(), ctx.Stack(), name),
-		keyPolicy, parent)
+		keyPolicy, evidence...)
 	if err != nil {
 		return nil, wrap("create kms key", err)
 	}
@@ -151,7 +221,7 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 		RetentionInDays: pulumi.Int(retention),
 		KmsKeyId:        key.Arn,
 		Tags:            nameTags(name + "-flow-logs"),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{key}))
+	}, append(evidence, pulumi.DependsOn([]pulumi.Resource{key}))...)
 	if err != nil {
 		return nil, wrap("create log group", err)
 	}
@@ -160,15 +230,25 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	if err != nil {
 		return nil, wrap("render trust policy", err)
 	}
-	role, err := iam.NewRole(ctx, name+"-flow-logs", &iam.RoleArgs{
+	// The role lives under FlowLogRolePath with the boundary, which is what deploy roles may create. A role's path
+	// cannot change in place: changing it (as when the path was introduced) replaces the role, and with it the
+	// role policy and the flow log (see the flow log below).
+	roleArgs := &iam.RoleArgs{
 		Description:      pulumi.String(fmt.Sprintf("Delivers VPC flow logs to %s; nothing else", groupName)),
+		Path:             pulumi.String(FlowLogRolePath),
 		AssumeRolePolicy: pulumi.String(trust),
 		Tags:             nameTags(name + "-flow-logs"),
-	}, parent)
+	}
+	if boundary != "" {
+		roleArgs.PermissionsBoundary = pulumi.String(boundary)
+	}
+	role, err := iam.NewRole(ctx, name+"-flow-logs", roleArgs, parent)
 	if err != nil {
 		return nil, wrap("create role", err)
 	}
-	describeGroups := acct.arn("logs", acct.Region, acct.ID, "log-group:*")
+	// DescribeLogGroups has no resource-level permissions (the Service Authorization Reference lists no resource
+	// type for it): the request's resource is "*", which a log-group ARN pattern never matches.
+	describeGroups := "*"
 	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-flow-logs", &iam.RolePolicyArgs{
 		Role: role.ID(),
 		Policy: group.Arn.ApplyT(func(arn string) (string, error) {
@@ -179,6 +259,9 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 		return nil, wrap("create role policy", err)
 	}
 
+	// EC2 cannot change a flow log (only its tags): a new role or format replaces it. DeleteBeforeReplace deletes
+	// the old one first, because CreateFlowLogs refuses a second flow log with the same resource and destination
+	// (FlowLogAlreadyExists). The price is a gap of seconds in the records during such a replacement.
 	flowLog, err := ec2.NewFlowLog(ctx, name, &ec2.FlowLogArgs{
 		VpcId:                  args.VpcId,
 		TrafficType:            pulumi.String("ALL"),
@@ -188,7 +271,7 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 		MaxAggregationInterval: pulumi.Int(interval),
 		LogFormat:              pulumi.String(FlowLogFormat),
 		Tags:                   nameTags(name + "-flow-logs"),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy}))
+	}, parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy}), pulumi.DeleteBeforeReplace(true))
 	if err != nil {
 		return nil, wrap("create flow log", err)
 	}
@@ -248,7 +331,7 @@ func flowLogsTrustPolicy(accountID, sourceArnPattern string) trustPolicy {
 }
 
 // flowLogsRolePolicy lets the role write streams and events into one log group. DescribeLogGroups is a list
-// call that IAM cannot narrow to one group, so it gets its own statement, limited to this account and region.
+// call without resource-level permissions, so it gets its own statement on describeGroupsArn, which must be "*".
 // No CreateLogGroup (the group is ours, created here) and no KMS actions (the service uses the key through the
 // key policy).
 func flowLogsRolePolicy(logGroupArn, describeGroupsArn string) identityPolicy {

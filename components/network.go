@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"regexp"
 	"sort"
+	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
@@ -53,15 +54,27 @@ type NetworkArgs struct {
 	NatStrategy NatStrategy
 
 	// S3EndpointExtraBucketArns are bucket ARNs outside this account that workloads may read through the S3
-	// gateway endpoint (s3:GetObject and s3:ListBucket on the bucket and its objects), for example package
-	// repositories (arn:aws:s3:::al2023-repos-us-east-1-de612dc2) or ECR's layer bucket
-	// (arn:aws:s3:::prod-us-east-1-starport-layer-bucket). Each is arn:<partition>:s3:::<bucket>; '*' is allowed
-	// in the bucket name. If empty, the endpoint reaches only buckets owned by this account, which blocks data
-	// exfiltration to foreign buckets over the endpoint.
+	// gateway endpoint (s3:GetObject and s3:ListBucket on the bucket and its objects), for example a vendor's
+	// artifact bucket. Each is arn:<partition>:s3:::<bucket> with the exact bucket name: '*' and '?' are refused,
+	// since a pattern also matches buckets anyone can create. If empty, the endpoint reaches only buckets owned by
+	// this account plus the AWS service buckets below, which blocks data exfiltration to foreign buckets over the
+	// endpoint.
 	S3EndpointExtraBucketArns []string
+
+	// NoAwsServiceBuckets leaves the AWS-owned buckets of ServiceBucketGroups (ECR image layers, Amazon Linux 2
+	// and 2023 package repositories, the SSM Agent's buckets) out of the endpoint policy. Default false: they are
+	// readable (s3:GetObject only), by exact name for the stack's region; a region missing from
+	// ServiceBucketRegions is then an error.
+	NoAwsServiceBuckets bool
+
+	// PublicIngressPorts are the TCP ports the public subnets' network ACL admits from the internet (0.0.0.0/0),
+	// for example 443 and 80 for an internet-facing load balancer. Each 1-65535, never 22 or 3389, no duplicates,
+	// at most MaxPublicIngressPorts. If empty, the public subnets admit only return traffic, like the private ones.
+	// (The stacks' publicIngressPorts key defaults to DefaultPublicIngressPorts.)
+	PublicIngressPorts []int
 }
 
-var bucketArnPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):s3:::[a-z0-9*][a-z0-9.*-]{1,61}[a-z0-9*]$`)
+var bucketArnPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // Validate reports every problem with the arguments at once.
 func (a *NetworkArgs) Validate() error {
@@ -80,11 +93,44 @@ func (a *NetworkArgs) Validate() error {
 		p.add("NatStrategy", "%q is not one of %v", a.NatStrategy, NatStrategies)
 	}
 	for _, arn := range a.S3EndpointExtraBucketArns {
-		if !bucketArnPattern.MatchString(arn) {
+		switch {
+		case strings.ContainsAny(arn, "*?"):
+			p.add("S3EndpointExtraBucketArns", "%q has a wildcard; name each bucket exactly (a pattern also matches buckets anyone can create)", arn)
+		case !bucketArnPattern.MatchString(arn):
 			p.add("S3EndpointExtraBucketArns", "%q is not a bucket ARN such as arn:aws:s3:::my-bucket", arn)
 		}
 	}
+	for _, msg := range checkPublicIngressPorts(a.PublicIngressPorts) {
+		p.add("PublicIngressPorts", "%s", msg)
+	}
 	return p.err()
+}
+
+// Preflight looks up the account and region and reports, as a *ValidationError, what only they reveal: a
+// region missing from the AWS service-bucket table. NewNetwork checks the same before it registers anything; a
+// composition of several components calls every Preflight first, so that none of them registers anything when
+// another would fail.
+func (a *NetworkArgs) Preflight(ctx *pulumi.Context) error {
+	acct, err := lookupAccount(ctx)
+	if err != nil {
+		return err
+	}
+	_, err = a.serviceBuckets(acct)
+	return err
+}
+
+// serviceBuckets returns the AWS service buckets of the account's region (none when turned off).
+func (a *NetworkArgs) serviceBuckets(acct account) ([]ServiceBucket, error) {
+	if a.NoAwsServiceBuckets {
+		return nil, nil
+	}
+	buckets, err := ServiceBuckets(acct.Region)
+	if err != nil {
+		p := problems{component: "Network"}
+		p.add("NoAwsServiceBuckets", "%v; turn the AWS service buckets off and name the buckets workloads need as extra bucket ARNs", err)
+		return nil, p.err()
+	}
+	return buckets, nil
 }
 
 func isNatStrategy(s NatStrategy) bool {
@@ -114,7 +160,8 @@ func checkAzNames(azs []string) string {
 }
 
 // Network is a VPC over 3 AZs with a public and a private subnet in each, NAT per NatStrategy, an S3 gateway
-// endpoint on the private route tables, and the VPC's default security group and network ACL locked down.
+// endpoint on the private route tables, the VPC's default security group locked down, the default network ACL
+// holding the private rules and the public subnets on a network ACL of their own.
 type Network struct {
 	pulumi.ResourceState
 
@@ -130,6 +177,7 @@ type Network struct {
 	S3EndpointId           pulumi.StringOutput      `pulumi:"s3EndpointId"`
 	DefaultSecurityGroupId pulumi.StringOutput      `pulumi:"defaultSecurityGroupId"`
 	DefaultNetworkAclId    pulumi.StringOutput      `pulumi:"defaultNetworkAclId"`
+	PublicNetworkAclId     pulumi.StringOutput      `pulumi:"publicNetworkAclId"`
 }
 
 // NetworkType is the Network's type token. It is API: renaming it replaces every child unless aliased.
@@ -155,6 +203,10 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		nat = NatSingle
 	}
 	acct, err := lookupAccount(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("network %q: %w", name, err)
+	}
+	serviceBuckets, err := args.serviceBuckets(acct)
 	if err != nil {
 		return nil, fmt.Errorf("network %q: %w", name, err)
 	}
@@ -207,25 +259,20 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	}
 
 	var publicIds, privateIds, privateRtIds, natIds, natIps []pulumi.StringOutput
-	var publicSubnets, allSubnets []*ec2.Subnet
+	var publicSubnets []*ec2.Subnet
 	subnet := func(tier Tier, i int, az string) (*ec2.Subnet, error) {
 		block, err := SubnetCIDR(vpcPrefix, tier, i)
 		if err != nil {
 			return nil, err
 		}
 		n := fmt.Sprintf("%s-%s-%s", name, tier, az)
-		s, err := ec2.NewSubnet(ctx, n, &ec2.SubnetArgs{
+		return ec2.NewSubnet(ctx, n, &ec2.SubnetArgs{
 			VpcId:               vpc.ID(),
 			AvailabilityZone:    pulumi.String(az),
 			CidrBlock:           pulumi.String(block.String()),
 			MapPublicIpOnLaunch: pulumi.Bool(false),
 			Tags:                nameTags(n, "Tier", tier.String()),
 		}, parent)
-		if err != nil {
-			return nil, err
-		}
-		allSubnets = append(allSubnets, s)
-		return s, nil
 	}
 
 	for i, az := range azs {
@@ -303,7 +350,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		}
 	}
 
-	endpointPolicy, err := s3EndpointPolicy(acct, args.S3EndpointExtraBucketArns)
+	endpointPolicy, err := s3EndpointPolicy(acct, serviceBuckets, args.S3EndpointExtraBucketArns)
 	if err != nil {
 		return nil, wrap("render s3 endpoint policy", err)
 	}
@@ -331,20 +378,44 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, wrap("adopt default security group", err)
 	}
 
-	subnetIds := pulumi.StringArray{}
-	for _, s := range allSubnets {
-		subnetIds = append(subnetIds, s.ID())
-	}
-	ingress, egress := defaultNaclRules(cidr)
+	// The default network ACL holds the private rules: the VPC and return traffic. Private subnets use it, and so
+	// does any subnet another stack adds to this VPC later (AWS associates every new subnet with the default ACL).
+	//
+	// subnetIds is deliberately not listed, and changes to it are ignored. pulumi-aws (the Terraform provider's
+	// aws_default_network_acl) reads back every subnet associated with the default ACL, and an association cannot
+	// be "removed" from it, only replaced by another ACL's. Listing our subnets would make every subnet another
+	// stack adds show up as a change to undo: a diff on every preview and drift on every refresh that no update
+	// can fix (the provider docs' "Managing Subnets In A Default Network ACL", and terraform-aws-modules/vpc#736).
+	// With IgnoreChanges, Pulumi keeps the stored value for previews and updates, and since Pulumi 3.117 a refresh
+	// diffs against the program with the same IgnoreChanges (pulumi/pulumi#16146), so
+	// `pulumi refresh --expect-no-changes` stays clean. The public subnets are moved off this ACL by the public
+	// ACL's own association below.
+	ingress, egress := defaultNaclRuleArgs(PrivateNaclIngress(cidr), NaclEgress())
 	defaultNacl, err := ec2.NewDefaultNetworkAcl(ctx, name+"-default-nacl", &ec2.DefaultNetworkAclArgs{
 		DefaultNetworkAclId: vpc.DefaultNetworkAclId,
-		SubnetIds:           subnetIds, // listed so the adopted ACL shows no drift for our own subnets
 		Ingress:             ingress,
 		Egress:              egress,
-		Tags:                nameTags(name + "-default-nacl"),
-	}, parent)
+		Tags:                nameTags(name+"-default-nacl", "Tier", TierPrivate.String()),
+	}, parent, pulumi.IgnoreChanges([]string{"subnetIds"}))
 	if err != nil {
 		return nil, wrap("adopt default network acl", err)
+	}
+
+	// The public subnets get a network ACL of their own: the private rules plus the public ingress ports.
+	publicIngress, publicEgress := naclRuleArgs(PublicNaclIngress(cidr, args.PublicIngressPorts), NaclEgress())
+	var publicSubnetIds pulumi.StringArray
+	for _, s := range publicSubnets {
+		publicSubnetIds = append(publicSubnetIds, s.ID())
+	}
+	publicNacl, err := ec2.NewNetworkAcl(ctx, name+"-public-nacl", &ec2.NetworkAclArgs{
+		VpcId:     vpc.ID(),
+		SubnetIds: publicSubnetIds,
+		Ingress:   publicIngress,
+		Egress:    publicEgress,
+		Tags:      nameTags(name+"-public-nacl", "Tier", TierPublic.String()),
+	}, parent)
+	if err != nil {
+		return nil, wrap("create public network acl", err)
 	}
 
 	c.VpcId = vpc.ID().ToStringOutput()
@@ -359,6 +430,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	c.S3EndpointId = endpoint.ID().ToStringOutput()
 	c.DefaultSecurityGroupId = defaultSg.ID().ToStringOutput()
 	c.DefaultNetworkAclId = defaultNacl.ID().ToStringOutput()
+	c.PublicNetworkAclId = publicNacl.ID().ToStringOutput()
 	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
 		"vpcId":                  c.VpcId,
 		"vpcCidr":                c.VpcCidr,
@@ -372,6 +444,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		"s3EndpointId":           c.S3EndpointId,
 		"defaultSecurityGroupId": c.DefaultSecurityGroupId,
 		"defaultNetworkAclId":    c.DefaultNetworkAclId,
+		"publicNetworkAclId":     c.PublicNetworkAclId,
 	})
 }
 
@@ -405,9 +478,9 @@ func lookupAzs(ctx *pulumi.Context) ([]string, error) {
 }
 
 // s3EndpointPolicy lets the endpoint reach only this account's buckets (aws:ResourceAccount), plus read-only
-// access to the extra buckets. Without it, a compromised workload could copy data to any bucket in the world
-// over the endpoint, out of sight of egress controls on the NAT path.
-func s3EndpointPolicy(acct account, extraBucketArns []string) (string, error) {
+// access to the AWS service buckets and the extra buckets. Without it, a compromised workload could copy data to
+// any bucket in the world over the endpoint, out of sight of egress controls on the NAT path.
+func s3EndpointPolicy(acct account, serviceBuckets []ServiceBucket, extraBucketArns []string) (string, error) {
 	doc := endpointPolicy{{
 		Sid:       "OwnAccountBucketsOnly",
 		Effect:    allow,
@@ -416,6 +489,7 @@ func s3EndpointPolicy(acct account, extraBucketArns []string) (string, error) {
 		Resource:  resource("*"),
 		Condition: Conditions{"StringEquals": {"aws:ResourceAccount": acct.ID}},
 	}}
+	doc = append(doc, serviceBucketStatements(acct.Partition, serviceBuckets)...)
 	if len(extraBucketArns) > 0 {
 		var arns []string
 		for _, arn := range extraBucketArns {
@@ -430,60 +504,4 @@ func s3EndpointPolicy(acct account, extraBucketArns []string) (string, error) {
 		})
 	}
 	return doc.JSON()
-}
-
-// NaclRule is one rule of the default network ACL, documented in the README.
-type NaclRule struct {
-	RuleNo   int
-	Protocol string // "-1" (all), "tcp", "udp", "icmp"
-	Cidr     string
-	FromPort int
-	ToPort   int
-	IcmpType int // only for icmp
-	IcmpCode int // only for icmp
-}
-
-// DefaultNaclIngress returns the default network ACL's ingress rules for a VPC CIDR. All of them allow.
-// Network ACLs are stateless, so return traffic for connections the VPC opens (through NAT or the IGW) must be
-// let in explicitly: TCP and UDP on the ephemeral ports 1024-65535, except 3389, which no rule admits from
-// anywhere (FSBP EC2.21 and CIS 5.2 forbid 0.0.0.0/0 to 22 or 3389). Port 22 is below 1024. The one cost: a
-// NAT-translated connection whose public port happens to be 3389 (1 in 64,512) is dropped and retried.
-func DefaultNaclIngress(vpcCidr string) []NaclRule {
-	return []NaclRule{
-		{RuleNo: 100, Protocol: "-1", Cidr: vpcCidr},
-		{RuleNo: 110, Protocol: "tcp", Cidr: anyIPv4, FromPort: 1024, ToPort: 3388},
-		{RuleNo: 120, Protocol: "tcp", Cidr: anyIPv4, FromPort: 3390, ToPort: 65535},
-		{RuleNo: 130, Protocol: "udp", Cidr: anyIPv4, FromPort: 1024, ToPort: 3388},
-		{RuleNo: 140, Protocol: "udp", Cidr: anyIPv4, FromPort: 3390, ToPort: 65535},
-		// ICMP destination unreachable / fragmentation needed, for path MTU discovery.
-		{RuleNo: 150, Protocol: "icmp", Cidr: anyIPv4, IcmpType: 3, IcmpCode: 4},
-	}
-}
-
-// DefaultNaclEgress returns the default network ACL's egress rules: everything out. What may leave is decided
-// by security groups, which start empty.
-func DefaultNaclEgress() []NaclRule {
-	return []NaclRule{{RuleNo: 100, Protocol: "-1", Cidr: anyIPv4}}
-}
-
-func defaultNaclRules(vpcCidr string) (ec2.DefaultNetworkAclIngressArray, ec2.DefaultNetworkAclEgressArray) {
-	var in ec2.DefaultNetworkAclIngressArray
-	for _, r := range DefaultNaclIngress(vpcCidr) {
-		args := &ec2.DefaultNetworkAclIngressArgs{
-			RuleNo: pulumi.Int(r.RuleNo), Action: pulumi.String("allow"), Protocol: pulumi.String(r.Protocol),
-			CidrBlock: pulumi.String(r.Cidr), FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort),
-		}
-		if r.Protocol == "icmp" {
-			args.IcmpType, args.IcmpCode = pulumi.Int(r.IcmpType), pulumi.Int(r.IcmpCode)
-		}
-		in = append(in, args)
-	}
-	var out ec2.DefaultNetworkAclEgressArray
-	for _, r := range DefaultNaclEgress() {
-		out = append(out, &ec2.DefaultNetworkAclEgressArgs{
-			RuleNo: pulumi.Int(r.RuleNo), Action: pulumi.String("allow"), Protocol: pulumi.String(r.Protocol),
-			CidrBlock: pulumi.String(r.Cidr), FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort),
-		})
-	}
-	return in, out
 }

@@ -36,8 +36,8 @@ type StateBackendArgs struct {
 	// LogBucketName receives the state bucket's server access logs. If empty, BucketName + "-logs". Same rules.
 	LogBucketName string
 
-	// LockTableName is the DynamoDB lock table for Terraform/OpenTofu users of this backend. If empty,
-	// "<project>-state-lock". 3 to 255 characters: letters, digits, '_', '-' and '.'.
+	// LockTableName is the DynamoDB lock table for Terraform users of this backend older than 1.11 (newer ones lock
+	// with S3 lock files, see TerraformBackendBlock). If empty, "<project>-state-lock". 3 to 255 characters: letters, digits, '_', '-' and '.'.
 	LockTableName string
 
 	// NoncurrentVersionDays is how long an overwritten or deleted state version is kept. If zero,
@@ -143,11 +143,12 @@ func (a StateBackendArgs) withDefaults(project string, acct account) StateBacken
 }
 
 // StateBackend is the protected home of every other stack's state: a versioned, KMS-encrypted, never-public,
-// TLS-only S3 bucket with access logging, a DynamoDB lock table for Terraform/OpenTofu users, and the KMS key
+// TLS-only S3 bucket with access logging into a versioned log bucket, a DynamoDB lock table, and the KMS key
 // that encrypts both and serves as the stacks' secrets provider.
 //
 // Pulumi's self-managed backend locks stacks with objects in the bucket (.pulumi/locks/) and does not use the
-// DynamoDB table; the table serves Terraform/OpenTofu projects that share this backend.
+// DynamoDB table. Terraform projects sharing this backend lock with S3 lock files from Terraform 1.11 on; the
+// table serves older Terraform versions.
 type StateBackend struct {
 	pulumi.ResourceState
 
@@ -222,6 +223,16 @@ func NewStateBackend(ctx *pulumi.Context, name string, args *StateBackendArgs, o
 	}, append(keep, pulumi.DependsOn([]pulumi.Resource{logBucket.publicAccess}))...); err != nil {
 		return nil, wrap("create log bucket policy", err)
 	}
+	// The log bucket is versioned too (FSBP S3.14): an overwritten or deleted log object stays recoverable for
+	// the retention period. Its lifecycle expires logs after AccessLogDays, then expires the noncurrent versions
+	// that leaves after AccessLogDays more, so nothing outlives twice the retention.
+	logVersioning, err := s3.NewBucketVersioningV2(ctx, name+"-logs", &s3.BucketVersioningV2Args{
+		Bucket:                  logBucket.bucket.ID(),
+		VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
+	}, keep...)
+	if err != nil {
+		return nil, wrap("enable log bucket versioning", err)
+	}
 	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name+"-logs", &s3.BucketLifecycleConfigurationV2Args{
 		Bucket: logBucket.bucket.ID(),
 		Rules: s3.BucketLifecycleConfigurationV2RuleArray{
@@ -230,12 +241,16 @@ func NewStateBackend(ctx *pulumi.Context, name string, args *StateBackendArgs, o
 				Status:     pulumi.String("Enabled"),
 				Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
 				Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(a.AccessLogDays)},
+				NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
+					NoncurrentDays: pulumi.Int(a.AccessLogDays),
+				},
 				AbortIncompleteMultipartUpload: &s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
 					DaysAfterInitiation: pulumi.Int(AbortIncompleteUploadDays),
 				},
 			},
+			expiredDeleteMarkersRule(),
 		},
-	}, keep...); err != nil {
+	}, append(keep, pulumi.DependsOn([]pulumi.Resource{logVersioning}))...); err != nil {
 		return nil, wrap("create log bucket lifecycle", err)
 	}
 
@@ -268,12 +283,7 @@ func NewStateBackend(ctx *pulumi.Context, name string, args *StateBackendArgs, o
 					DaysAfterInitiation: pulumi.Int(AbortIncompleteUploadDays),
 				},
 			},
-			&s3.BucketLifecycleConfigurationV2RuleArgs{
-				Id:         pulumi.String("remove-expired-delete-markers"),
-				Status:     pulumi.String("Enabled"),
-				Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
-				Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{ExpiredObjectDeleteMarker: pulumi.Bool(true)},
-			},
+			expiredDeleteMarkersRule(),
 		},
 	}, keep...); err != nil {
 		return nil, wrap("create state bucket lifecycle", err)
@@ -286,9 +296,12 @@ func NewStateBackend(ctx *pulumi.Context, name string, args *StateBackendArgs, o
 		return nil, wrap("enable access logging", err)
 	}
 
-	// On-demand: a lock table sees a handful of requests per `terraform apply`. 5 provisioned RCU + 5 WCU cost
-	// about $2.85/month in us-east-1 whether used or not; on demand, a lock and an unlock cost a few millionths
-	// of a dollar, so even a thousand applies a month stay under one cent.
+	// On demand: a lock table sees a handful of requests per `terraform apply`; a lock and an unlock cost a few
+	// millionths of a dollar, so even a thousand applies a month stay under one cent. Provisioned 5 RCU + 5 WCU
+	// would list at about $2.85/month in us-east-1, but DynamoDB's always-free tier covers 25 RCU and 25 WCU of
+	// provisioned capacity per account, so it would usually cost $0 too. On demand is chosen because
+	// there is no capacity to size, no request is throttled for want of provisioned capacity, and the free tier
+	// may already be used up by other tables in the account.
 	table, err := dynamodb.NewTable(ctx, name+"-lock", &dynamodb.TableArgs{
 		Name:        pulumi.String(a.LockTableName),
 		BillingMode: pulumi.String("PAY_PER_REQUEST"),
@@ -448,17 +461,31 @@ func logBucketPolicy(logBucketArn, prefix, sourceBucketArn, accountID string) re
 	)
 }
 
+// expiredDeleteMarkersRule removes delete markers that no longer hide any version, once lifecycle has expired
+// every version behind them (a rule with Expiration days cannot also set ExpiredObjectDeleteMarker).
+func expiredDeleteMarkersRule() *s3.BucketLifecycleConfigurationV2RuleArgs {
+	return &s3.BucketLifecycleConfigurationV2RuleArgs{
+		Id:         pulumi.String("remove-expired-delete-markers"),
+		Status:     pulumi.String("Enabled"),
+		Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
+		Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{ExpiredObjectDeleteMarker: pulumi.Bool(true)},
+	}
+}
+
 // TerraformBackendBlock is a ready Terraform/OpenTofu backend block for this backend. Each project sets its own
-// key.
+// key. It locks with S3-native lock files (use_lockfile, Terraform 1.11 and later, where DynamoDB locking is
+// deprecated; OpenTofu's S3 backend has the same argument); the DynamoDB table stays for Terraform before 1.11,
+// named in a comment line to swap in.
 func TerraformBackendBlock(bucket, region, keyArn, table string) string {
 	return fmt.Sprintf(`terraform {
   backend "s3" {
-    bucket         = %q
-    key            = "<project>/terraform.tfstate" # one key per Terraform project
-    region         = %q
-    encrypt        = true
-    kms_key_id     = %q
-    dynamodb_table = %q
+    bucket       = %q
+    key          = "<project>/terraform.tfstate" # one key per Terraform project
+    region       = %q
+    encrypt      = true
+    kms_key_id   = %q
+    use_lockfile = true # S3-native locking, Terraform >= 1.11
+    # Terraform before 1.11: replace use_lockfile with dynamodb_table = %q
   }
 }
 `, bucket, region, keyArn, table)

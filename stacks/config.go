@@ -28,8 +28,8 @@ const (
 // config block against this table.
 type Setting struct {
 	Key         string // without the project namespace
-	Type        string // Pulumi.yaml type: string, integer, boolean or array (of strings)
-	Default     any    // string, int, bool or []string
+	Type        string // Pulumi.yaml type: string, integer, boolean or array (of strings or of integers)
+	Default     any    // string, int, bool, []string or []int (the array's item type)
 	Description string
 	// Arg is the component argument the key feeds, as "Component.Field", so validation errors name the key.
 	Arg string
@@ -46,8 +46,14 @@ var Settings = []Setting{
 	{"natStrategy", "string", string(components.NatSingle),
 		"single (one NAT, ~$36/month), onePerAz (~$108/month, survives an AZ loss) or none.", "Network.NatStrategy"},
 	{"s3EndpointExtraBucketArns", "array", []string{},
-		"Bucket ARNs outside the account that the S3 endpoint may read (package repos, ECR layers).",
+		"Exact bucket ARNs outside the account that the S3 endpoint may read (no wildcards).",
 		"Network.S3EndpointExtraBucketArns"},
+	{"s3EndpointAwsServiceBuckets", "boolean", true,
+		"Let the S3 endpoint read the AWS-owned buckets of ECR, Amazon Linux 2/2023 repos and SSM Agent in the region.",
+		"Network.NoAwsServiceBuckets"},
+	{"publicIngressPorts", "array", components.DefaultPublicIngressPorts,
+		"TCP ports the public subnets admit from the internet; 1-65535, never 22 or 3389; may be empty.",
+		"Network.PublicIngressPorts"},
 	{"flowLogsRetentionDays", "integer", components.DefaultFlowLogRetentionDays,
 		"Flow-log retention in days: a CloudWatch Logs value, at least 365 unless flowLogsAllowShortRetention.",
 		"FlowLogs.RetentionInDays"},
@@ -55,6 +61,12 @@ var Settings = []Setting{
 		"Allow flowLogsRetentionDays below 365 (throw-away environments only).", "FlowLogs.AllowShortRetention"},
 	{"flowLogsAggregationInterval", "integer", components.DefaultFlowLogAggregationSeconds,
 		"Flow-log aggregation interval in seconds: 60 or 600.", "FlowLogs.MaxAggregationInterval"},
+	{"flowLogsRetainOnDelete", "boolean", true,
+		"Keep the flow-log group, its key and alias when the stack is destroyed (false only for throw-away stacks).",
+		"FlowLogs.DeleteWithStack"},
+	{"flowLogsPermissionsBoundary", "string", "",
+		"Permissions boundary of the flow-log role: a managed policy name or ARN; empty for none.",
+		"FlowLogs.PermissionsBoundaryArn"},
 	{"stateBucketName", "string", "",
 		"State bucket name; empty derives <project>-state-<account>-<region>. 3-63 of a-z, 0-9, '-'.",
 		"StateBackend.BucketName"},
@@ -93,11 +105,15 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 			AvailabilityZones:         l.strs("availabilityZones"),
 			NatStrategy:               components.NatStrategy(l.str("natStrategy")),
 			S3EndpointExtraBucketArns: l.strs("s3EndpointExtraBucketArns"),
+			NoAwsServiceBuckets:       !l.boolean("s3EndpointAwsServiceBuckets"),
+			PublicIngressPorts:        l.ints("publicIngressPorts"),
 		},
 		FlowLogs: components.FlowLogsArgs{
 			RetentionInDays:        l.integer("flowLogsRetentionDays"),
 			AllowShortRetention:    l.boolean("flowLogsAllowShortRetention"),
 			MaxAggregationInterval: l.integer("flowLogsAggregationInterval"),
+			DeleteWithStack:        !l.boolean("flowLogsRetainOnDelete"),
+			PermissionsBoundaryArn: l.str("flowLogsPermissionsBoundary"),
 		},
 		StateBackend: components.StateBackendArgs{
 			BucketName:               l.str("stateBucketName"),
@@ -123,12 +139,41 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	for _, v := range toCheck {
 		l.addValidation(v.Validate())
 	}
-	if len(l.problems) > 0 {
-		sort.Strings(l.problems)
-		return nil, fmt.Errorf("stack %q: invalid configuration (%d problems):\n  - %s",
-			ctx.Stack(), len(l.problems), strings.Join(l.problems, "\n  - "))
+	if err := l.err(ctx.Stack(), ""); err != nil {
+		return nil, err
 	}
 	return c, nil
+}
+
+// keyed rewrites the *ValidationErrors components return after their lookups (a derived bucket name, a region
+// the service-bucket table lacks, a boundary of another account), so that each problem names its config key as
+// LoadConfig's errors do. Nothing has been registered at that point either. Any other error passes through.
+func keyed(ctx *pulumi.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	l := &loader{project: ctx.Project()}
+	var walk func(error) bool
+	walk = func(e error) bool {
+		if joined, ok := e.(interface{ Unwrap() []error }); ok {
+			for _, inner := range joined.Unwrap() {
+				if !walk(inner) {
+					return false
+				}
+			}
+			return true
+		}
+		var ve *components.ValidationError
+		if !errors.As(e, &ve) {
+			return false
+		}
+		l.addValidation(ve)
+		return true
+	}
+	if !walk(err) {
+		return err
+	}
+	return l.err(ctx.Stack(), " once the account and region are known")
 }
 
 // loader reads typed keys with their Settings defaults and collects every problem.
@@ -145,6 +190,16 @@ func setting(key string) Setting {
 		}
 	}
 	panic("stacks: config key not in Settings: " + key)
+}
+
+// err returns every problem as one error, or nil.
+func (l *loader) err(stack, when string) error {
+	if len(l.problems) == 0 {
+		return nil
+	}
+	sort.Strings(l.problems)
+	return fmt.Errorf("stack %q: invalid configuration%s (%d problems):\n  - %s",
+		stack, when, len(l.problems), strings.Join(l.problems, "\n  - "))
 }
 
 func (l *loader) problem(key, format string, args ...any) {
@@ -193,6 +248,18 @@ func (l *loader) strs(key string) []string {
 	}
 	if err != nil {
 		l.problem(key, "%q is not a list of strings", l.cfg.Get(key))
+	}
+	return v
+}
+
+func (l *loader) ints(key string) []int {
+	var v []int
+	err := l.cfg.TryObject(key, &v)
+	if errors.Is(err, config.ErrMissingVar) {
+		return append([]int(nil), setting(key).Default.([]int)...)
+	}
+	if err != nil {
+		l.problem(key, "%q is not a list of integers", l.cfg.Get(key))
 	}
 	return v
 }

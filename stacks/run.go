@@ -2,6 +2,7 @@
 package stacks
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/aws-foundation/aws-foundation/components"
@@ -19,7 +20,7 @@ func Run(ctx *pulumi.Context) error {
 	if !ok {
 		return fmt.Errorf("stack %q: no composition for kind %q", ctx.Stack(), cfg.Kind)
 	}
-	return compose(ctx, cfg)
+	return keyed(ctx, compose(ctx, cfg))
 }
 
 // compositions maps each stack kind to what it builds.
@@ -32,11 +33,16 @@ var compositions = map[Kind]func(*pulumi.Context, *Config) error{
 // Both are named after the stack, so Name tags read "prod-vpc", "prod-private-us-east-1a" and so on.
 func composeEnvironment(ctx *pulumi.Context, cfg *Config) error {
 	name := ctx.Stack()
+	flowArgs := cfg.FlowLogs
+	// What only the account lookup can reveal (a region without service-bucket names, a boundary of another
+	// account) is reported for both components before either registers anything.
+	if err := errors.Join(cfg.Network.Preflight(ctx), flowArgs.Preflight(ctx)); err != nil {
+		return err
+	}
 	network, err := components.NewNetwork(ctx, name, &cfg.Network)
 	if err != nil {
 		return err
 	}
-	flowArgs := cfg.FlowLogs
 	flowArgs.VpcId = network.VpcId
 	flowLogs, err := components.NewFlowLogs(ctx, name, &flowArgs)
 	if err != nil {
@@ -55,6 +61,7 @@ func composeEnvironment(ctx *pulumi.Context, cfg *Config) error {
 		"s3EndpointId":           network.S3EndpointId,
 		"defaultSecurityGroupId": network.DefaultSecurityGroupId,
 		"defaultNetworkAclId":    network.DefaultNetworkAclId,
+		"publicNetworkAclId":     network.PublicNetworkAclId,
 		"flowLogsKeyArn":         flowLogs.KeyArn,
 		"flowLogsKeyAlias":       flowLogs.KeyAlias,
 		"flowLogsLogGroupName":   flowLogs.LogGroupName,

@@ -46,6 +46,19 @@ func TestInvalidConfigurationIsRefusedBeforeAnythingIsRegistered(t *testing.T) {
 		{"bucket arn without arn prefix", map[string]string{"s3EndpointExtraBucketArns": `["my-bucket"]`}, []string{"aws-foundation:s3EndpointExtraBucketArns", "not a bucket ARN"}},
 		{"bucket arn with upper case", map[string]string{"s3EndpointExtraBucketArns": `["arn:aws:s3:::My_Bucket"]`}, []string{"aws-foundation:s3EndpointExtraBucketArns", "My_Bucket"}},
 		{"object arn", map[string]string{"s3EndpointExtraBucketArns": `["arn:aws:s3:::bucket/key"]`}, []string{"aws-foundation:s3EndpointExtraBucketArns", "not a bucket ARN"}},
+		{"bucket arn with *", map[string]string{"s3EndpointExtraBucketArns": `["arn:aws:s3:::al2023-repos-*"]`}, []string{"aws-foundation:s3EndpointExtraBucketArns", "has a wildcard; name each bucket exactly"}},
+		{"bucket arn with ?", map[string]string{"s3EndpointExtraBucketArns": `["arn:aws:s3:::vendor-?"]`}, []string{"aws-foundation:s3EndpointExtraBucketArns", "has a wildcard"}},
+		{"service buckets not a bool", map[string]string{"s3EndpointAwsServiceBuckets": "sometimes"}, []string{"aws-foundation:s3EndpointAwsServiceBuckets", "not true or false"}},
+		{"ssh to the internet", map[string]string{"publicIngressPorts": "[443, 22]"}, []string{"aws-foundation:publicIngressPorts", "22 is a remote administration port"}},
+		{"rdp to the internet", map[string]string{"publicIngressPorts": "[3389]"}, []string{"aws-foundation:publicIngressPorts", "3389 is a remote administration port"}},
+		{"port zero", map[string]string{"publicIngressPorts": "[0]"}, []string{"aws-foundation:publicIngressPorts", "0 is not a TCP port (1-65535)"}},
+		{"port too high", map[string]string{"publicIngressPorts": "[65536]"}, []string{"aws-foundation:publicIngressPorts", "65536 is not a TCP port (1-65535)"}},
+		{"port twice", map[string]string{"publicIngressPorts": "[443, 80, 443]"}, []string{"aws-foundation:publicIngressPorts", "443 is listed twice"}},
+		{"too many ports", map[string]string{"publicIngressPorts": "[1,2,3,4,5,6,7,8,9,10,11,12,13]"}, []string{"aws-foundation:publicIngressPorts", "13 ports is more than 12", "quota of 20 inbound rules"}},
+		{"ports not integers", map[string]string{"publicIngressPorts": `["https"]`}, []string{"aws-foundation:publicIngressPorts", "not a list of integers"}},
+		{"retain not a bool", map[string]string{"flowLogsRetainOnDelete": "forever"}, []string{"aws-foundation:flowLogsRetainOnDelete", "not true or false"}},
+		{"boundary neither name nor arn", map[string]string{"flowLogsPermissionsBoundary": "my boundary"}, []string{"aws-foundation:flowLogsPermissionsBoundary", "neither an IAM managed policy ARN", "nor a policy name"}},
+		{"boundary a role arn", map[string]string{"flowLogsPermissionsBoundary": "arn:aws:iam::123456789012:role/x"}, []string{"aws-foundation:flowLogsPermissionsBoundary", "neither an IAM managed policy ARN"}},
 		{"retention CloudWatch refuses", map[string]string{"flowLogsRetentionDays": "100"}, []string{"aws-foundation:flowLogsRetentionDays", "not accepted by CloudWatch"}},
 		{"retention below a year", map[string]string{"flowLogsRetentionDays": "90"}, []string{"aws-foundation:flowLogsRetentionDays", "below the 365-day minimum"}},
 		{"retention not a number", map[string]string{"flowLogsRetentionDays": "a year"}, []string{"aws-foundation:flowLogsRetentionDays", "not an integer"}},
@@ -79,6 +92,38 @@ func TestOneErrorListsEveryConfigurationProblem(t *testing.T) {
 	requireNothingRegistered(t, res)
 }
 
+func TestProblemsFoundAfterTheLookupsNameTheirConfigKeyAndRegisterNothing(t *testing.T) {
+	cases := []struct {
+		name string
+		cfg  map[string]string
+		want []string
+	}{
+		{"a region the service-bucket table lacks", map[string]string{"aws:region": "ap-south-2"},
+			[]string{"aws-foundation:s3EndpointAwsServiceBuckets", `no AWS service bucket names are known for region "ap-south-2"`, "once the account and region are known"}},
+		{"a boundary of another account", map[string]string{"flowLogsPermissionsBoundary": "arn:aws:iam::999999999999:policy/b"},
+			[]string{"aws-foundation:flowLogsPermissionsBoundary", "a policy of account 999999999999", "this account (123456789012)"}},
+		{"a boundary of another partition", map[string]string{"flowLogsPermissionsBoundary": "arn:aws-us-gov:iam::123456789012:policy/b"},
+			[]string{"aws-foundation:flowLogsPermissionsBoundary", "in partition aws-us-gov, but the stack deploys to aws"}},
+		{"a derived log bucket name too long", map[string]string{"stackKind": "bootstrap", "stateBucketName": strings.Repeat("s", 60)},
+			[]string{"aws-foundation:stateLogBucketName", "65 characters"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res, err := runStackWith(c.cfg)
+			require.Error(t, err)
+			for _, w := range c.want {
+				assert.Contains(t, err.Error(), w)
+			}
+			requireNothingRegistered(t, res)
+		})
+	}
+	t.Run("the same region with the service buckets off", func(t *testing.T) {
+		res, err := runStackWith(map[string]string{"aws:region": "ap-south-2", "s3EndpointAwsServiceBuckets": "false"})
+		require.NoError(t, err)
+		requireControlsHold(t, res, "AF-VPC-07")
+	})
+}
+
 func TestShortRetentionIsAcceptedOnlyWithTheOverride(t *testing.T) {
 	_, err := runStackWith(map[string]string{"flowLogsRetentionDays": "30", "flowLogsAllowShortRetention": "true"})
 	require.NoError(t, err)
@@ -99,17 +144,24 @@ func TestPulumiYamlDeclaresEveryKeyWithTheProgramsTypeAndDefault(t *testing.T) {
 		assert.Equal(t, s.Type, decl.Type, "%s: type", s.Key)
 		assert.Equal(t, s.Description, decl.Description, "%s: description", s.Key)
 		assert.NotEmpty(t, s.Description, "%s: description", s.Key)
-		want := s.Default
-		if l, ok := want.([]string); ok { // YAML lists decode as []any
+		want, items := s.Default, ""
+		switch l := want.(type) { // YAML lists decode as []any
+		case []string:
 			anyList := []any{}
 			for _, e := range l {
 				anyList = append(anyList, e)
 			}
-			want = anyList
+			want, items = anyList, "string"
+		case []int:
+			anyList := []any{}
+			for _, e := range l {
+				anyList = append(anyList, e)
+			}
+			want, items = anyList, "integer"
 		}
 		assert.Equal(t, want, decl.Default, "%s: default", s.Key)
 		if s.Type == "array" {
-			assert.Equal(t, "string", decl.Items["type"], "%s: items", s.Key)
+			assert.Equal(t, items, decl.Items["type"], "%s: items", s.Key)
 		}
 	}
 	for key := range p.Config {
@@ -133,6 +185,8 @@ func TestStackFilesWithWrongTypesOrUndeclaredKeysAreRefusedAsTheCliWould(t *test
 		"string for an integer": "config:\n  aws-foundation:flowLogsRetentionDays: forever\n",
 		"number for a string":   "config:\n  aws-foundation:natStrategy: 3\n",
 		"string for a list":     "config:\n  aws-foundation:availabilityZones: us-east-1a\n",
+		"string in an int list": "config:\n  aws-foundation:publicIngressPorts: [\"443\"]\n",
+		"string for a boolean":  "config:\n  aws-foundation:flowLogsRetainOnDelete: \"no\"\n",
 		"a typo in a key":       "config:\n  aws-foundation:natStrategyy: none\n",
 	}
 	for what, body := range cases {
@@ -151,6 +205,8 @@ func TestProjectDefaultsApplyWhenAStackFileSetsNothing(t *testing.T) {
 	assert.Equal(t, "single", cfg["aws-foundation:natStrategy"])
 	assert.Equal(t, "365", cfg["aws-foundation:flowLogsRetentionDays"])
 	assert.Equal(t, "[]", cfg["aws-foundation:availabilityZones"])
+	assert.Equal(t, "[443,80]", cfg["aws-foundation:publicIngressPorts"])
+	assert.Equal(t, "true", cfg["aws-foundation:flowLogsRetainOnDelete"])
 	res, err := mockrun.RunStack(dir, "bare", false)
 	require.NoError(t, err)
 	assert.Len(t, res.OfType("aws:ec2/natGateway:NatGateway"), 1)

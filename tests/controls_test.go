@@ -76,6 +76,17 @@ func editAll(typ string, fn func(r *mockrun.Resource)) func(*testing.T, *mockrun
 	return func(_ *testing.T, res *mockrun.Result) *mockrun.Result { return edit(res, typ, fn) }
 }
 
+// setRuleField changes one field of the i-th rule of an ACL's ingress or egress list.
+func setRuleField(typ, name, dir string, i int, field string, v any) func(*testing.T, *mockrun.Result) *mockrun.Result {
+	return func(t *testing.T, res *mockrun.Result) *mockrun.Result {
+		return mutate(t, res, typ, name, func(in resource.PropertyMap) {
+			rules := in[resource.PropertyKey(dir)].Mappable().([]any)
+			rules[i].(map[string]any)[field] = v
+			in[resource.PropertyKey(dir)] = prop(rules)
+		})
+	}
+}
+
 func dropType(typ string) func(*testing.T, *mockrun.Result) *mockrun.Result {
 	return func(_ *testing.T, res *mockrun.Result) *mockrun.Result { return drop(res, typ) }
 }
@@ -91,6 +102,8 @@ var breakages = []breakage{
 	{"AF-LOG-03", "dev", "key usable for every log group", editInput(controls.TypeKmsKey, "dev-flow-logs", "policy",
 		"log-group:/aws/vpc-flow-logs/aws-foundation/dev/dev", "log-group:*")},
 	{"AF-LOG-03", "dev", "log group created before its key", editAll(controls.TypeLogGroup, func(r *mockrun.Resource) { r.Dependencies = nil })},
+	{"AF-LOG-04", "prod", "log group deleted with the stack", editAll(controls.TypeLogGroup, func(r *mockrun.Resource) { r.RetainOnDelete = false })},
+	{"AF-LOG-04", "prod", "key alias deleted with the stack", editAll(controls.TypeKmsAlias, func(r *mockrun.Resource) { r.RetainOnDelete = false })},
 	{"AF-VPC-01", "dev", "only rejected traffic logged", setInput(controls.TypeFlowLog, "dev", "trafficType", "REJECT")},
 	{"AF-VPC-01", "prod", "flow log watching another VPC", setInput(controls.TypeFlowLog, "prod", "vpcId", "vpc-other")},
 	{"AF-VPC-02", "dev", "default SG allows all egress", setInput(controls.TypeDefaultSecurityGroup, "dev-default-sg", "egress",
@@ -101,6 +114,20 @@ var breakages = []breakage{
 		})
 	}},
 	{"AF-VPC-04", "prod", "public subnet maps public IPs", setInput(controls.TypeSubnet, "prod-public-us-east-1a", "mapPublicIpOnLaunch", true)},
+	{"AF-VPC-05", "prod", "public ACL egress on protocol all", setRuleField(controls.TypeNetworkAcl, "prod-public-nacl", "egress", 0, "protocol", "-1")},
+	{"AF-VPC-05", "dev", "default ACL admits the VPC on protocol all", setRuleField(controls.TypeDefaultNetworkAcl, "dev-default-nacl", "ingress", 0, "protocol", "-1")},
+	{"AF-VPC-06", "prod", "public ACL admits an unconfigured port", func(t *testing.T, res *mockrun.Result) *mockrun.Result {
+		return addIngress(t, res, controls.TypeNetworkAcl, "prod-public-nacl", naclRule("tcp", 8080, 8080, "cidrBlock", "0.0.0.0/0"))
+	}},
+	{"AF-VPC-06", "dev", "a public subnet left on the default ACL", func(t *testing.T, res *mockrun.Result) *mockrun.Result {
+		return mutate(t, res, controls.TypeNetworkAcl, "dev-public-nacl", func(in resource.PropertyMap) {
+			in["subnetIds"] = prop(in["subnetIds"].Mappable().([]any)[1:])
+		})
+	}},
+	{"AF-VPC-07", "prod", "workloads may write to AWS service buckets", editInput(controls.TypeVpcEndpoint, "prod-s3", "policy",
+		`"Action":["s3:GetObject"]`, `"Action":["s3:GetObject","s3:PutObject"]`)},
+	{"AF-VPC-07", "dev", "a wildcard bucket name", editInput(controls.TypeVpcEndpoint, "dev-s3", "policy",
+		`prod-us-east-1-starport-layer-bucket/*`, `prod-*-starport-layer-bucket/*`)},
 	{"AF-IAM-01", "dev", "role also trusts EC2", editInput(controls.TypeRole, "dev-flow-logs", "assumeRolePolicy",
 		`"Service":"vpc-flow-logs.amazonaws.com"`, `"Service":["vpc-flow-logs.amazonaws.com","ec2.amazonaws.com"]`)},
 	{"AF-IAM-01", "dev", "role may create log groups", editInput(controls.TypeRolePolicy, "dev-flow-logs", "policy",
@@ -111,6 +138,8 @@ var breakages = []breakage{
 		`"StringEquals":{"aws:SourceAccount":"123456789012"}`, `"StringLike":{"aws:x":"y"}`)},
 	{"AF-IAM-02", "dev", "logs:* on the role", editInput(controls.TypeRolePolicy, "dev-flow-logs", "policy",
 		`"logs:PutLogEvents"`, `"logs:*"`)},
+	{"AF-IAM-03", "dev", "flow-log role at the root path", setInput(controls.TypeRole, "dev-flow-logs", "path", "/")},
+	{"AF-IAM-03", "prod", "flow-log role without a boundary", setInput(controls.TypeRole, "prod-flow-logs", "permissionsBoundary", "")},
 	{"AF-S3-01", "bootstrap", "public ACLs allowed", setInput(controls.TypePublicAccessBlock, "state-bucket", "blockPublicAcls", false)},
 	{"AF-S3-01", "bootstrap", "no public access block", dropType(controls.TypePublicAccessBlock)},
 	{"AF-S3-02", "bootstrap", "ACLs enabled", setInput(controls.TypeOwnership, "state-logs", "rule", map[string]any{"objectOwnership": "ObjectWriter"})},
@@ -134,7 +163,15 @@ var breakages = []breakage{
 	{"AF-S3-05", "bootstrap", "uploads without a header denied", editInput(controls.TypeBucketPolicy, "state-bucket", "policy",
 		`"Null":{"s3:x-amz-server-side-encryption":"false"},`, ``)},
 	{"AF-S3-06", "bootstrap", "versioning suspended", setInput(controls.TypeBucketVersioning, "state-bucket", "versioningConfiguration", map[string]any{"status": "Suspended"})},
+	{"AF-S3-06", "bootstrap", "log bucket versioning suspended", setInput(controls.TypeBucketVersioning, "state-logs", "versioningConfiguration", map[string]any{"status": "Suspended"})},
 	{"AF-S3-07", "bootstrap", "state bucket without lifecycle rules", setInput(controls.TypeBucketLifecycle, "state-bucket", "rules", []any{})},
+	{"AF-S3-07", "bootstrap", "log bucket keeps noncurrent logs forever", func(t *testing.T, res *mockrun.Result) *mockrun.Result {
+		return mutate(t, res, controls.TypeBucketLifecycle, "state-logs", func(in resource.PropertyMap) {
+			rules := in["rules"].Mappable().([]any)
+			delete(rules[0].(map[string]any), "noncurrentVersionExpiration")
+			in["rules"] = prop(rules)
+		})
+	}},
 	{"AF-S3-08", "bootstrap", "access logging off", dropType(controls.TypeBucketLogging)},
 	{"AF-DDB-01", "bootstrap", "no point-in-time recovery", setInput(controls.TypeTable, "state-lock", "pointInTimeRecovery", map[string]any{"enabled": false})},
 	{"AF-DDB-02", "bootstrap", "table on the AWS owned key", setInput(controls.TypeTable, "state-lock", "serverSideEncryption", map[string]any{"enabled": false})},
@@ -182,7 +219,26 @@ func TestExceptionsAcceptOnlyTheLogBucketsFindings(t *testing.T) {
 			accepted[o.Control.ID] = a.Exception
 		}
 	}
-	assert.Equal(t, map[string]string{"AF-S3-04": "EX-01", "AF-S3-06": "EX-02", "AF-S3-08": "EX-03"}, accepted)
+	assert.Equal(t, map[string]string{"AF-S3-04": "EX-01", "AF-S3-08": "EX-03"}, accepted,
+		"the log bucket is versioned now: no exception for AF-S3-06")
+}
+
+func TestOnlyDevsDisposableFlowLogEvidenceIsAccepted(t *testing.T) {
+	for stack, want := range map[string]controls.Status{"dev": controls.Accepted, "prod": controls.Pass} {
+		res := runStack(t, stack, false)
+		for _, o := range controls.Evaluate(res) {
+			if o.Control.ID != "AF-LOG-04" {
+				continue
+			}
+			assert.Equal(t, want, o.Status, stack)
+			for _, a := range o.Accepted {
+				assert.Equal(t, "EX-08", a.Exception, "%s: %s", stack, a.Finding)
+			}
+			if stack == "dev" {
+				assert.Len(t, o.Accepted, 3, "the log group, its key and the key's alias")
+			}
+		}
+	}
 }
 
 func TestEveryExceptionHasAReasonAndACompensatingMeasureAndAppliesSomewhere(t *testing.T) {

@@ -1,12 +1,18 @@
 package tests
 
 import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/controls"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -130,7 +136,7 @@ func TestFlowLogRoleMayOnlyWriteIntoItsOwnLogGroup(t *testing.T) {
 		Resources: []string{arn, arn + ":*"}}, stmts[0])
 	assert.Equal(t, controls.Statement{Sid: "FindLogGroup", Effect: "Allow",
 		Actions:   []string{"logs:DescribeLogGroups"},
-		Resources: []string{"arn:aws:logs:us-east-1:123456789012:log-group:*"}}, stmts[1])
+		Resources: []string{"*"}}, stmts[1], "DescribeLogGroups has no resource-level permissions: only * grants it")
 	for _, s := range stmts {
 		assert.NotContains(t, s.Actions, "logs:CreateLogGroup")
 		for _, a := range s.Actions {
@@ -155,6 +161,135 @@ func TestFlowLogCapturesAllTrafficIntoThisLogGroupWithThisRole(t *testing.T) {
 		"flow-direction", "traffic-path", "srcaddr", "dstaddr", "action"} {
 		assert.Contains(t, fl.Str("logFormat"), "${"+field+"}", "log format field %s", field)
 	}
+}
+
+func TestFlowLogEvidenceIsRetainedOnDeleteUnlessTheStackOptsOut(t *testing.T) {
+	evidence := []struct{ typ, name string }{
+		{controls.TypeKmsKey, "fl-flow-logs"}, {controls.TypeKmsAlias, "fl-flow-logs"}, {controls.TypeLogGroup, "fl-flow-logs"},
+	}
+	res := runFlowLogs(t, components.FlowLogsArgs{})
+	for _, e := range evidence {
+		r := one(t, res, e.typ, e.name)
+		assert.True(t, r.RetainOnDelete, "%s is retained by default", r)
+		assert.False(t, r.Protect, "%s: retained, not protected: the stack stays destroyable", r)
+	}
+	for _, r := range res.AWS() {
+		if r.Type == controls.TypeRole || r.Type == controls.TypeRolePolicy || r.Type == controls.TypeFlowLog {
+			assert.False(t, r.RetainOnDelete, "%s holds no evidence and goes with the stack", r)
+		}
+	}
+	assert.Equal(t, 30.0, one(t, res, controls.TypeKmsKey, "fl-flow-logs").Value("deletionWindowInDays"),
+		"a deletion by hand still waits 30 days")
+	requireControlsHold(t, res, "AF-LOG-04")
+
+	res = runFlowLogs(t, components.FlowLogsArgs{DeleteWithStack: true})
+	for _, e := range evidence {
+		assert.False(t, one(t, res, e.typ, e.name).RetainOnDelete, "%s %s with DeleteWithStack", e.typ, e.name)
+	}
+	assert.NotEmpty(t, controls.LogEvidenceRetained(res))
+
+	for stack, retained := range map[string]bool{"prod": true, "dev": false} {
+		res := runStack(t, stack, false)
+		for _, e := range evidence {
+			assert.Equal(t, retained, one(t, res, e.typ, stack+"-flow-logs").RetainOnDelete, "%s: %s", stack, e.typ)
+		}
+	}
+}
+
+func TestFlowLogRoleLivesUnderItsPathWithTheConfiguredBoundary(t *testing.T) {
+	cases := []struct {
+		name, arg, want string
+	}{
+		{"no boundary", "", ""},
+		{"a policy name becomes this account's policy", "flow-logs-boundary", "arn:aws:iam::123456789012:policy/flow-logs-boundary"},
+		{"an ARN of this account", "arn:aws:iam::123456789012:policy/team/b", "arn:aws:iam::123456789012:policy/team/b"},
+		{"an AWS managed policy", "arn:aws:iam::aws:policy/ReadOnlyAccess", "arn:aws:iam::aws:policy/ReadOnlyAccess"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			res := runFlowLogs(t, components.FlowLogsArgs{PermissionsBoundaryArn: c.arg})
+			_, _, role, _, fl := flowLogParts(t, res)
+			assert.Equal(t, "/aws-foundation/flow-logs/", role.Str("path"))
+			assert.Equal(t, c.want, role.Str("permissionsBoundary"))
+			assert.Equal(t, c.want != "", role.Has("permissionsBoundary"))
+			assert.Equal(t, "arn:aws:iam::123456789012:role/aws-foundation/flow-logs/fl-flow-logs-0a1b2c3", role.Out("arn"))
+			assert.Equal(t, role.Out("arn"), fl.Str("iamRoleArn"))
+			assert.True(t, fl.DeleteBeforeReplace,
+				"EC2 refuses a second flow log with the same destination, so a replaced one goes first")
+		})
+	}
+	for _, stack := range []string{"prod", "dev"} {
+		res := runStack(t, stack, false)
+		requireClean(t, controls.FlowLogRolesUnderPathWithBoundary(res), stack)
+	}
+	assert.NotEmpty(t, controls.FlowLogRolesUnderPathWithBoundary(runFlowLogs(t, components.FlowLogsArgs{})),
+		"a role without a boundary is a finding: the deploy role may not create it")
+}
+
+// The runbook's import file must name exactly what the prod stack retains on delete, with the type tokens, logical
+// names, parent and import ids the program uses; otherwise `pulumi import` would adopt resources under URNs the
+// next `pulumi up` does not know, and that up would try to create them again.
+func TestTheRunbookImportFileAdoptsExactlyTheRetainedEvidence(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "docs", "RUNBOOK.md"))
+	require.NoError(t, err)
+	block := regexp.MustCompile("(?s)```json\n(.*?)```").FindStringSubmatch(string(raw))
+	require.NotNil(t, block, "docs/RUNBOOK.md shows the import file in a json block")
+	var file struct {
+		Resources []struct {
+			Type, Name, LogicalName, ID, Parent string
+			Component                           bool
+		}
+	}
+	require.NoError(t, json.Unmarshal([]byte(block[1]), &file), "the import file is valid JSON")
+
+	res := runStack(t, "prod", false)
+	byURN := map[string]mockrun.Resource{}
+	for _, r := range res.Resources {
+		byURN[r.URN] = r
+	}
+	urnOf := map[string]string{} // import-file name -> URN, as pulumi import computes it
+	adopted := map[string]bool{}
+	for _, spec := range file.Resources {
+		parentType := ""
+		if spec.Parent != "" {
+			parent, ok := urnOf[spec.Parent]
+			require.True(t, ok, "%s: parent %q must come first", spec.Name, spec.Parent)
+			parentType = string(resource.URN(parent).QualifiedType()) + "$"
+		}
+		urn := fmt.Sprintf("urn:pulumi:prod::aws-foundation::%s%s::%s", parentType, spec.Type, spec.LogicalName)
+		urnOf[spec.Name] = urn
+		r, ok := byURN[urn]
+		if !assert.True(t, ok, "%s: the program registers no %s", spec.Name, urn) {
+			continue
+		}
+		if spec.Component {
+			assert.False(t, r.Custom, "%s is a component", urn)
+			continue
+		}
+		adopted[urn] = true
+		assert.True(t, r.RetainOnDelete, "%s is adopted, so it must be what destroy leaves behind", urn)
+		switch spec.Type {
+		case controls.TypeKmsKey:
+			assert.Equal(t, "KEY_ID", spec.ID, "the key id is looked up at run time")
+		case controls.TypeKmsAlias, controls.TypeLogGroup:
+			assert.Equal(t, r.Str("name"), spec.ID, "%s is imported by its name", urn)
+		}
+	}
+	for _, r := range res.AWS() {
+		if r.RetainOnDelete {
+			assert.True(t, adopted[r.URN], "%s is retained on delete but the runbook does not adopt it", r)
+		}
+	}
+
+	// The one-resource form the runbook and the README give, for a stack whose FlowLogs component exists.
+	fl := component(t, res, components.FlowLogsType)
+	group := one(t, res, controls.TypeLogGroup, "prod-flow-logs")
+	single := fmt.Sprintf("pulumi import %s %s %s --parent 'prod=%s' --protect=false", controls.TypeLogGroup,
+		group.Name, group.Str("name"), fl.URN)
+	assert.Contains(t, string(raw), single)
+	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	require.NoError(t, err)
+	assert.Contains(t, string(readme), single)
 }
 
 func TestEnvironmentStacksLogTheirOwnNetworksVpc(t *testing.T) {
@@ -182,6 +317,9 @@ func TestInvalidFlowLogsArgumentsAreRefusedBeforeAnythingIsRegistered(t *testing
 		{"short retention without override", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), RetentionInDays: 30}, "AllowShortRetention"},
 		{"interval", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), MaxAggregationInterval: 300}, "MaxAggregationInterval: 300"},
 		{"log group name", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), LogGroupName: "bad name!"}, "LogGroupName"},
+		{"boundary with a space", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), PermissionsBoundaryArn: "my boundary"}, "PermissionsBoundaryArn: \"my boundary\" is neither"},
+		{"boundary of another account", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), PermissionsBoundaryArn: "arn:aws:iam::999999999999:policy/b"}, "a policy of account 999999999999"},
+		{"boundary in another partition", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), PermissionsBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b"}, "in partition aws-cn"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

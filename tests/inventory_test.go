@@ -27,14 +27,16 @@ func TestInventoryPrintsTheTreeControlsAndCostOfAStack(t *testing.T) {
 	code, out, errOut := inventory("-dir", repoRoot, "-stack", "prod")
 	require.Equal(t, report.ExitOK, code, errOut)
 	for _, want := range []string{
-		"Stack prod (region us-east-1), 39 resources",
+		"Stack prod (region us-east-1), 36 resources",
 		"  aws-foundation:components:Network prod\n    aws:ec2/defaultNetworkAcl:DefaultNetworkAcl prod-default-nacl\n",
-		"    aws:ec2/natGateway:NatGateway prod-nat-us-east-1c\n",
-		"Controls: 12 pass, 0 accepted with exceptions, 12 not applicable, 0 fail",
+		"    aws:ec2/natGateway:NatGateway prod-nat-us-east-1a\n    aws:ec2/networkAcl:NetworkAcl prod-public-nacl\n",
+		"    aws:kms/key:Key prod-flow-logs [retainOnDelete]\n",
+		"Controls: 17 pass, 0 accepted with exceptions, 12 not applicable, 0 fail",
 		"  PASS      AF-VPC-03 ",
 		"EX-05 (FSBP EC2.10)",
-		"NAT gateway hours", "98.55",
-		"Total", "119.33",
+		"EX-07 (AWS Well-Architected REL10-BP01)",
+		"NAT gateway hours", "32.85",
+		"Total", "46.33",
 	} {
 		assert.Contains(t, out, want)
 	}
@@ -58,8 +60,8 @@ func TestInventoryJsonCarriesTheSameReport(t *testing.T) {
 	assert.Equal(t, "us-east-1", inv.Region)
 	require.Len(t, inv.Tree, 2, "Network and FlowLogs at the root")
 	assert.Equal(t, "aws-foundation:components:FlowLogs", inv.Tree[0].Type)
-	// vpc, igw, public route table + route, 6 subnets, 6 associations, 3 private route tables, endpoint, SG, ACL
-	assert.Len(t, inv.Tree[1].Children, 22, "the dev network's children (no NAT, no EIP, no private routes)")
+	// vpc, igw, public route table + route, 6 subnets, 6 associations, 3 private route tables, endpoint, SG, 2 ACLs
+	assert.Len(t, inv.Tree[1].Children, 23, "the dev network's children (no NAT, no EIP, no private routes)")
 	assert.Zero(t, inv.Failed())
 	for _, l := range inv.Cost.Lines {
 		assert.NotContains(t, l.Item, "NAT", "dev has no NAT gateway")
@@ -71,9 +73,9 @@ func TestInventoryMarkdownIsAPullRequestComment(t *testing.T) {
 	code, out, errOut := inventory("-dir", repoRoot, "-stack", "prod", "-format", "markdown")
 	require.Equal(t, report.ExitOK, code, errOut)
 	assert.True(t, strings.HasPrefix(out, "### aws-foundation `prod` (us-east-1)\n"))
-	assert.Contains(t, out, "**Controls:** 12 pass, 0 accepted with exceptions, 12 not applicable, 0 fail. **Monthly cost:** $119.33. **Resources:** 39.")
+	assert.Contains(t, out, "**Controls:** 17 pass, 0 accepted with exceptions, 12 not applicable, 0 fail. **Monthly cost:** $46.33. **Resources:** 36.")
 	assert.Contains(t, out, "| ✅ | AF-VPC-01 |")
-	assert.Contains(t, out, "| **Total** | | **119.33** |")
+	assert.Contains(t, out, "| **Total** | | **46.33** |")
 	assert.NotContains(t, out, "Failing controls")
 }
 
@@ -119,7 +121,11 @@ func TestInventoryRefusesBadInputWithTheProgramsErrors(t *testing.T) {
 }
 
 func TestCostFollowsTheRegisteredResourcesAndTheRegionsPrices(t *testing.T) {
-	prod := runStack(t, "prod", false)
+	cfg, _, err := mockrun.StackConfig(repoRoot, "prod")
+	require.NoError(t, err)
+	cfg["aws-foundation:natStrategy"] = "onePerAz"
+	prod, err := mockrun.Run(stacks.Run, mockrun.Options{Stack: "prod", Config: cfg})
+	require.NoError(t, err)
 	est, err := cost.Monthly(prod, "us-east-1", cost.DefaultAssumptions)
 	require.NoError(t, err)
 	lines := map[string]float64{}
@@ -148,7 +154,7 @@ func TestCostFollowsTheRegisteredResourcesAndTheRegionsPrices(t *testing.T) {
 }
 
 func TestAStackInARegionWithoutPricesIsAnErrorNotAZeroCost(t *testing.T) {
-	dir := writeProject(t, "far", "config:\n  aws:region: ap-south-2\n")
+	dir := writeProject(t, "far", "config:\n  aws:region: ap-south-2\n  aws-foundation:s3EndpointAwsServiceBuckets: false\n")
 	code, out, errOut := inventory("-dir", dir, "-stack", "far")
 	assert.Equal(t, report.ExitError, code)
 	assert.Empty(t, out)

@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/aws-foundation/aws-foundation/components"
@@ -56,8 +57,15 @@ func naclRule(proto string, from, to int, cidrKey, cidr string) map[string]any {
 		"fromPort": float64(from), "toPort": float64(to)}
 }
 
+// addIngress returns a copy of res with rule appended to the ingress of the ACL of typ named name.
+func addIngress(t *testing.T, res *mockrun.Result, typ, name string, rule map[string]any) *mockrun.Result {
+	return mutate(t, res, typ, name, func(in resource.PropertyMap) {
+		in["ingress"] = prop(append(in["ingress"].Mappable().([]any), rule))
+	})
+}
+
 func TestNaclCheckFiresOnEveryWayOfOpeningAdminPortsToTheInternet(t *testing.T) {
-	res := runNetwork(t, components.NetworkArgs{})
+	res := runNetwork(t, components.NetworkArgs{PublicIngressPorts: []int{443}})
 	broken := map[string]map[string]any{
 		"ssh from 0.0.0.0/0":          naclRule("tcp", 22, 22, "cidrBlock", "0.0.0.0/0"),
 		"rdp inside a range":          naclRule("tcp", 1024, 65535, "cidrBlock", "0.0.0.0/0"),
@@ -65,23 +73,93 @@ func TestNaclCheckFiresOnEveryWayOfOpeningAdminPortsToTheInternet(t *testing.T) 
 		"ssh from ::/0":               naclRule("6", 0, 100, "ipv6CidrBlock", "::/0"),
 		"rdp over udp":                naclRule("udp", 3389, 3389, "cidrBlock", "0.0.0.0/0"),
 	}
-	for what, rule := range broken {
-		t.Run(what, func(t *testing.T) {
-			m := mutate(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl", func(in resource.PropertyMap) {
-				in["ingress"] = prop(append(in["ingress"].Mappable().([]any), rule))
+	for _, acl := range []struct{ typ, name string }{
+		{controls.TypeDefaultNetworkAcl, "net-default-nacl"}, {controls.TypeNetworkAcl, "net-public-nacl"},
+	} {
+		for what, rule := range broken {
+			t.Run(acl.name+"/"+what, func(t *testing.T) {
+				assert.NotEmpty(t, controls.NaclsAdmitNoInternetToAdminPorts(addIngress(t, res, acl.typ, acl.name, rule)))
 			})
-			assert.NotEmpty(t, controls.NaclsAdmitNoInternetToAdminPorts(m))
-		})
+		}
 	}
 	t.Run("an ssh rule from inside the VPC is fine", func(t *testing.T) {
-		m := mutate(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl", func(in resource.PropertyMap) {
-			in["ingress"] = prop(append(in["ingress"].Mappable().([]any), naclRule("tcp", 22, 22, "cidrBlock", "10.0.0.0/16")))
-		})
+		m := addIngress(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl", naclRule("tcp", 22, 22, "cidrBlock", "10.0.0.0/16"))
 		assert.Empty(t, controls.NaclsAdmitNoInternetToAdminPorts(m))
 	})
 	t.Run("a default ACL left unmanaged", func(t *testing.T) {
 		assert.NotEmpty(t, controls.NaclsAdmitNoInternetToAdminPorts(drop(res, controls.TypeDefaultNetworkAcl)))
 	})
+}
+
+func TestProtocolAllCheckFiresInEitherDirectionOnEitherAcl(t *testing.T) {
+	res := runNetwork(t, components.NetworkArgs{})
+	for _, acl := range []struct{ typ, name string }{
+		{controls.TypeDefaultNetworkAcl, "net-default-nacl"}, {controls.TypeNetworkAcl, "net-public-nacl"},
+	} {
+		for _, dir := range []string{"ingress", "egress"} {
+			for _, proto := range []string{"-1", "all"} {
+				m := mutate(t, res, acl.typ, acl.name, func(in resource.PropertyMap) {
+					rules := in[resource.PropertyKey(dir)].Mappable().([]any)
+					rules[0].(map[string]any)["protocol"] = proto // the VPC-CIDR (ingress) or anywhere (egress) TCP rule
+					in[resource.PropertyKey(dir)] = prop(rules)
+				})
+				assert.NotEmpty(t, controls.NaclRulesNameTheirProtocol(m), "%s %s protocol %s", acl.name, dir, proto)
+			}
+		}
+	}
+	requireClean(t, controls.NaclRulesNameTheirProtocol(res), "every rule names its protocol")
+}
+
+func TestPublicPortCheckFiresOnUnconfiguredPortsAndPublicSubnetsOnTheDefaultAcl(t *testing.T) {
+	ports := []int{443}
+	res := runNetwork(t, components.NetworkArgs{AvailabilityZones: threeAzs, PublicIngressPorts: ports})
+	requireClean(t, controls.PublicSubnetsAdmitOnlyConfiguredPorts(res, ports), "the unbroken network")
+	cases := map[string]*mockrun.Result{
+		"an unconfigured port on the public ACL": addIngress(t, res, controls.TypeNetworkAcl, "net-public-nacl",
+			naclRule("tcp", 8080, 8080, "cidrBlock", "0.0.0.0/0")),
+		"a configured port on the default ACL": addIngress(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl",
+			naclRule("tcp", 443, 443, "cidrBlock", "0.0.0.0/0")),
+		"a port range from the internet": addIngress(t, res, controls.TypeNetworkAcl, "net-public-nacl",
+			naclRule("tcp", 80, 443, "cidrBlock", "0.0.0.0/0")),
+		"udp on a configured port": addIngress(t, res, controls.TypeNetworkAcl, "net-public-nacl",
+			naclRule("udp", 443, 443, "cidrBlock", "0.0.0.0/0")),
+		"every icmp type from the internet": addIngress(t, res, controls.TypeNetworkAcl, "net-public-nacl",
+			map[string]any{"ruleNo": 90.0, "action": "allow", "protocol": "icmp", "cidrBlock": "0.0.0.0/0",
+				"fromPort": 0.0, "toPort": 0.0, "icmpType": -1.0, "icmpCode": -1.0}),
+		"a public subnet moved back to the default ACL": mutate(t, res, controls.TypeNetworkAcl, "net-public-nacl",
+			func(in resource.PropertyMap) {
+				ids := in["subnetIds"].Mappable().([]any)
+				in["subnetIds"] = prop(ids[1:])
+			}),
+	}
+	for what, m := range cases {
+		assert.NotEmpty(t, controls.PublicSubnetsAdmitOnlyConfiguredPorts(m, ports), what)
+	}
+	assert.Empty(t, controls.PublicSubnetsAdmitOnlyConfiguredPorts(addIngress(t, res, controls.TypeNetworkAcl,
+		"net-public-nacl", naclRule("tcp", 22, 22, "cidrBlock", "0.0.0.0/0")), ports),
+		"an admin port is AF-VPC-03's finding, so one break fails one control")
+}
+
+func TestEndpointCheckFiresOnWritesWildcardsAndAMissingPolicy(t *testing.T) {
+	res := runNetwork(t, components.NetworkArgs{S3EndpointExtraBucketArns: []string{"arn:aws:s3:::vendor-artifacts"}})
+	requireClean(t, controls.S3EndpointsReachOnlyNamedBuckets(res), "the unbroken endpoint")
+	policy := one(t, res, controls.TypeVpcEndpoint, "net-s3").Str("policy")
+	edits := map[string][2]string{
+		"write to AWS service buckets":   {`"Action":["s3:GetObject"]`, `"Action":["s3:GetObject","s3:PutObject"]`},
+		"delete in extra buckets":        {`"s3:ListBucket"`, `"s3:ListBucket","s3:DeleteObject"`},
+		"a wildcard bucket name":         {`starport-layer-bucket/*`, `starport-layer-bucket*/*`},
+		"every bucket":                   {`"arn:aws:s3:::vendor-artifacts"`, `"*"`},
+		"s3:* without the account check": {`"aws:ResourceAccount":"123456789012"`, `"aws:ResourceAccount":"999999999999"`},
+	}
+	for what, e := range edits {
+		require.Contains(t, policy, e[0], what)
+		m := mutate(t, res, controls.TypeVpcEndpoint, "net-s3", func(in resource.PropertyMap) {
+			in["policy"] = prop(strings.Replace(policy, e[0], e[1], 1))
+		})
+		assert.NotEmpty(t, controls.S3EndpointsReachOnlyNamedBuckets(m), what)
+	}
+	noPolicy := mutate(t, res, controls.TypeVpcEndpoint, "net-s3", func(in resource.PropertyMap) { delete(in, "policy") })
+	assert.NotEmpty(t, controls.S3EndpointsReachOnlyNamedBuckets(noPolicy), "no policy: full access")
 }
 
 func TestDefaultSecurityGroupCheckFiresOnAnyRuleOrWhenNotAdopted(t *testing.T) {

@@ -2,8 +2,12 @@ package tests
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/controls"
@@ -59,7 +63,7 @@ func TestResourceCountsFollowTheNatStrategy(t *testing.T) {
 			want := map[string]int{
 				controls.TypeVpc: 1, controls.TypeSubnet: 6, controls.TypeInternetGateway: 1,
 				controls.TypeRouteTable: 4, controls.TypeRouteTableAssoc: 6, controls.TypeVpcEndpoint: 1,
-				controls.TypeDefaultSecurityGroup: 1, controls.TypeDefaultNetworkAcl: 1,
+				controls.TypeDefaultSecurityGroup: 1, controls.TypeDefaultNetworkAcl: 1, controls.TypeNetworkAcl: 1,
 				controls.TypeNatGateway: c.nats, controls.TypeEip: c.eips,
 				controls.TypeRoute: 1 + c.natRoute, // the public default route plus one per private table
 			}
@@ -225,26 +229,96 @@ func TestEveryPrivateRouteTableHasTheS3EndpointAndNoPublicOneDoes(t *testing.T) 
 	}
 }
 
-func TestS3EndpointPolicyAllowsOnlyThisAccountsBucketsByDefault(t *testing.T) {
+// usEast1ServiceBuckets are the AWS-owned buckets the endpoint must let workloads read in us-east-1, written out
+// by hand from the AWS pages cited in components/servicebuckets.go, so a typo in the table fails here.
+var usEast1ServiceBuckets = []string{
+	"arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*",
+	"arn:aws:s3:::al2023-repos-us-east-1-de612dc2/*",
+	"arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com/*",
+	"arn:aws:s3:::amazonlinux-2-repos-us-east-1/*",
+	"arn:aws:s3:::aws-ssm-us-east-1/*",
+	"arn:aws:s3:::aws-windows-downloads-us-east-1/*",
+	"arn:aws:s3:::amazon-ssm-us-east-1/*",
+	"arn:aws:s3:::amazon-ssm-packages-us-east-1/*",
+	"arn:aws:s3:::us-east-1-birdwatcher-prod/*",
+	"arn:aws:s3:::aws-ssm-distributor-file-us-east-1/*",
+	"arn:aws:s3:::aws-ssm-document-attachments-us-east-1/*",
+	"arn:aws:s3:::patch-baseline-snapshot-us-east-1/*",
+	"arn:aws:s3:::aws-patchmanager-macos-us-east-1/*",
+}
+
+func TestS3EndpointPolicyAllowsThisAccountAndTheRegionsServiceBucketsByDefault(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{})
 	stmts := endpointPolicy(t, res)
-	require.Len(t, stmts, 1)
-	s := stmts[0]
-	assert.Equal(t, "Allow", s.Effect)
-	assert.Equal(t, []string{"*"}, s.Resources)
-	assert.Equal(t, mockrun.DefaultAccount, s.ConditionValue("StringEquals", "aws:ResourceAccount"),
+	require.Len(t, stmts, 2)
+	own := stmts[0]
+	assert.Equal(t, "Allow", own.Effect)
+	assert.Equal(t, []string{"s3:*"}, own.Actions)
+	assert.Equal(t, []string{"*"}, own.Resources)
+	assert.Equal(t, mockrun.DefaultAccount, own.ConditionValue("StringEquals", "aws:ResourceAccount"),
 		"the endpoint must be limited to buckets this account owns")
+	assert.Equal(t, controls.Statement{Sid: "ReadAwsServiceBuckets", Effect: "Allow", Principals: []string{"*"},
+		Actions: []string{"s3:GetObject"}, Resources: usEast1ServiceBuckets}, stmts[1],
+		"AWS-owned buckets: read-only, by exact name for the region")
+	requireClean(t, controls.S3EndpointsReachOnlyNamedBuckets(res), "endpoint policy")
+
+	t.Run("named for the stack's region", func(t *testing.T) {
+		res, err := mockrun.Run(func(ctx *pulumi.Context) error {
+			_, err := components.NewNetwork(ctx, "net", &components.NetworkArgs{})
+			return err
+		}, mockrun.Options{Config: map[string]string{"aws:region": "eu-west-1"}})
+		require.NoError(t, err)
+		got := endpointPolicy(t, res)[1].Resources
+		assert.Contains(t, got, "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*")
+		assert.Contains(t, got, "arn:aws:s3:::eu-west-1-birdwatcher-prod/*")
+		for _, arn := range got {
+			assert.NotContains(t, arn, "us-east-1", "a bucket of another region")
+		}
+	})
+	t.Run("turned off", func(t *testing.T) {
+		res := runNetwork(t, components.NetworkArgs{NoAwsServiceBuckets: true})
+		stmts := endpointPolicy(t, res)
+		require.Len(t, stmts, 1, "only this account's buckets")
+		assert.Equal(t, "OwnAccountBucketsOnly", stmts[0].Sid)
+	})
+}
+
+func TestServiceBucketTableIsDatedCitedReadOnlyAndExact(t *testing.T) {
+	_, err := time.Parse("2006-01-02", components.ServiceBucketsAsOf)
+	require.NoError(t, err, "ServiceBucketsAsOf must be a date")
+	for _, g := range components.ServiceBucketGroups {
+		assert.True(t, strings.HasPrefix(g.Doc, "https://docs.aws.amazon.com/"), "%s: cite the AWS page", g.Service)
+		for _, a := range g.Actions {
+			assert.Contains(t, []string{"s3:GetObject", "s3:ListBucket"}, a, "%s: read-only actions only", g.Service)
+		}
+		for _, b := range g.Buckets {
+			assert.Contains(t, b, "{region}", "%s: %s must be named for the region", g.Service, b)
+			assert.NotContains(t, b, "*", "%s: %s", g.Service, b)
+		}
+	}
+	for _, region := range components.ServiceBucketRegions {
+		buckets, err := components.ServiceBuckets(region)
+		require.NoError(t, err)
+		for _, b := range buckets {
+			assert.Contains(t, b.Name, region)
+		}
+	}
+	_, err = components.ServiceBuckets("ap-south-2")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), `region "ap-south-2"`)
 }
 
 func TestS3EndpointPolicyGrantsExtraBucketsReadOnly(t *testing.T) {
-	extra := []string{"arn:aws:s3:::prod-us-east-1-starport-layer-bucket", "arn:aws:s3:::al2023-repos-*"}
+	extra := []string{"arn:aws:s3:::vendor-artifacts", "arn:aws:s3:::amazoncloudwatch-agent-us-east-1"}
 	res := runNetwork(t, components.NetworkArgs{S3EndpointExtraBucketArns: extra})
 	stmts := endpointPolicy(t, res)
-	require.Len(t, stmts, 2)
-	s := stmts[1]
+	require.Len(t, stmts, 3)
+	s := stmts[2]
+	assert.Equal(t, "ReadExtraBuckets", s.Sid)
 	assert.Equal(t, "Allow", s.Effect)
 	assert.Equal(t, []string{"s3:GetObject", "s3:ListBucket"}, s.Actions, "extra buckets are read-only")
 	assert.Equal(t, []string{extra[0], extra[0] + "/*", extra[1], extra[1] + "/*"}, s.Resources)
+	requireClean(t, controls.S3EndpointsReachOnlyNamedBuckets(res), "endpoint policy")
 }
 
 func endpointPolicy(t *testing.T, res *mockrun.Result) []controls.Statement {
@@ -262,36 +336,181 @@ func TestDefaultSecurityGroupIsAdoptedWithNoRules(t *testing.T) {
 	requireClean(t, controls.DefaultSecurityGroupsHaveNoRules(res), "default security group")
 }
 
-func TestDefaultNaclAdmitsNoInternetTrafficToSshOrRdp(t *testing.T) {
-	res := runNetwork(t, components.NetworkArgs{})
+func TestNetworkAclsAdmitNoInternetTrafficToSshOrRdp(t *testing.T) {
+	res := runNetwork(t, components.NetworkArgs{PublicIngressPorts: []int{443, 80, 8443}})
 	acl := one(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl")
 	assert.Equal(t, one(t, res, controls.TypeVpc, "net-vpc").Out("defaultNetworkAclId"), acl.Str("defaultNetworkAclId"))
-	assert.Len(t, acl.Strs("subnetIds"), 6, "all subnets are listed so the adopted ACL shows no drift")
-	requireClean(t, controls.NaclsAdmitNoInternetToAdminPorts(res), "default network ACL")
+	require.NotEmpty(t, controls.NaclRules(one(t, res, controls.TypeNetworkAcl, "net-public-nacl").Value("ingress")))
+	requireClean(t, controls.NaclsAdmitNoInternetToAdminPorts(res), "network ACLs")
 }
 
-func TestDefaultNaclLetsReturnTrafficForNatEgressIn(t *testing.T) {
-	res := runNetwork(t, components.NetworkArgs{})
+// documentedRule is one row of the README's network ACL tables, as the code must build it.
+type documentedRule struct {
+	ruleNo           int
+	protocol, source string
+	from, to         int // ports, or ICMP type and code
+}
+
+func rulesOf(t *testing.T, v any) []documentedRule {
+	t.Helper()
+	var out []documentedRule
+	for _, r := range controls.NaclRules(v) {
+		require.Equal(t, "allow", r.Action, "rule %d", r.RuleNo)
+		d := documentedRule{ruleNo: r.RuleNo, protocol: r.Protocol, source: r.Source(), from: r.FromPort, to: r.ToPort}
+		if r.Protocol == "icmp" {
+			d.from, d.to = r.IcmpType, r.IcmpCode
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// The private rules, the same in the default ACL and the public one; written out as the README documents them.
+func privateRules(vpc string) []documentedRule {
+	return []documentedRule{
+		{100, "tcp", vpc, 0, 65535}, {101, "udp", vpc, 0, 65535}, {102, "icmp", vpc, -1, -1},
+		{110, "tcp", "0.0.0.0/0", 1024, 3388}, {120, "tcp", "0.0.0.0/0", 3390, 65535},
+		{130, "udp", "0.0.0.0/0", 1024, 3388}, {140, "udp", "0.0.0.0/0", 3390, 65535},
+		{150, "icmp", "0.0.0.0/0", 3, 4},
+	}
+}
+
+var egressRules = []documentedRule{{100, "tcp", "0.0.0.0/0", 0, 65535}, {101, "udp", "0.0.0.0/0", 0, 65535},
+	{102, "icmp", "0.0.0.0/0", -1, -1}}
+
+func TestDefaultNaclKeepsThePrivateRulesAndIgnoresSubnetsAddedLater(t *testing.T) {
+	res := runNetwork(t, components.NetworkArgs{PublicIngressPorts: []int{443}})
 	acl := one(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl")
-	rules := controls.NaclRules(acl.Value("ingress"))
-	// NAT gateways use source ports 1024-65535: every one but the excluded admin port must be admitted,
-	// for TCP and UDP alike.
-	for _, proto := range []string{"tcp", "udp"} {
-		for port := 1024; port <= 65535; port++ {
-			admitted := false
-			for _, r := range rules {
-				admitted = admitted || (r.Protocol == proto && r.AdmitsFromInternet(port))
+	assert.Equal(t, privateRules("10.0.0.0/16"), rulesOf(t, acl.Value("ingress")), "no public port on the default ACL")
+	assert.Equal(t, egressRules, rulesOf(t, acl.Value("egress")))
+	assert.False(t, acl.Has("subnetIds"),
+		"the default ACL lists no subnets: a subnet another stack adds would otherwise be drift on every refresh")
+	assert.Equal(t, []string{"subnetIds"}, acl.IgnoreChanges, "subnets associated with the default ACL are not ours to manage")
+}
+
+func TestPublicSubnetsHaveTheirOwnAclAdmittingTheConfiguredPorts(t *testing.T) {
+	res := runNetwork(t, components.NetworkArgs{AvailabilityZones: threeAzs, PublicIngressPorts: []int{443, 80}})
+	acl := one(t, res, controls.TypeNetworkAcl, "net-public-nacl")
+	assert.Equal(t, one(t, res, controls.TypeVpc, "net-vpc").ID, acl.Str("vpcId"))
+	var public []string
+	for _, az := range threeAzs {
+		public = append(public, one(t, res, controls.TypeSubnet, "net-public-"+az).ID)
+	}
+	assert.Equal(t, public, acl.Strs("subnetIds"), "the public subnets, and only they, use the public ACL")
+	want := append(privateRules("10.0.0.0/16"), documentedRule{200, "tcp", "0.0.0.0/0", 443, 443},
+		documentedRule{210, "tcp", "0.0.0.0/0", 80, 80})
+	assert.Equal(t, want, rulesOf(t, acl.Value("ingress")))
+	assert.Equal(t, egressRules, rulesOf(t, acl.Value("egress")))
+	assert.Equal(t, "public", acl.Value("tags").(map[string]any)["Tier"])
+	requireClean(t, controls.PublicSubnetsAdmitOnlyConfiguredPorts(res, []int{443, 80}), "public ACL")
+}
+
+func TestPublicAclFollowsPublicIngressPorts(t *testing.T) {
+	portRules := func(res *mockrun.Result) []documentedRule {
+		return rulesOf(t, one(t, res, controls.TypeNetworkAcl, "test-public-nacl").Value("ingress"))[len(privateRules("")):]
+	}
+	t.Run("the default: HTTPS and HTTP", func(t *testing.T) {
+		res, err := runStackWith(nil)
+		require.NoError(t, err)
+		assert.Equal(t, []documentedRule{{200, "tcp", "0.0.0.0/0", 443, 443}, {210, "tcp", "0.0.0.0/0", 80, 80}}, portRules(res))
+		requireControlsHold(t, res, "AF-VPC-03", "AF-VPC-05", "AF-VPC-06")
+	})
+	t.Run("empty: return traffic only", func(t *testing.T) {
+		res, err := runStackWith(map[string]string{"publicIngressPorts": "[]"})
+		require.NoError(t, err)
+		assert.Empty(t, portRules(res))
+		requireControlsHold(t, res, "AF-VPC-06")
+	})
+	t.Run("another port", func(t *testing.T) {
+		res, err := runStackWith(map[string]string{"publicIngressPorts": "[8443]"})
+		require.NoError(t, err)
+		assert.Equal(t, []documentedRule{{200, "tcp", "0.0.0.0/0", 8443, 8443}}, portRules(res))
+		requireControlsHold(t, res, "AF-VPC-06")
+	})
+}
+
+func TestNoNetworkAclRuleUsesProtocolAll(t *testing.T) {
+	for _, stack := range []string{"prod", "dev"} {
+		res := runStack(t, stack, false)
+		for _, acl := range append(res.OfType(controls.TypeDefaultNetworkAcl), res.OfType(controls.TypeNetworkAcl)...) {
+			for _, dir := range []string{"ingress", "egress"} {
+				for _, r := range controls.NaclRules(acl.Value(dir)) {
+					assert.Contains(t, []string{"tcp", "udp", "icmp"}, r.Protocol, "%s %s %s rule %d", stack, acl, dir, r.RuleNo)
+				}
 			}
-			if port == 3389 {
-				assert.False(t, admitted, "%s 3389 must not be admitted from the internet", proto)
-			} else if !admitted {
-				t.Fatalf("%s return traffic to port %d is dropped by the default ACL", proto, port)
+		}
+		requireClean(t, controls.NaclRulesNameTheirProtocol(res), stack)
+	}
+}
+
+func TestNetworkAclsLetReturnTrafficForNatEgressIn(t *testing.T) {
+	res := runNetwork(t, components.NetworkArgs{PublicIngressPorts: []int{443}})
+	for _, acl := range []mockrun.Resource{one(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl"),
+		one(t, res, controls.TypeNetworkAcl, "net-public-nacl")} {
+		rules := controls.NaclRules(acl.Value("ingress"))
+		// NAT gateways use source ports 1024-65535: every one but the excluded admin port must be admitted, for TCP
+		// and UDP alike, on the public ACL (the NAT gateway's subnet) and the private one (its clients).
+		for _, proto := range []string{"tcp", "udp"} {
+			for port := 1024; port <= 65535; port++ {
+				admitted := false
+				for _, r := range rules {
+					admitted = admitted || (r.Protocol == proto && r.AdmitsFromInternet(port))
+				}
+				if port == 3389 {
+					assert.False(t, admitted, "%s: %s 3389 must not be admitted from the internet", acl, proto)
+				} else if !admitted {
+					t.Fatalf("%s: %s return traffic to port %d is dropped", acl, proto, port)
+				}
 			}
 		}
 	}
-	egress := controls.NaclRules(acl.Value("egress"))
-	require.Len(t, egress, 1)
-	assert.Equal(t, controls.NaclRule{RuleNo: 100, Action: "allow", Protocol: "-1", Cidr: "0.0.0.0/0"}, egress[0])
+}
+
+func TestReadmeDocumentsEveryNetworkAclRule(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	require.NoError(t, err)
+	readme := string(raw)
+	start := strings.Index(readme, "### Network ACLs")
+	require.GreaterOrEqual(t, start, 0, "README.md has a \"### Network ACLs\" section")
+	section := readme[start:]
+	section = section[:strings.Index(section[4:], "\n### ")+4]
+	row := regexp.MustCompile(`(?m)^\| (ingress|egress) \| ([^|]+) \| (\d+) \| (tcp|udp|icmp) \| ([^|]+) \| ([^|]+) \|`)
+	documented := map[string]bool{}
+	for _, m := range row.FindAllStringSubmatch(section, -1) {
+		documented[fmt.Sprintf("%s %s %s %s %s %s", m[1], strings.TrimSpace(m[2]), m[3], m[4],
+			strings.TrimSpace(m[5]), strings.TrimSpace(m[6]))] = true
+	}
+	res := runNetwork(t, components.NetworkArgs{PublicIngressPorts: []int{443, 80}})
+	describe := func(dir, acls string, r documentedRule) string {
+		src := r.source
+		if src == "10.0.0.0/16" {
+			src = "the VPC CIDR"
+		}
+		ports := fmt.Sprintf("%d-%d", r.from, r.to)
+		switch {
+		case r.protocol == "icmp" && r.from == -1:
+			ports = "every type and code"
+		case r.protocol == "icmp":
+			ports = fmt.Sprintf("type %d code %d", r.from, r.to)
+		case r.from == r.to:
+			ports = fmt.Sprintf("%d", r.from)
+		}
+		return fmt.Sprintf("%s %s %d %s %s %s", dir, acls, r.ruleNo, r.protocol, src, ports)
+	}
+	want := map[string]bool{}
+	def := one(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl")
+	pub := one(t, res, controls.TypeNetworkAcl, "net-public-nacl")
+	for _, r := range rulesOf(t, def.Value("ingress")) {
+		want[describe("ingress", "both", r)] = true
+	}
+	for _, r := range rulesOf(t, pub.Value("ingress"))[len(privateRules("")):] {
+		want[describe("ingress", "public", r)] = true
+	}
+	for _, r := range rulesOf(t, def.Value("egress")) {
+		want[describe("egress", "both", r)] = true
+	}
+	assert.Equal(t, want, documented, "README's network ACL tables must list exactly the rules the code builds "+
+		"(ports 443 and 80 for the public ones, the default publicIngressPorts)")
 }
 
 func TestEveryTaggableNetworkChildHasANameAndSubnetsAndRouteTablesATier(t *testing.T) {

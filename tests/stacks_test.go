@@ -2,11 +2,13 @@ package tests
 
 import (
 	"fmt"
+	"sort"
 	"testing"
 
 	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/controls"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/aws-foundation/aws-foundation/stacks"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -15,7 +17,7 @@ import (
 var environmentExports = []string{
 	"vpcId", "vpcCidr", "availabilityZones", "publicSubnetIds", "privateSubnetIds", "publicRouteTableId",
 	"privateRouteTableIds", "natGatewayIds", "natPublicIps", "s3EndpointId", "defaultSecurityGroupId",
-	"defaultNetworkAclId", "flowLogsKeyArn", "flowLogsKeyAlias", "flowLogsLogGroupName", "flowLogsLogGroupArn",
+	"defaultNetworkAclId", "publicNetworkAclId", "flowLogsKeyArn", "flowLogsKeyAlias", "flowLogsLogGroupName", "flowLogsLogGroupArn",
 	"flowLogsRoleArn", "flowLogId",
 }
 
@@ -61,11 +63,80 @@ func TestProdStackFollowsItsStackFile(t *testing.T) {
 	res := runStack(t, "prod", false)
 	assert.Equal(t, "10.10.0.0/16", res.Exports["vpcCidr"].Value)
 	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, res.Exports["availabilityZones"].Value)
-	assert.Len(t, res.Exports["natGatewayIds"].Value, 3, "prod runs one NAT gateway per AZ")
-	assert.Len(t, res.Exports["natPublicIps"].Value, 3)
+	assert.Len(t, res.Exports["natGatewayIds"].Value, 1, "prod runs one NAT gateway (natStrategy single, the design's choice)")
+	assert.Len(t, res.Exports["natPublicIps"].Value, 1)
 	fl := one(t, res, controls.TypeFlowLog, "prod")
 	assert.Equal(t, 60.0, fl.Value("maxAggregationInterval"))
-	assert.Equal(t, 365.0, one(t, res, "aws:cloudwatch/logGroup:LogGroup", "prod-flow-logs").Value("retentionInDays"))
+	group := one(t, res, controls.TypeLogGroup, "prod-flow-logs")
+	assert.Equal(t, 365.0, group.Value("retentionInDays"))
+	assert.True(t, group.RetainOnDelete, "prod's flow-log evidence outlives the stack")
+	assert.Equal(t, "arn:aws:iam::123456789012:policy/aws-foundation-flow-logs-boundary",
+		one(t, res, controls.TypeRole, "prod-flow-logs").Str("permissionsBoundary"))
+}
+
+// registrations maps each URN a run registered to the resource.
+func registrations(res *mockrun.Result) map[string]mockrun.Resource {
+	out := map[string]mockrun.Resource{}
+	for _, r := range res.Resources {
+		out[r.URN] = r
+	}
+	return out
+}
+
+// The prod stack file's natStrategy line is the only thing between single and onePerAz: switching adds Elastic
+// IPs and NAT gateways and changes the private default routes, and touches nothing else (no subnet, route table,
+// association or endpoint is replaced or edited).
+func TestSwitchingNatStrategyOnlyAddsNatResourcesAndRepointsPrivateRoutes(t *testing.T) {
+	cfg, _, err := mockrun.StackConfig(repoRoot, "prod")
+	require.NoError(t, err)
+	require.Equal(t, "single", cfg["aws-foundation:natStrategy"], "Pulumi.prod.yaml uses single")
+	run := func(nat string) map[string]mockrun.Resource {
+		c := map[string]string{}
+		for k, v := range cfg {
+			c[k] = v
+		}
+		c["aws-foundation:natStrategy"] = nat
+		res, err := mockrun.Run(stacks.Run, mockrun.Options{Stack: "prod", Config: c})
+		require.NoError(t, err)
+		requireNoDuplicateURNs(t, res)
+		return registrations(res)
+	}
+	single, perAz := run("single"), run("onePerAz")
+
+	var added []string
+	for urn, r := range perAz {
+		if _, ok := single[urn]; !ok {
+			added = append(added, r.Type+" "+r.Name)
+			assert.Contains(t, []string{controls.TypeEip, controls.TypeNatGateway, controls.TypeRoute}, r.Type,
+				"onePerAz may only add Elastic IPs, NAT gateways and routes: %s", r)
+		}
+	}
+	sort.Strings(added)
+	assert.Equal(t, []string{
+		"aws:ec2/eip:Eip prod-nat-us-east-1b", "aws:ec2/eip:Eip prod-nat-us-east-1c",
+		"aws:ec2/natGateway:NatGateway prod-nat-us-east-1b", "aws:ec2/natGateway:NatGateway prod-nat-us-east-1c",
+	}, added)
+
+	var changed []string
+	for urn, r := range single {
+		other, ok := perAz[urn]
+		if !assert.True(t, ok, "onePerAz must keep every resource of single: %s", r) {
+			continue
+		}
+		same := r.Inputs.DeepEquals(other.Inputs) && r.Parent == other.Parent && r.Protect == other.Protect &&
+			r.RetainOnDelete == other.RetainOnDelete && r.DeleteBeforeReplace == other.DeleteBeforeReplace
+		if !same {
+			changed = append(changed, r.Type+" "+r.Name)
+			assert.Equal(t, controls.TypeRoute, r.Type, "only private default routes may change: %s", r)
+			assert.Equal(t, "0.0.0.0/0", r.Str("destinationCidrBlock"), "%s", r)
+			assert.Equal(t, "0.0.0.0/0", other.Str("destinationCidrBlock"), "%s", r)
+			assert.NotEqual(t, r.Str("natGatewayId"), other.Str("natGatewayId"), "%s: repointed to its own AZ's NAT", r)
+		}
+	}
+	sort.Strings(changed)
+	assert.Equal(t, []string{"aws:ec2/route:Route prod-private-us-east-1b-default",
+		"aws:ec2/route:Route prod-private-us-east-1c-default"}, changed,
+		"the first AZ's route already uses the NAT gateway in its own AZ")
 }
 
 func TestDevStackIsTheCheapEnvironment(t *testing.T) {
@@ -76,6 +147,8 @@ func TestDevStackIsTheCheapEnvironment(t *testing.T) {
 	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, res.Exports["availabilityZones"].Value,
 		"dev looks its AZs up")
 	assert.Equal(t, 600.0, one(t, res, controls.TypeFlowLog, "dev").Value("maxAggregationInterval"))
+	assert.False(t, one(t, res, controls.TypeLogGroup, "dev-flow-logs").RetainOnDelete,
+		"dev is torn down and rebuilt: its flow-log evidence goes with it (EX-08)")
 }
 
 func TestEveryStackFileTagsResourcesThroughDefaultTags(t *testing.T) {
@@ -94,6 +167,9 @@ func TestEnvironmentStacksPassTheNetworkChecks(t *testing.T) {
 		res := runStack(t, stack, false)
 		requireClean(t, controls.DefaultSecurityGroupsHaveNoRules(res), stack)
 		requireClean(t, controls.NaclsAdmitNoInternetToAdminPorts(res), stack)
+		requireClean(t, controls.NaclRulesNameTheirProtocol(res), stack)
+		requireClean(t, controls.PublicSubnetsAdmitOnlyConfiguredPorts(res, components.DefaultPublicIngressPorts), stack)
+		requireClean(t, controls.S3EndpointsReachOnlyNamedBuckets(res), stack)
 		requireClean(t, controls.SubnetsDoNotMapPublicIps(res), stack)
 	}
 }

@@ -189,8 +189,53 @@ func TestLifecycleExpiresOldStateVersionsAndAccessLogs(t *testing.T) {
 	assert.Equal(t, []any{
 		map[string]any{"id": "expire-access-logs", "status": "Enabled", "filter": map[string]any{},
 			"expiration":                     map[string]any{"days": 400.0},
+			"noncurrentVersionExpiration":    map[string]any{"noncurrentDays": 400.0},
 			"abortIncompleteMultipartUpload": map[string]any{"daysAfterInitiation": 7.0}},
+		map[string]any{"id": "remove-expired-delete-markers", "status": "Enabled", "filter": map[string]any{},
+			"expiration": map[string]any{"expiredObjectDeleteMarker": true}},
 	}, companion(t, res, controls.TypeBucketLifecycle, logs).Value("rules"))
+}
+
+func TestLogBucketIsVersionedAndExpiresNoncurrentLogsAfterTheRetention(t *testing.T) {
+	res := runStateBackend(t, components.StateBackendArgs{})
+	logs := one(t, res, controls.TypeBucket, "state-logs")
+	v := companion(t, res, controls.TypeBucketVersioning, logs)
+	assert.Equal(t, map[string]any{"status": "Enabled"}, v.Value("versioningConfiguration"))
+	assert.True(t, v.Protect && v.RetainOnDelete, "versioning is protected like every state-backend child")
+	lc := companion(t, res, controls.TypeBucketLifecycle, logs)
+	rule := lc.Value("rules").([]any)[0].(map[string]any)
+	assert.Equal(t, map[string]any{"days": 365.0}, rule["expiration"], "logs are kept stateAccessLogDays")
+	assert.Equal(t, map[string]any{"noncurrentDays": 365.0}, rule["noncurrentVersionExpiration"],
+		"an overwritten or expired log is kept as long again, never forever")
+	assert.Equal(t, map[string]any{"daysAfterInitiation": 7.0}, rule["abortIncompleteMultipartUpload"])
+	assert.True(t, lc.DependsOn(v.URN), "noncurrent-version rules apply once versioning is on")
+	requireControlsHold(t, res, "AF-S3-06", "AF-S3-07")
+	for _, o := range controls.Evaluate(res) {
+		if o.Control.ID == "AF-S3-06" {
+			assert.Equal(t, controls.Pass, o.Status, "no exception is needed for the log bucket's versioning any more")
+		}
+	}
+}
+
+func TestTerraformBackendBlockLocksWithS3LockFilesAndNamesTheTableForOlderTerraform(t *testing.T) {
+	got := components.TerraformBackendBlock("b", "eu-west-1", "arn:aws:kms:eu-west-1:1:key/k", "t")
+	assert.Equal(t, `terraform {
+  backend "s3" {
+    bucket       = "b"
+    key          = "<project>/terraform.tfstate" # one key per Terraform project
+    region       = "eu-west-1"
+    encrypt      = true
+    kms_key_id   = "arn:aws:kms:eu-west-1:1:key/k"
+    use_lockfile = true # S3-native locking, Terraform >= 1.11
+    # Terraform before 1.11: replace use_lockfile with dynamodb_table = "t"
+  }
+}
+`, got)
+	for _, line := range strings.Split(got, "\n") {
+		if strings.Contains(line, "dynamodb_table") {
+			assert.True(t, strings.HasPrefix(strings.TrimSpace(line), "#"), "the table is a commented option: %q", line)
+		}
+	}
 }
 
 func TestLifecycleDefaultsAreNinetyDaysTenVersionsAndAYearOfLogs(t *testing.T) {
@@ -245,9 +290,9 @@ func TestBootstrapStackExportsABackendUrlSecretsProviderAndTerraformBlock(t *tes
 			keyArn := one(t, res, controls.TypeKmsKey, "state-key").Out("arn")
 			assert.Equal(t, keyArn, ex("kmsKeyArn"))
 			tf := ex("terraformBackendConfig").(string)
-			for _, line := range []string{`backend "s3" {`, `bucket         = "` + defaultStateBucket + `"`,
-				`region         = "us-east-1"`, `encrypt        = true`, `kms_key_id     = "` + keyArn + `"`,
-				`dynamodb_table = "aws-foundation-state-lock"`} {
+			for _, line := range []string{`backend "s3" {`, `bucket       = "` + defaultStateBucket + `"`,
+				`region       = "us-east-1"`, `encrypt      = true`, `kms_key_id   = "` + keyArn + `"`,
+				`use_lockfile = true`, `# Terraform before 1.11: replace use_lockfile with dynamodb_table = "aws-foundation-state-lock"`} {
 				assert.Contains(t, tf, line)
 			}
 		})

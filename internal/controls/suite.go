@@ -5,7 +5,9 @@ package controls
 
 import (
 	"slices"
+	"strings"
 
+	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 )
 
@@ -69,6 +71,11 @@ var Controls = []Control{
 		How:      "The key policy's logs statement carries ArnEquals kms:EncryptionContext:aws:logs:arn = the group's ARN; the group depends on the key.",
 		Tests:    []string{"TestFlowLogKeyPolicyLetsCloudWatchLogsUseItForThisLogGroupOnly"},
 		Types:    []string{TypeLogGroup}, Check: LogKeysScopedToTheirLogGroup},
+	{ID: "AF-LOG-04", Title: "Flow-log evidence survives `pulumi destroy`: log groups, the keys that decrypt them and the keys' aliases are retained on delete.",
+		Upstream: []string{"PCI DSS 10.5.1", "SOC 2 CC7.2", "Pulumi retainOnDelete"},
+		How:      "FlowLogs gives the key, alias and log group pulumi.RetainOnDelete unless flowLogsRetainOnDelete is false; the key keeps its 30-day deletion window (AF-KMS-01) for a deletion by hand. docs/RUNBOOK.md adopts retained evidence into a re-created stack.",
+		Tests:    []string{"TestFlowLogEvidenceIsRetainedOnDeleteUnlessTheStackOptsOut", "TestTheRunbookImportFileAdoptsExactlyTheRetainedEvidence"},
+		Types:    []string{TypeLogGroup}, Check: LogEvidenceRetained},
 	{ID: "AF-VPC-01", Title: "Every VPC has a flow log capturing ALL traffic into a log group of the stack.",
 		Upstream: []string{"FSBP EC2.6", "CIS v3.0 3.7", "CKV2_AWS_11", "AVD-AWS-0178", "SOC 2 CC7.2"},
 		How:      "Environment stacks always compose FlowLogs for their Network's VPC; no config key turns it off.",
@@ -80,15 +87,32 @@ var Controls = []Control{
 		Tests:    []string{"TestDefaultSecurityGroupIsAdoptedWithNoRules", "TestDefaultSecurityGroupCheckFiresOnAnyRuleOrWhenNotAdopted"},
 		Types:    []string{TypeVpc}, Check: DefaultSecurityGroupsHaveNoRules},
 	{ID: "AF-VPC-03", Title: "No network ACL rule admits 0.0.0.0/0 or ::/0 to port 22 or 3389.",
-		Upstream: []string{"FSBP EC2.21", "CIS v3.0 5.1 / v4.0 5.2"},
-		How:      "Network adopts the default ACL with return-traffic rules on 1024-3388 and 3390-65535 only.",
-		Tests:    []string{"TestDefaultNaclAdmitsNoInternetTrafficToSshOrRdp", "TestNaclCheckFiresOnEveryWayOfOpeningAdminPortsToTheInternet"},
+		Upstream: []string{"FSBP EC2.21", "CIS v3.0 5.1 / v4.0 5.2", "AWS Config nacl-no-unrestricted-ssh-rdp"},
+		How:      "Network adopts the default ACL and creates the public ACL with return-traffic rules on 1024-3388 and 3390-65535 only; publicIngressPorts refuses 22 and 3389.",
+		Tests:    []string{"TestNetworkAclsAdmitNoInternetTrafficToSshOrRdp", "TestNaclCheckFiresOnEveryWayOfOpeningAdminPortsToTheInternet", "TestInvalidConfigurationIsRefusedBeforeAnythingIsRegistered"},
 		Types:    []string{TypeVpc}, Check: NaclsAdmitNoInternetToAdminPorts},
 	{ID: "AF-VPC-04", Title: "No subnet assigns public IPv4 addresses on launch.",
 		Upstream: []string{"FSBP EC2.15", "CKV_AWS_130", "AVD-AWS-0164"},
 		How:      "Every subnet, public ones included, sets mapPublicIpOnLaunch false; NAT gateways have their own Elastic IPs.",
 		Tests:    []string{"TestNoSubnetMapsPublicIps", "TestPublicIpCheckFiresOnASubnetThatMapsPublicIps"},
 		Types:    []string{TypeSubnet}, Check: SubnetsDoNotMapPublicIps},
+	{ID: "AF-VPC-05", Title: "No network ACL rule, ingress or egress, uses protocol -1 (all): every rule names tcp, udp or icmp.",
+		Upstream: []string{"AVD-AWS-0102", "tfsec aws-ec2-no-excessive-port-access"},
+		How:      "Both ACLs are built from one rule table (components/nacl.go) whose rules are TCP, UDP and ICMP only.",
+		Tests:    []string{"TestNoNetworkAclRuleUsesProtocolAll"},
+		Types:    []string{TypeVpc}, Check: NaclRulesNameTheirProtocol},
+	{ID: "AF-VPC-06", Title: "Public subnets have a network ACL of their own, and no ACL admits the internet to anything but return traffic and, on the public ACL, the configured publicIngressPorts.",
+		Upstream: []string{"NIST 800-53 SC-7", "AWS Well-Architected SEC05-BP01"},
+		How:      "The default ACL keeps the private rules (the VPC and return traffic) for private subnets and any subnet added later; the public ACL adds one TCP rule per publicIngressPorts entry (443 and 80 by default).",
+		Tests:    []string{"TestPublicSubnetsHaveTheirOwnAclAdmittingTheConfiguredPorts", "TestDefaultNaclKeepsThePrivateRulesAndIgnoresSubnetsAddedLater", "TestPublicAclFollowsPublicIngressPorts"},
+		Types:    []string{TypeVpc}, Check: func(r *mockrun.Result) []Finding {
+			return PublicSubnetsAdmitOnlyConfiguredPorts(r, components.DefaultPublicIngressPorts)
+		}},
+	{ID: "AF-VPC-07", Title: "S3 gateway endpoints reach only this account's buckets, plus read-only access to buckets named exactly (no wildcards).",
+		Upstream: []string{"AWS data perimeter (resource perimeter)", "NIST 800-53 SC-7"},
+		How:      "The endpoint policy allows s3:* only with aws:ResourceAccount = this account, s3:GetObject on the dated table of AWS service buckets for the region, and s3:GetObject/ListBucket on s3EndpointExtraBucketArns, which refuses '*' and '?'.",
+		Tests:    []string{"TestS3EndpointPolicyAllowsThisAccountAndTheRegionsServiceBucketsByDefault", "TestS3EndpointPolicyGrantsExtraBucketsReadOnly"},
+		Types:    []string{TypeVpcEndpoint}, Check: S3EndpointsReachOnlyNamedBuckets},
 	{ID: "AF-IAM-01", Title: "Flow-log roles trust only vpc-flow-logs.amazonaws.com of this account and may only write their own log group.",
 		Upstream: []string{"NIST 800-53 AC-6", "AWS confused-deputy guidance"},
 		How:      "Trust policy with aws:SourceAccount and aws:SourceArn; inline policy on the group ARN and ARN:* only; no managed policies.",
@@ -99,6 +123,11 @@ var Controls = []Control{
 		How:      "Role policies list their actions; wildcards appear only in key and endpoint resource policies, scoped by principal or condition.",
 		Tests:    []string{"TestFlowLogRoleMayOnlyWriteIntoItsOwnLogGroup"},
 		Types:    []string{TypeRolePolicy}, Check: NoWildcardActions},
+	{ID: "AF-IAM-03", Title: "Flow-log roles are created under the path /aws-foundation/flow-logs/ with a permissions boundary.",
+		Upstream: []string{"NIST 800-53 AC-6", "AWS IAM permissions-boundary delegation"},
+		How:      "FlowLogs sets iam.RoleArgs.Path to FlowLogRolePath and PermissionsBoundary from flowLogsPermissionsBoundary (a policy name resolved in this account, or an ARN); the deploy role may create roles only there, only with that boundary.",
+		Tests:    []string{"TestFlowLogRoleLivesUnderItsPathWithTheConfiguredBoundary"},
+		Types:    []string{TypeFlowLog}, Check: FlowLogRolesUnderPathWithBoundary},
 	{ID: "AF-S3-01", Title: "Every bucket blocks public access with all four flags.",
 		Upstream: []string{"FSBP S3.8", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "CKV2_AWS_6", "AVD-AWS-0086", "AVD-AWS-0087", "AVD-AWS-0091", "AVD-AWS-0093"},
 		How:      "One helper creates every bucket with its public access block.",
@@ -124,15 +153,15 @@ var Controls = []Control{
 		How:      "DenyOtherEncryption and DenyOtherKmsKey apply only when the header is sent (Null ... false).",
 		Tests:    []string{"TestStateBucketPolicyIsTlsOnlyAndRefusesOtherEncryptionButNotAMissingHeader"},
 		Types:    []string{TypeBucket}, Check: KmsBucketsRefuseOtherEncryption},
-	{ID: "AF-S3-06", Title: "Every bucket is versioned.",
+	{ID: "AF-S3-06", Title: "Every bucket is versioned, the access-log bucket included.",
 		Upstream: []string{"FSBP S3.14", "CKV_AWS_21", "AVD-AWS-0090"},
-		How:      "The state bucket has BucketVersioningV2 Enabled.",
-		Tests:    []string{"TestStateBucketIsVersionedAndEncryptedWithTheStateKey"},
+		How:      "The state bucket and the access-log bucket have BucketVersioningV2 Enabled.",
+		Tests:    []string{"TestStateBucketIsVersionedAndEncryptedWithTheStateKey", "TestLogBucketIsVersionedAndExpiresNoncurrentLogsAfterTheRetention"},
 		Types:    []string{TypeBucket}, Check: BucketsVersioned},
 	{ID: "AF-S3-07", Title: "Every bucket has a lifecycle that aborts incomplete uploads and, when versioned, expires noncurrent versions.",
 		Upstream: []string{"FSBP S3.13", "CKV2_AWS_61", "CKV_AWS_300"},
-		How:      "State: noncurrent versions after 90 days keeping the 10 newest, uploads aborted after 7 days; logs expire after 365 days.",
-		Tests:    []string{"TestLifecycleExpiresOldStateVersionsAndAccessLogs", "TestLifecycleDefaultsAreNinetyDaysTenVersionsAndAYearOfLogs"},
+		How:      "State: noncurrent versions after 90 days keeping the 10 newest; logs: current and noncurrent versions after 365 days each; uploads aborted after 7 days in both.",
+		Tests:    []string{"TestLifecycleExpiresOldStateVersionsAndAccessLogs", "TestLifecycleDefaultsAreNinetyDaysTenVersionsAndAYearOfLogs", "TestLogBucketIsVersionedAndExpiresNoncurrentLogsAfterTheRetention"},
 		Types:    []string{TypeBucket}, Check: BucketsHaveLifecycle},
 	{ID: "AF-S3-08", Title: "Every bucket logs server access to another bucket of the stack.",
 		Upstream: []string{"FSBP S3.9", "CKV_AWS_18", "AVD-AWS-0089", "SOC 2 CC7.2"},
@@ -166,6 +195,16 @@ var Controls = []Control{
 		Types:    TaggableTypes, Check: TagsPresent},
 }
 
+// optedOutOfRetention says whether the stack sets flowLogsRetainOnDelete to false.
+func optedOutOfRetention(r *mockrun.Result) bool {
+	for k, v := range r.Config {
+		if strings.HasSuffix(k, ":flowLogsRetainOnDelete") && v == "false" {
+			return true
+		}
+	}
+	return false
+}
+
 // logTarget accepts findings on buckets that receive server access logs.
 func logTarget(r *mockrun.Result, f Finding) bool {
 	return f.Type == TypeBucket && IsLogTarget(r, f.ID)
@@ -182,20 +221,15 @@ var Exceptions = []Exception{
 		Reason:       "S3 server access log delivery cannot write to a bucket whose default encryption is SSE-KMS.",
 		Compensating: "Private (public access block, owner enforced), TLS-only, writable only by the S3 logging service for this account's state bucket; it holds request metadata, not state.",
 		Accepts:      logTarget, AppliesTo: has(TypeBucketLogging)},
-	{ID: "EX-02", Control: "AF-S3-06", Upstream: []string{"FSBP S3.14", "CKV_AWS_21", "AVD-AWS-0090"},
-		Statement:    "The access-log bucket is not versioned.",
-		Reason:       "Logs are written once by the logging service and expired by lifecycle; versions would only keep expired logs longer.",
-		Compensating: "Only the logging service may write to it; public access blocked; the state bucket it describes is versioned.",
-		Accepts:      logTarget, AppliesTo: has(TypeBucketLogging)},
 	{ID: "EX-03", Control: "AF-S3-08", Upstream: []string{"FSBP S3.9", "CKV_AWS_18", "AVD-AWS-0089"},
 		Statement:    "The access-log bucket does not log its own access.",
 		Reason:       "Logging into itself records its own log writes forever; logging into a third bucket only moves the problem.",
 		Compensating: "CloudTrail management events record configuration changes to it; data-event trails can be added per organisation.",
 		Accepts:      logTarget, AppliesTo: has(TypeBucketLogging)},
 	{ID: "EX-04", Upstream: []string{"AVD-AWS-0105"},
-		Statement:    "The default network ACL admits 0.0.0.0/0 on ephemeral TCP/UDP ports 1024-3388 and 3390-65535 (and ICMP type 3 code 4).",
-		Reason:       "Network ACLs are stateless: return traffic for connections opened through the NAT or internet gateway must be admitted.",
-		Compensating: "22 and 3389 are never admitted (AF-VPC-03); the default security group denies everything (AF-VPC-02); flow logs record every packet decision (AF-VPC-01).",
+		Statement:    "The network ACLs admit 0.0.0.0/0 on ephemeral TCP/UDP ports 1024-3388 and 3390-65535 and ICMP type 3 code 4; the public subnets' ACL also on the publicIngressPorts (TCP 443 and 80 by default).",
+		Reason:       "Network ACLs are stateless: return traffic for connections opened through the NAT or internet gateway must be admitted, and an internet-facing load balancer in the public subnets needs its listener ports.",
+		Compensating: "22 and 3389 are never admitted (AF-VPC-03); no rule uses protocol -1 (AF-VPC-05); private subnets admit no listener port (AF-VPC-06); the default security group denies everything (AF-VPC-02); flow logs record every packet decision (AF-VPC-01).",
 		AppliesTo:    has(TypeDefaultNetworkAcl)},
 	{ID: "EX-05", Upstream: []string{"FSBP EC2.10"},
 		Statement:    "No interface VPC endpoints (EC2, SSM, ECR, ...) are created; only the S3 gateway endpoint.",
@@ -208,15 +242,16 @@ var Exceptions = []Exception{
 		Compensating: "Versioning with a 90-day history, protect + retainOnDelete, table deletion protection, and the restore runbook (docs/BOOTSTRAP.md).",
 		AppliesTo:    has(TypeBucket)},
 	{ID: "EX-07", Upstream: []string{"AWS Well-Architected REL10-BP01"},
-		Statement:    "One NAT gateway serves every private subnet (natStrategy single).",
-		Reason:       "About $36/month instead of $108 for three; accepted where an AZ outage may cut egress for a while.",
-		Compensating: "Each AZ keeps its own private route table, so switching to onePerAz changes routes only; the prod stack uses onePerAz.",
+		Statement:    "One NAT gateway serves every private subnet (natStrategy single, the prod stack's setting).",
+		Reason:       "About $36.50/month (NAT hours $32.85 plus its Elastic IP $3.65) instead of $109.50 for three; accepted where an outage of the NAT gateway's AZ may cut private subnets' internet egress until the AZ recovers.",
+		Compensating: "Each AZ keeps its own private route table, so switching to onePerAz is a one-line config change that only adds Elastic IPs and NAT gateways and repoints private default routes (TestSwitchingNatStrategyOnlyAddsNatResourcesAndRepointsPrivateRoutes); S3 traffic uses the gateway endpoint in every AZ; inbound and intra-VPC traffic are unaffected.",
 		AppliesTo:    func(r *mockrun.Result) bool { return len(r.OfType(TypeNatGateway)) == 1 }},
-	{ID: "EX-08", Upstream: []string{"FSBP CloudWatch.16"},
-		Statement:    "Flow-log groups and their keys are not protected: destroying an environment deletes its flow logs.",
-		Reason:       "Environments must stay disposable (dev is torn down and rebuilt); a retained log group would block re-creating the stack with the same name.",
-		Compensating: "Destroying an environment is an explicit, reviewed `pulumi destroy`; export logs first where retention obligations outlive the environment.",
-		AppliesTo:    has(TypeLogGroup)},
+	{ID: "EX-08", Control: "AF-LOG-04", Upstream: []string{"PCI DSS 10.5.1", "SOC 2 CC7.2"},
+		Statement:    "Where flowLogsRetainOnDelete is false (the dev stack), destroying the stack deletes its flow-log group, the key (after its 30-day window) and the key's alias.",
+		Reason:       "dev is torn down and rebuilt; retained evidence would have to be adopted or renamed at every rebuild (docs/RUNBOOK.md), and dev carries no production traffic.",
+		Compensating: "prod and every stack that keeps the default retain them (AF-LOG-04); a destroy is an explicit, reviewed `pulumi destroy`; export dev's logs first where they matter.",
+		Accepts:      func(r *mockrun.Result, _ Finding) bool { return optedOutOfRetention(r) },
+		AppliesTo:    optedOutOfRetention},
 }
 
 // Status of a control in one stack.

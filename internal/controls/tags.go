@@ -13,7 +13,7 @@ var RequiredDefaultTags = []string{"Environment", "ManagedBy", "Project"}
 
 // TaggableTypes are the resource types this program creates that accept tags.
 var TaggableTypes = []string{TypeVpc, TypeSubnet, TypeRouteTable, TypeInternetGateway, TypeNatGateway, TypeEip,
-	TypeVpcEndpoint, TypeDefaultSecurityGroup, TypeDefaultNetworkAcl, TypeFlowLog, TypeKmsKey, TypeLogGroup,
+	TypeVpcEndpoint, TypeDefaultSecurityGroup, TypeDefaultNetworkAcl, TypeNetworkAcl, TypeFlowLog, TypeKmsKey, TypeLogGroup,
 	TypeRole, TypeBucket, TypeTable}
 
 // TagsPresent finds taggable resources without a Name tag, and stacks whose aws:defaultTags lack a required tag.

@@ -174,9 +174,10 @@ func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) 
 	}
 	for _, b := range r.OfType(controls.TypeBucket) {
 		if controls.IsLogTarget(r, b.ID) {
-			days := bucketExpiryDays(r, b)
-			stored := a.AccessLogGBPerMonth * days / 30.4
-			add("S3 access-log storage: "+b.Name, fmt.Sprintf("%.0f GB kept (%g days) x $%g", stored, days, p.S3StorageGBMonth), stored*p.S3StorageGBMonth)
+			// A log is kept its expiry days, then (the bucket is versioned) as a noncurrent version for as long again.
+			days, noncurrent := bucketExpiryDays(r, b)
+			stored := a.AccessLogGBPerMonth * (days + noncurrent) / 30.4
+			add("S3 access-log storage: "+b.Name, fmt.Sprintf("%.0f GB kept (%g days + %g noncurrent) x $%g", stored, days, noncurrent, p.S3StorageGBMonth), stored*p.S3StorageGBMonth)
 			continue
 		}
 		add("S3 state storage: "+b.Name, fmt.Sprintf("%g GB x $%g", a.StateGB, p.S3StorageGBMonth), a.StateGB*p.S3StorageGBMonth)
@@ -191,8 +192,8 @@ func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) 
 	return e, nil
 }
 
-// bucketExpiryDays is the expiration of a bucket's lifecycle (0 when none).
-func bucketExpiryDays(r *mockrun.Result, b mockrun.Resource) float64 {
+// bucketExpiryDays is the expiration of a bucket's lifecycle and the noncurrent-version expiration (0 when none).
+func bucketExpiryDays(r *mockrun.Result, b mockrun.Resource) (days, noncurrent float64) {
 	for _, l := range r.OfType(controls.TypeBucketLifecycle) {
 		if l.Str("bucket") != b.ID {
 			continue
@@ -202,12 +203,17 @@ func bucketExpiryDays(r *mockrun.Result, b mockrun.Resource) float64 {
 			m, _ := rule.(map[string]any)
 			if exp, ok := m["expiration"].(map[string]any); ok {
 				if d, ok := exp["days"].(float64); ok {
-					return d
+					days = d
+				}
+			}
+			if nc, ok := m["noncurrentVersionExpiration"].(map[string]any); ok {
+				if d, ok := nc["noncurrentDays"].(float64); ok {
+					noncurrent = d
 				}
 			}
 		}
 	}
-	return 0
+	return days, noncurrent
 }
 
 func round(v float64) float64 { return math.Round(v*100) / 100 }
