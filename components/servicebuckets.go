@@ -10,10 +10,10 @@ import (
 // policy admits only buckets of this account (aws:ResourceAccount), so without these names `docker pull` from
 // ECR, `dnf`/`yum` on Amazon Linux and the SSM Agent fail as soon as they reach S3. Each bucket is named exactly
 // for the stack's region: no wildcard, so a lookalike bucket someone else registers is never reachable.
-//
-// Transcribed from the AWS documentation pages cited on each group, as of ServiceBucketsAsOf. AWS adds buckets
-// now and then (for example the SSM Agent's); check the pages when a workload reports 403 on S3 through the
-// endpoint, and add a name here or, for one stack, to s3EndpointExtraBucketArns.
+
+// ServiceBucketsAsOf dates the table: it is transcribed from the AWS documentation pages cited on each group.
+// AWS adds buckets now and then (for example the SSM Agent's); check the pages when a workload reports 403 on S3
+// through the endpoint, and add a name here or, for one stack, to s3EndpointExtraBucketArns.
 const ServiceBucketsAsOf = "2026-11-28"
 
 // ServiceBucketGroup is the buckets one AWS feature reads, with the page that documents them.
