@@ -195,8 +195,8 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	parent := pulumi.Parent(c)
 	wrap := func(step string, err error) error { return fmt.Errorf("flow logs %q: %s: %w", name, step, err) }
 	// The evidence: the records, the key without which they cannot be read, and the alias that names the key.
-	// Retained on delete, `pulumi destroy` leaves them in the account; the key also keeps its 30-day deletion
-	// window (KeyDeletionWindowDays) should someone schedule its deletion by hand.
+	// Retained on delete, `pulumi destroy` leaves them in the account. When the key is deleted (by Pulumi with
+	// DeleteWithStack, or by hand), its deletion waits KeyDeletionWindowDays (30) and can be cancelled meanwhile.
 	evidence := []pulumi.ResourceOption{pulumi.RetainOnDelete(!args.DeleteWithStack), parent}
 
 	// The key policy names the log group's ARN before the group exists (the group needs the key first), so the
