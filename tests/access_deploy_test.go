@@ -44,8 +44,7 @@ const (
 // deployDocs are the documents this file owns.
 var deployDocs = []string{"docs/deploy-dev-permissions", "docs/deploy-prod-permissions", flowLogsBoundary}
 
-// deployCatalog is the tier's catalog with the test policies, and REGION filled in the documents of this file: the
-// tier's placeholder pattern needs an underscore, so addDocs leaves REGION as it is (a no-op once it fills it).
+// deployCatalog is the tier's catalog with the test policies and flow-log roles whose trust a deploy role rewrote.
 func deployCatalog(t testing.TB) policyCatalog {
 	t.Helper()
 	c := allPolicies(t)
@@ -56,16 +55,6 @@ func deployCatalog(t testing.TB) policyCatalog {
 		c[id] = catalogPolicy{ID: id, Kind: trustKind, Doc: map[string]any{"Version": "2012-10-17",
 			"Statement": []any{map[string]any{"Effect": "Allow", "Action": "sts:AssumeRole",
 				"Principal": map[string]any{"AWS": fmt.Sprintf("arn:aws:iam::%s:role/aws-foundation-deploy-%s", accessAccount, stack)}}}}}
-	}
-	region := regexp.MustCompile(`\bREGION\b`)
-	for _, id := range deployDocs {
-		p := c.get(t, id)
-		raw, err := json.Marshal(p.Doc)
-		require.NoError(t, err)
-		var doc map[string]any
-		require.NoError(t, json.Unmarshal([]byte(region.ReplaceAllString(string(raw), accessRegion)), &doc))
-		p.Doc = doc
-		c[id] = p
 	}
 	return c
 }

@@ -87,7 +87,9 @@ const (
 	githubRepo    = "aws-foundation"
 )
 
-var placeholder = regexp.MustCompile(`\b[A-Z][A-Z0-9]*(_[A-Z0-9]+)+\b`)
+// placeholder matches a docs/iam placeholder: an upper-case word such as REGION or STATE_KEY_ARN. Policy
+// grammar has no such word (Sids and operators are mixed case, services and actions lower case).
+var placeholder = regexp.MustCompile(`\b[A-Z][A-Z0-9]*(_[A-Z0-9]+)*\b`)
 
 // docsPlaceholders maps each docs/iam placeholder to the value the tier uses.
 func docsPlaceholders(t testing.TB) map[string]string {

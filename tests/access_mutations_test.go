@@ -121,23 +121,22 @@ func replaceText(old, new string) func(testing.TB, map[string]any) {
 	}
 }
 
+// prefixed puts a stack's prefix before scenario names.
+func prefixed(prefix string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = prefix + n
+	}
+	return out
+}
+
 // programMutations break the prod and bootstrap stacks' policies one property at a time.
 func programMutations(t testing.TB) []mutation {
 	t.Helper()
 	w := environmentWorld(t, "prod")
 	const state, logs, stateKey = "bootstrap/BucketPolicy:state-bucket", "bootstrap/BucketPolicy:state-logs", "bootstrap/Key:state-key"
-	p := func(names ...string) []string {
-		for i, n := range names {
-			names[i] = "prod: " + n
-		}
-		return names
-	}
-	b := func(names ...string) []string {
-		for i, n := range names {
-			names[i] = "bootstrap: " + n
-		}
-		return names
-	}
+	p := func(names ...string) []string { return prefixed("prod: ", names) }
+	b := func(names ...string) []string { return prefixed("bootstrap: ", names) }
 	root := fmt.Sprintf("arn:aws:iam::%s:root", accessAccount)
 	return []mutation{
 		// The flow-log role's trust policy.
@@ -174,6 +173,8 @@ func programMutations(t testing.TB) []mutation {
 			edit: setField("WriteThisLogGroupOnly", "Resource", w.logGroupArn),
 			scenarios: p("the delivery role creates log streams in its log group",
 				"the delivery role puts log events in its log group")},
+		{name: "role policy cannot find log groups", policy: w.rolePolicy, edit: dropStatements("FindLogGroup"),
+			scenarios: p("the delivery role finds its log group (DescribeLogGroups has no resource-level permissions)")},
 		{name: "role policy cannot describe streams", policy: w.rolePolicy,
 			edit:      removeAction("WriteThisLogGroupOnly", "logs:DescribeLogStreams"),
 			scenarios: p("the delivery role describes its log group's streams")},
@@ -210,7 +211,7 @@ func programMutations(t testing.TB) []mutation {
 				"the SSM agent reads its packages through the endpoint",
 				"the SSM agent reads its updates through the endpoint")},
 		{name: "endpoint policy with a wildcard bucket name", policy: w.endpoint,
-			edit:      replaceText("starport-layer-bucket\"", "starport-layer-bucket*\""),
+			edit:      replaceText("starport-layer-bucket/*\"", "starport-layer-bucket*/*\""),
 			scenarios: p("a lookalike bucket is not reachable through the endpoint")},
 		// The state bucket's policy.
 		{name: "state bucket policy without the TLS deny", policy: state, edit: dropStatements("DenyInsecureTransport"),
