@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/aws-foundation/aws-foundation/internal/stackrun"
 	"github.com/aws-foundation/aws-foundation/stacks"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -130,7 +131,7 @@ func TestShortRetentionIsAcceptedOnlyWithTheOverride(t *testing.T) {
 }
 
 func TestPulumiYamlDeclaresEveryKeyWithTheProgramsTypeAndDefault(t *testing.T) {
-	p, err := mockrun.LoadProject(repoRoot)
+	p, err := stackrun.LoadProject(repoRoot)
 	require.NoError(t, err)
 	assert.Equal(t, "aws-foundation", p.Name)
 	assert.Equal(t, "go", p.Runtime)
@@ -191,7 +192,7 @@ func TestStackFilesWithWrongTypesOrUndeclaredKeysAreRefusedAsTheCliWould(t *test
 	}
 	for what, body := range cases {
 		t.Run(what, func(t *testing.T) {
-			_, err := mockrun.RunStack(writeProject(t, "bad", body), "bad", false)
+			_, err := stackrun.Run(writeProject(t, "bad", body), "bad", false)
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), "Pulumi.bad.yaml: aws-foundation:")
 		})
@@ -200,14 +201,14 @@ func TestStackFilesWithWrongTypesOrUndeclaredKeysAreRefusedAsTheCliWould(t *test
 
 func TestProjectDefaultsApplyWhenAStackFileSetsNothing(t *testing.T) {
 	dir := writeProject(t, "bare", "config:\n  aws:region: eu-west-1\n")
-	cfg, _, err := mockrun.StackConfig(dir, "bare")
+	cfg, _, err := stackrun.Config(dir, "bare")
 	require.NoError(t, err)
 	assert.Equal(t, "single", cfg["aws-foundation:natStrategy"])
 	assert.Equal(t, "365", cfg["aws-foundation:flowLogsRetentionDays"])
 	assert.Equal(t, "[]", cfg["aws-foundation:availabilityZones"])
 	assert.Equal(t, "[443,80]", cfg["aws-foundation:publicIngressPorts"])
 	assert.Equal(t, "true", cfg["aws-foundation:flowLogsRetainOnDelete"])
-	res, err := mockrun.RunStack(dir, "bare", false)
+	res, err := stackrun.Run(dir, "bare", false)
 	require.NoError(t, err)
 	assert.Len(t, res.OfType("aws:ec2/natGateway:NatGateway"), 1)
 	assert.Equal(t, "eu-west-1", res.Mocks.Region)

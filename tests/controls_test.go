@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws-foundation/aws-foundation/internal/controls"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/aws-foundation/aws-foundation/internal/stackrun"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -19,12 +20,8 @@ import (
 // stackNames lists every stack file in the repository.
 func stackNames(t testing.TB) []string {
 	t.Helper()
-	files, err := filepath.Glob(filepath.Join(repoRoot, "Pulumi.*.yaml"))
+	names, err := stackrun.Names(repoRoot)
 	require.NoError(t, err)
-	var names []string
-	for _, f := range files {
-		names = append(names, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
-	}
 	require.NotEmpty(t, names)
 	return names
 }
@@ -247,7 +244,7 @@ func TestEveryExceptionHasAReasonAndACompensatingMeasureAndAppliesSomewhere(t *t
 		results[s] = runStack(t, s, false)
 	}
 	// A new stack that sets nothing gets the project defaults (natStrategy single, for EX-07).
-	defaults, err := mockrun.RunStack(writeProject(t, "defaults", "config:\n  aws:region: us-east-1\n"), "defaults", false)
+	defaults, err := stackrun.Run(writeProject(t, "defaults", "config:\n  aws:region: us-east-1\n"), "defaults", false)
 	require.NoError(t, err)
 	results["(project defaults)"] = defaults
 	ids := map[string]bool{}

@@ -11,6 +11,7 @@ import (
 	"github.com/aws-foundation/aws-foundation/internal/cost"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"github.com/aws-foundation/aws-foundation/internal/report"
+	"github.com/aws-foundation/aws-foundation/internal/stackrun"
 	"github.com/aws-foundation/aws-foundation/stacks"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -121,7 +122,7 @@ func TestInventoryRefusesBadInputWithTheProgramsErrors(t *testing.T) {
 }
 
 func TestCostFollowsTheRegisteredResourcesAndTheRegionsPrices(t *testing.T) {
-	cfg, _, err := mockrun.StackConfig(repoRoot, "prod")
+	cfg, _, err := stackrun.Config(repoRoot, "prod")
 	require.NoError(t, err)
 	cfg["aws-foundation:natStrategy"] = "onePerAz"
 	prod, err := mockrun.Run(stacks.Run, mockrun.Options{Stack: "prod", Config: cfg})
@@ -162,7 +163,7 @@ func TestAStackInARegionWithoutPricesIsAnErrorNotAZeroCost(t *testing.T) {
 }
 
 func TestNatStrategyCostsMatchTheSourceDesignPlusThePublicIPv4Charge(t *testing.T) {
-	cfg, _, err := mockrun.StackConfig(repoRoot, "prod")
+	cfg, _, err := stackrun.Config(repoRoot, "prod")
 	require.NoError(t, err)
 	for nat, want := range map[string]float64{"single": 36 + 0.5, "onePerAz": 108 + 1.5, "none": 0} {
 		cfg["aws-foundation:natStrategy"] = nat

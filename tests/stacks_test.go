@@ -8,6 +8,7 @@ import (
 	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/controls"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/aws-foundation/aws-foundation/internal/stackrun"
 	"github.com/aws-foundation/aws-foundation/stacks"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -24,7 +25,7 @@ var environmentExports = []string{
 // runStack runs a stack from its real stack file, as `pulumi up` (dryRun false) or `pulumi preview`.
 func runStack(t testing.TB, stack string, dryRun bool) *mockrun.Result {
 	t.Helper()
-	res, err := mockrun.RunStack(repoRoot, stack, dryRun)
+	res, err := stackrun.Run(repoRoot, stack, dryRun)
 	require.NoError(t, err, "stack %s (preview=%v)", stack, dryRun)
 	return res
 }
@@ -87,7 +88,7 @@ func registrations(res *mockrun.Result) map[string]mockrun.Resource {
 // IPs and NAT gateways and changes the private default routes, and touches nothing else (no subnet, route table,
 // association or endpoint is replaced or edited).
 func TestSwitchingNatStrategyOnlyAddsNatResourcesAndRepointsPrivateRoutes(t *testing.T) {
-	cfg, _, err := mockrun.StackConfig(repoRoot, "prod")
+	cfg, _, err := stackrun.Config(repoRoot, "prod")
 	require.NoError(t, err)
 	require.Equal(t, "single", cfg["aws-foundation:natStrategy"], "Pulumi.prod.yaml uses single")
 	run := func(nat string) map[string]mockrun.Resource {
@@ -153,7 +154,7 @@ func TestDevStackIsTheCheapEnvironment(t *testing.T) {
 
 func TestEveryStackFileTagsResourcesThroughDefaultTags(t *testing.T) {
 	for _, stack := range []string{"prod", "dev"} {
-		cfg, _, err := mockrun.StackConfig(repoRoot, stack)
+		cfg, _, err := stackrun.Config(repoRoot, stack)
 		require.NoError(t, err)
 		assert.NotEmpty(t, cfg["aws:region"], "%s: aws:region", stack)
 		for _, tag := range []string{`"Environment":"` + stack + `"`, `"ManagedBy":"pulumi"`, `"Project":"aws-foundation"`} {
@@ -176,7 +177,7 @@ func TestEnvironmentStacksPassTheNetworkChecks(t *testing.T) {
 
 func BenchmarkProdStackUnderMocks(b *testing.B) {
 	for i := 0; i < b.N; i++ {
-		if _, err := mockrun.RunStack(repoRoot, "prod", false); err != nil {
+		if _, err := stackrun.Run(repoRoot, "prod", false); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/aws-foundation/aws-foundation/internal/cost"
+	"github.com/aws-foundation/aws-foundation/internal/stackrun"
 )
 
 // Exit codes of the inventory command.
@@ -47,7 +48,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		return ExitOK
 	}
 	if *stack == "" {
-		names, _ := StackNames(*dir)
+		names, _ := stackrun.Names(*dir)
 		return fail(fmt.Errorf("-stack is required; stacks: %s", strings.Join(names, ", ")))
 	}
 	if !slices.Contains(Formats, *format) {

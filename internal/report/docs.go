@@ -10,6 +10,7 @@ import (
 	"github.com/aws-foundation/aws-foundation/internal/controls"
 	"github.com/aws-foundation/aws-foundation/internal/cost"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/aws-foundation/aws-foundation/internal/stackrun"
 	"github.com/aws-foundation/aws-foundation/stacks"
 )
 
@@ -25,13 +26,13 @@ const (
 
 // ComplianceMarkdown renders docs/COMPLIANCE.md from the control and exception tables and every stack's results.
 func ComplianceMarkdown(dir string) (string, error) {
-	names, err := StackNames(dir)
+	names, err := stackrun.Names(dir)
 	if err != nil {
 		return "", err
 	}
 	status := map[string]map[string]string{} // control -> stack -> status
 	for _, stack := range names {
-		res, err := mockrun.RunStack(dir, stack, false)
+		res, err := stackrun.Run(dir, stack, false)
 		if err != nil {
 			return "", err
 		}
@@ -77,7 +78,7 @@ func ComplianceMarkdown(dir string) (string, error) {
 
 // NatCostTable renders the README table comparing NAT strategies for the prod configuration.
 func NatCostTable(dir string) (string, error) {
-	cfg, p, err := mockrun.StackConfig(dir, "prod")
+	cfg, p, err := stackrun.Config(dir, "prod")
 	if err != nil {
 		return "", err
 	}

@@ -12,6 +12,7 @@ import (
 	"github.com/aws-foundation/aws-foundation/internal/controls"
 	"github.com/aws-foundation/aws-foundation/internal/cost"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/aws-foundation/aws-foundation/internal/stackrun"
 )
 
 // Node is one resource in the tree.
@@ -64,30 +65,16 @@ func (inv *Inventory) Failed() int {
 	return n
 }
 
-// StackNames lists the stacks that have a Pulumi.<stack>.yaml in dir.
-func StackNames(dir string) ([]string, error) {
-	files, err := filepath.Glob(filepath.Join(dir, "Pulumi.*.yaml"))
-	if err != nil {
-		return nil, err
-	}
-	var names []string
-	for _, f := range files {
-		names = append(names, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
-	}
-	sort.Strings(names)
-	return names, nil
-}
-
 // Build runs a stack under mocks and builds its inventory.
 func Build(dir, stack string, a cost.Assumptions) (*Inventory, error) {
-	names, err := StackNames(dir)
+	names, err := stackrun.Names(dir)
 	if err != nil {
 		return nil, err
 	}
 	if _, err := os.Stat(filepath.Join(dir, "Pulumi."+stack+".yaml")); err != nil {
 		return nil, fmt.Errorf("unknown stack %q: no Pulumi.%s.yaml in %s; stacks: %s", stack, stack, dir, strings.Join(names, ", "))
 	}
-	res, err := mockrun.RunStack(dir, stack, false)
+	res, err := stackrun.Run(dir, stack, false)
 	if err != nil {
 		return nil, err
 	}

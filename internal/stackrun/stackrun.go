@@ -1,4 +1,7 @@
-package mockrun
+// Package stackrun runs a stack of this project under mocks the way the Pulumi CLI would run it: with the
+// configuration the CLI builds from Pulumi.yaml and Pulumi.<stack>.yaml. The report and the tests use it; mockrun
+// itself knows nothing of this program and runs whatever function it is given.
+package stackrun
 
 import (
 	"encoding/json"
@@ -9,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"github.com/aws-foundation/aws-foundation/stacks"
 	"gopkg.in/yaml.v3"
 )
@@ -42,11 +46,25 @@ func LoadProject(dir string) (*Project, error) {
 	return &p, nil
 }
 
-// StackConfig builds the configuration the CLI would hand the program for a stack: Pulumi.yaml defaults,
+// Names lists the stacks that have a Pulumi.<stack>.yaml in dir, sorted.
+func Names(dir string) ([]string, error) {
+	files, err := filepath.Glob(filepath.Join(dir, "Pulumi.*.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var names []string
+	for _, f := range files {
+		names = append(names, strings.TrimSuffix(strings.TrimPrefix(filepath.Base(f), "Pulumi."), ".yaml"))
+	}
+	sort.Strings(names)
+	return names, nil
+}
+
+// Config builds the configuration the CLI would hand the program for a stack: Pulumi.yaml defaults,
 // overridden by Pulumi.<stack>.yaml, keys namespaced by the project, lists and maps as JSON. Like the CLI it
 // refuses values of the wrong declared type; stricter than the CLI, it also refuses project keys that
 // Pulumi.yaml does not declare (a typo would otherwise be silently ignored).
-func StackConfig(dir, stack string) (map[string]string, *Project, error) {
+func Config(dir, stack string) (map[string]string, *Project, error) {
 	p, err := LoadProject(dir)
 	if err != nil {
 		return nil, nil, err
@@ -148,11 +166,11 @@ func encode(v any) (string, error) {
 	return string(b), err
 }
 
-// RunStack runs stacks.Run for a stack with its real configuration, read from the stack files in dir.
-func RunStack(dir, stack string, dryRun bool) (*Result, error) {
-	cfg, p, err := StackConfig(dir, stack)
+// Run runs stacks.Run under mocks for a stack with its real configuration, read from the stack files in dir.
+func Run(dir, stack string, dryRun bool) (*mockrun.Result, error) {
+	cfg, p, err := Config(dir, stack)
 	if err != nil {
 		return nil, err
 	}
-	return Run(stacks.Run, Options{Project: p.Name, Stack: stack, Config: cfg, DryRun: dryRun})
+	return mockrun.Run(stacks.Run, mockrun.Options{Project: p.Name, Stack: stack, Config: cfg, DryRun: dryRun})
 }
