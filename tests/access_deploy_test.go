@@ -25,7 +25,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws-foundation/aws-foundation/internal/controls"
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -113,23 +113,23 @@ func newDeployWorld(t testing.TB, stack string) deployWorld {
 	}
 	w.requestTags["aws:RequestTag/Name"] = stack + "-resource"
 	name := stack + "-flow-logs"
-	role := one(t, res, controls.TypeRole, name)
+	role := one(t, res, mockrun.TypeRole, name)
 	w.flowLogRole = role.Out("arn")
 	require.True(t, strings.HasPrefix(w.flowLogRole, fmt.Sprintf("arn:aws:iam::%s:role/aws-foundation/flow-logs/%s-", accessAccount, stack)),
 		"%s: the flow-log role %s must be under the path the deploy role may manage", stack, w.flowLogRole)
 	require.Equal(t, deployBoundaryArn, role.Str("permissionsBoundary"),
 		"%s: the deploy role creates flow-log roles only with this permissions boundary", stack)
-	w.otherRole = one(t, other, controls.TypeRole, w.other+"-flow-logs").Out("arn")
-	w.keyArn = one(t, res, controls.TypeKmsKey, name).Out("arn")
+	w.otherRole = one(t, other, mockrun.TypeRole, w.other+"-flow-logs").Out("arn")
+	w.keyArn = one(t, res, mockrun.TypeKmsKey, name).Out("arn")
 	w.key = stack + "/Key:" + name
 	w.otherKey = w.other + "/Key:" + w.other + "-flow-logs"
-	w.otherKeyArn = one(t, other, controls.TypeKmsKey, w.other+"-flow-logs").Out("arn")
-	w.aliasArn = one(t, res, controls.TypeKmsAlias, name).Out("arn")
-	w.logGroupArn = one(t, res, controls.TypeLogGroup, name).Out("arn")
-	w.otherGroup = one(t, other, controls.TypeLogGroup, w.other+"-flow-logs").Out("arn")
+	w.otherKeyArn = one(t, other, mockrun.TypeKmsKey, w.other+"-flow-logs").Out("arn")
+	w.aliasArn = one(t, res, mockrun.TypeKmsAlias, name).Out("arn")
+	w.logGroupArn = one(t, res, mockrun.TypeLogGroup, name).Out("arn")
+	w.otherGroup = one(t, other, mockrun.TypeLogGroup, w.other+"-flow-logs").Out("arn")
 	boot := runStack(t, "bootstrap", false)
-	w.bucket = one(t, boot, controls.TypeBucket, "state-bucket").Out("arn")
-	w.stateKeyArn = one(t, boot, controls.TypeKmsKey, "state-key").Out("arn")
+	w.bucket = one(t, boot, mockrun.TypeBucket, "state-bucket").Out("arn")
+	w.stateKeyArn = one(t, boot, mockrun.TypeKmsKey, "state-key").Out("arn")
 	var bootTags struct {
 		Tags map[string]string `json:"tags"`
 	}
@@ -269,42 +269,42 @@ const s3ServiceName = "com.amazonaws." + accessRegion + ".s3"
 // create, update and delete it. A type missing here fails TestDeployRolesCanCreateUpdateAndDeleteWhatTheirStackRegisters.
 // TestDeployCallsMatchAWSActionData checks every call's resources against AWS's action data (iam-data).
 var deployCalls = map[string][]apiCall{
-	controls.TypeVpc: joinCalls(ec2Create("ec2:CreateVpc", "vpc", sidCreateVpc), []apiCall{
+	mockrun.TypeVpc: joinCalls(ec2Create("ec2:CreateVpc", "vpc", sidCreateVpc), []apiCall{
 		onCreate("ec2:ModifyVpcAttribute", sidChange, ownRes("vpc")), // DNS hostnames on
 		// Tag changes of any EC2 resource: a Name or another tag, never Project or Environment.
 		onUpdate("ec2:CreateTags", sidRetag, ownRes("vpc")).with("aws:RequestTag/Name", "renamed"),
 		onUpdate("ec2:DeleteTags", sidUntag, ownRes("vpc")).withAny("aws:TagKeys", []any{"Tier"}),
 		onDelete("ec2:DeleteVpc", sidChange, ownRes("vpc")),
 	}),
-	controls.TypeSubnet: joinCalls(ec2Create("ec2:CreateSubnet", "subnet", sidCreateSubnet, "vpc"), []apiCall{
+	mockrun.TypeSubnet: joinCalls(ec2Create("ec2:CreateSubnet", "subnet", sidCreateSubnet, "vpc"), []apiCall{
 		onUpdate("ec2:ModifySubnetAttribute", sidChange, ownRes("subnet")),
 		onDelete("ec2:DeleteSubnet", sidChange, ownRes("subnet")),
 	}),
-	controls.TypeRouteTable: joinCalls(ec2Create("ec2:CreateRouteTable", "route-table", sidCreateSubnet, "vpc"), []apiCall{
+	mockrun.TypeRouteTable: joinCalls(ec2Create("ec2:CreateRouteTable", "route-table", sidCreateSubnet, "vpc"), []apiCall{
 		onDelete("ec2:DeleteRouteTable", sidChange, ownRes("route-table")),
 	}),
-	controls.TypeRoute: {
+	mockrun.TypeRoute: {
 		onCreate("ec2:CreateRoute", sidChange, ownRes("route-table")),
 		onUpdate("ec2:ReplaceRoute", sidChange, ownRes("route-table")),
 		onDelete("ec2:DeleteRoute", sidChange, ownRes("route-table")),
 	},
-	controls.TypeRouteTableAssoc: {
+	mockrun.TypeRouteTableAssoc: {
 		onCreate("ec2:AssociateRouteTable", sidChange, ownRes("route-table"), ownRes("subnet")),
 		onUpdate("ec2:ReplaceRouteTableAssociation", sidChange, ownRes("route-table"), ownRes("subnet")),
 		onDelete("ec2:DisassociateRouteTable", sidChange, ownRes("route-table"), ownRes("subnet")),
 	},
-	controls.TypeInternetGateway: joinCalls(ec2Create("ec2:CreateInternetGateway", "internet-gateway", sidCreateVpc), []apiCall{
+	mockrun.TypeInternetGateway: joinCalls(ec2Create("ec2:CreateInternetGateway", "internet-gateway", sidCreateVpc), []apiCall{
 		onCreate("ec2:AttachInternetGateway", sidChange, ownRes("internet-gateway"), ownRes("vpc")),
 		onDelete("ec2:DetachInternetGateway", sidChange, ownRes("internet-gateway"), ownRes("vpc")),
 		onDelete("ec2:DeleteInternetGateway", sidChange, ownRes("internet-gateway")),
 	}),
-	controls.TypeEip: joinCalls(ec2Create("ec2:AllocateAddress", "elastic-ip", sidCreateVpc), []apiCall{
+	mockrun.TypeEip: joinCalls(ec2Create("ec2:AllocateAddress", "elastic-ip", sidCreateVpc), []apiCall{
 		onDelete("ec2:ReleaseAddress", sidChange, ownRes("elastic-ip")),
 	}),
-	controls.TypeNatGateway: joinCalls(ec2Create("ec2:CreateNatGateway", "natgateway", sidCreateNat, "subnet", "elastic-ip", "vpc"), []apiCall{
+	mockrun.TypeNatGateway: joinCalls(ec2Create("ec2:CreateNatGateway", "natgateway", sidCreateNat, "subnet", "elastic-ip", "vpc"), []apiCall{
 		onDelete("ec2:DeleteNatGateway", sidChange, ownRes("natgateway")),
 	}),
-	controls.TypeVpcEndpoint: {
+	mockrun.TypeVpcEndpoint: {
 		onCreate("ec2:CreateVpcEndpoint", sidCreateNat, newRes("vpc-endpoint")).withTags().with("ec2:VpceServiceName", s3ServiceName),
 		onCreate("ec2:CreateVpcEndpoint", sidChange, ownRes("vpc")).withTags().with("ec2:VpceServiceName", s3ServiceName),
 		onCreate("ec2:CreateVpcEndpoint", sidChange, ownRes("route-table")).withTags().with("ec2:VpceServiceName", s3ServiceName),
@@ -314,14 +314,14 @@ var deployCalls = map[string][]apiCall{
 	},
 	// Adoption: the provider tags the default security group first, then revokes its rules (terraform-provider-aws
 	// resourceDefaultSecurityGroupCreate). Deleting it only forgets it.
-	controls.TypeDefaultSecurityGroup: {
+	mockrun.TypeDefaultSecurityGroup: {
 		onCreate("ec2:CreateTags", sidAdopt, untaggedRes("security-group")).withTags(),
 		onCreate("ec2:RevokeSecurityGroupIngress", sidChange, ownRes("security-group")),
 		onCreate("ec2:RevokeSecurityGroupEgress", sidChange, ownRes("security-group")),
 	},
 	// Adoption: the provider deletes and re-creates the default ACL's entries and only then tags it
 	// (resourceDefaultNetworkACLCreate), so the entry calls meet an untagged ACL. Updates meet a tagged one.
-	controls.TypeDefaultNetworkAcl: {
+	mockrun.TypeDefaultNetworkAcl: {
 		onCreate("ec2:DeleteNetworkAclEntry", sidRewriteNacl, untaggedRes("network-acl")),
 		onCreate("ec2:CreateNetworkAclEntry", sidRewriteNacl, untaggedRes("network-acl")),
 		onCreate("ec2:CreateTags", sidAdopt, untaggedRes("network-acl")).withTags(),
@@ -332,7 +332,7 @@ var deployCalls = map[string][]apiCall{
 	// The public ACL: created tagged; its subnets leave the default ACL (which may still be untagged then) and go
 	// back to it (tagged by then) before the ACL is deleted.
 	// A new ACL is also untagged, so the adoption statement grants its CreateTags too.
-	controls.TypeNetworkAcl: joinCalls(ec2Create("ec2:CreateNetworkAcl", "network-acl", sidCreateSubnet, "vpc")[:2], []apiCall{
+	mockrun.TypeNetworkAcl: joinCalls(ec2Create("ec2:CreateNetworkAcl", "network-acl", sidCreateSubnet, "vpc")[:2], []apiCall{
 		tagOnCreate("CreateNetworkAcl", "network-acl").granted(sidTagOnCreate + "+" + sidAdopt),
 		onCreate("ec2:CreateNetworkAclEntry", sidChange, ownRes("network-acl")),
 		onCreate("ec2:ReplaceNetworkAclAssociation", sidChange, ownRes("network-acl"), ownRes("subnet")),
@@ -340,11 +340,11 @@ var deployCalls = map[string][]apiCall{
 		onUpdate("ec2:DeleteNetworkAclEntry", sidChange, ownRes("network-acl")),
 		onDelete("ec2:DeleteNetworkAcl", sidChange, ownRes("network-acl")),
 	}),
-	controls.TypeFlowLog: joinCalls(ec2Create("ec2:CreateFlowLogs", "vpc-flow-log", sidCreateFlowLog, "vpc"), []apiCall{
+	mockrun.TypeFlowLog: joinCalls(ec2Create("ec2:CreateFlowLogs", "vpc-flow-log", sidCreateFlowLog, "vpc"), []apiCall{
 		onCreate("iam:PassRole", sidPassRole, ownRes("role")).with("iam:PassedToService", "vpc-flow-logs.amazonaws.com"),
 		onDelete("ec2:DeleteFlowLogs", sidChange, ownRes("vpc-flow-log")),
 	}),
-	controls.TypeKmsKey: {
+	mockrun.TypeKmsKey: {
 		onCreate("kms:CreateKey", sidCreateKeys, newRes("*")).withTags(),
 		onCreate("kms:TagResource", sidCreateKeys, newRes("key")).withTags(), // CreateKey's Tags need it
 		onCreate("kms:EnableKeyRotation", sidChange, ownRes("key")),
@@ -358,7 +358,7 @@ var deployCalls = map[string][]apiCall{
 		onUpdate("kms:UntagResource", sidUntag, ownRes("key")).withAny("aws:TagKeys", []any{"Tier"}),
 		onDelete("kms:ScheduleKeyDeletion", sidChange, ownRes("key")),
 	},
-	controls.TypeKmsAlias: {
+	mockrun.TypeKmsAlias: {
 		onCreate("kms:CreateAlias", sidAliases, ownRes("alias")),
 		onCreate("kms:CreateAlias", sidChange, ownRes("key")),
 		onUpdate("kms:UpdateAlias", sidAliases, ownRes("alias")),
@@ -366,7 +366,7 @@ var deployCalls = map[string][]apiCall{
 		onDelete("kms:DeleteAlias", sidAliases, ownRes("alias")),
 		onDelete("kms:DeleteAlias", sidChange, ownRes("key")),
 	},
-	controls.TypeLogGroup: {
+	mockrun.TypeLogGroup: {
 		onCreate("logs:CreateLogGroup", sidCreateGroups, newRes("log-group")).withTags(),
 		onCreate("logs:TagResource", sidCreateGroups, newRes("log-group")).withTags(),
 		onCreate("logs:PutRetentionPolicy", sidChange, ownRes("log-group")),
@@ -376,7 +376,7 @@ var deployCalls = map[string][]apiCall{
 		onUpdate("logs:UntagResource", sidUntag, ownRes("log-group")).withAny("aws:TagKeys", []any{"Tier"}),
 		onDelete("logs:DeleteLogGroup", sidChange, ownRes("log-group")),
 	},
-	controls.TypeRole: {
+	mockrun.TypeRole: {
 		onCreate("iam:CreateRole", sidRoles, newRes("role")).withTags().with("iam:PermissionsBoundary", deployBoundaryArn),
 		onCreate("iam:TagRole", sidReadRoles, newRes("role")).withTags(),
 		onCreate("iam:GetRole", sidReadRoles, ownRes("role")),
@@ -388,7 +388,7 @@ var deployCalls = map[string][]apiCall{
 		onDelete("iam:ListInstanceProfilesForRole", sidReadRoles, ownRes("role")),
 		onDelete("iam:DeleteRole", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
 	},
-	controls.TypeRolePolicy: {
+	mockrun.TypeRolePolicy: {
 		onCreate("iam:PutRolePolicy", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
 		onCreate("iam:GetRolePolicy", sidReadRoles, ownRes("role")),
 		onDelete("iam:DeleteRolePolicy", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),

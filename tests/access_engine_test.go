@@ -40,12 +40,12 @@ var policyInputs = map[string]struct {
 	key  string
 	kind policyKind
 }{
-	"aws:iam/role:Role":                {"assumeRolePolicy", trustKind},
-	"aws:iam/rolePolicy:RolePolicy":    {"policy", identityKind},
-	"aws:iam/policy:Policy":            {"policy", identityKind},
-	"aws:kms/key:Key":                  {"policy", keyKind},
-	"aws:s3/bucketPolicy:BucketPolicy": {"policy", resourceKind},
-	"aws:ec2/vpcEndpoint:VpcEndpoint":  {"policy", endpointKind},
+	mockrun.TypeRole:          {"assumeRolePolicy", trustKind},
+	mockrun.TypeRolePolicy:    {"policy", identityKind},
+	mockrun.TypeManagedPolicy: {"policy", identityKind},
+	mockrun.TypeKmsKey:        {"policy", keyKind},
+	mockrun.TypeBucketPolicy:  {"policy", resourceKind},
+	mockrun.TypeVpcEndpoint:   {"policy", endpointKind},
 }
 
 // catalogPolicy is one policy document with where it came from.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/aws-foundation/aws-foundation/internal/controls"
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -143,9 +143,9 @@ func environmentWorld(t testing.TB, stack string) envWorld {
 	name := stack + "-flow-logs"
 	return envWorld{
 		stack:       stack,
-		roleArn:     one(t, res, controls.TypeRole, name).Out("arn"),
-		logGroupArn: one(t, res, controls.TypeLogGroup, name).Out("arn"),
-		keyArn:      one(t, res, controls.TypeKmsKey, name).Out("arn"),
+		roleArn:     one(t, res, mockrun.TypeRole, name).Out("arn"),
+		logGroupArn: one(t, res, mockrun.TypeLogGroup, name).Out("arn"),
+		keyArn:      one(t, res, mockrun.TypeKmsKey, name).Out("arn"),
 		trust:       stack + "/Role:" + name,
 		rolePolicy:  stack + "/RolePolicy:" + name,
 		key:         stack + "/Key:" + name,
@@ -158,7 +158,7 @@ func environmentStacks(t testing.TB) []string {
 	t.Helper()
 	var out []string
 	for _, s := range stackNames(t) {
-		if len(runStack(t, s, false).OfType(controls.TypeFlowLog)) > 0 {
+		if len(runStack(t, s, false).OfType(mockrun.TypeFlowLog)) > 0 {
 			out = append(out, s)
 		}
 	}
@@ -278,10 +278,10 @@ func endpointScenarios(w envWorld) []scenario {
 func stateScenarios(t testing.TB) []scenario {
 	t.Helper()
 	res := runStack(t, "bootstrap", false)
-	state := one(t, res, controls.TypeBucket, "state-bucket").Out("arn")
-	logs := one(t, res, controls.TypeBucket, "state-logs").Out("arn")
+	state := one(t, res, mockrun.TypeBucket, "state-bucket").Out("arn")
+	logs := one(t, res, mockrun.TypeBucket, "state-logs").Out("arn")
 	stateName := strings.TrimPrefix(state, "arn:aws:s3:::")
-	keyArn := one(t, res, controls.TypeKmsKey, "state-key").Out("arn")
+	keyArn := one(t, res, mockrun.TypeKmsKey, "state-key").Out("arn")
 	otherKey := fmt.Sprintf("arn:aws:kms:%s:%s:key/11111111-2222-3333-4444-555555555555", accessRegion, accessAccount)
 	deployer := fmt.Sprintf("arn:aws:iam::%s:role/deployer", accessAccount)
 	const policy, keyPolicy, logPolicy = "bootstrap/BucketPolicy:state-bucket", "bootstrap/Key:state-key", "bootstrap/BucketPolicy:state-logs"

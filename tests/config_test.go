@@ -210,6 +210,6 @@ func TestProjectDefaultsApplyWhenAStackFileSetsNothing(t *testing.T) {
 	assert.Equal(t, "true", cfg["aws-foundation:flowLogsRetainOnDelete"])
 	res, err := stackrun.Run(dir, "bare", false)
 	require.NoError(t, err)
-	assert.Len(t, res.OfType("aws:ec2/natGateway:NatGateway"), 1)
+	assert.Len(t, res.OfType(mockrun.TypeNatGateway), 1)
 	assert.Equal(t, "eu-west-1", res.Mocks.Region)
 }

@@ -89,94 +89,94 @@ func dropType(typ string) func(*testing.T, *mockrun.Result) *mockrun.Result {
 }
 
 var breakages = []breakage{
-	{"AF-KMS-01", "dev", "key rotation off", setInput(controls.TypeKmsKey, "dev-flow-logs", "enableKeyRotation", false)},
-	{"AF-KMS-01", "bootstrap", "7-day deletion window", setInput(controls.TypeKmsKey, "state-key", "deletionWindowInDays", 7.0)},
-	{"AF-KMS-02", "dev", "key administered by anyone", editInput(controls.TypeKmsKey, "dev-flow-logs", "policy",
+	{"AF-KMS-01", "dev", "key rotation off", setInput(mockrun.TypeKmsKey, "dev-flow-logs", "enableKeyRotation", false)},
+	{"AF-KMS-01", "bootstrap", "7-day deletion window", setInput(mockrun.TypeKmsKey, "state-key", "deletionWindowInDays", 7.0)},
+	{"AF-KMS-02", "dev", "key administered by anyone", editInput(mockrun.TypeKmsKey, "dev-flow-logs", "policy",
 		`{"AWS":"arn:aws:iam::123456789012:root"}`, `"*"`)},
-	{"AF-KMS-02", "bootstrap", "no key policy", setInput(controls.TypeKmsKey, "state-key", "policy", "")},
-	{"AF-LOG-01", "dev", "90-day retention", setInput(controls.TypeLogGroup, "dev-flow-logs", "retentionInDays", 90.0)},
-	{"AF-LOG-02", "dev", "log group on the AWS key", setInput(controls.TypeLogGroup, "dev-flow-logs", "kmsKeyId", "")},
-	{"AF-LOG-03", "dev", "key usable for every log group", editInput(controls.TypeKmsKey, "dev-flow-logs", "policy",
+	{"AF-KMS-02", "bootstrap", "no key policy", setInput(mockrun.TypeKmsKey, "state-key", "policy", "")},
+	{"AF-LOG-01", "dev", "90-day retention", setInput(mockrun.TypeLogGroup, "dev-flow-logs", "retentionInDays", 90.0)},
+	{"AF-LOG-02", "dev", "log group on the AWS key", setInput(mockrun.TypeLogGroup, "dev-flow-logs", "kmsKeyId", "")},
+	{"AF-LOG-03", "dev", "key usable for every log group", editInput(mockrun.TypeKmsKey, "dev-flow-logs", "policy",
 		"log-group:/aws/vpc-flow-logs/aws-foundation/dev/dev", "log-group:*")},
-	{"AF-LOG-03", "dev", "log group created before its key", editAll(controls.TypeLogGroup, func(r *mockrun.Resource) { r.Dependencies = nil })},
-	{"AF-LOG-04", "prod", "log group deleted with the stack", editAll(controls.TypeLogGroup, func(r *mockrun.Resource) { r.RetainOnDelete = false })},
-	{"AF-LOG-04", "prod", "key alias deleted with the stack", editAll(controls.TypeKmsAlias, func(r *mockrun.Resource) { r.RetainOnDelete = false })},
-	{"AF-VPC-01", "dev", "only rejected traffic logged", setInput(controls.TypeFlowLog, "dev", "trafficType", "REJECT")},
-	{"AF-VPC-01", "prod", "flow log watching another VPC", setInput(controls.TypeFlowLog, "prod", "vpcId", "vpc-other")},
-	{"AF-VPC-02", "dev", "default SG allows all egress", setInput(controls.TypeDefaultSecurityGroup, "dev-default-sg", "egress",
+	{"AF-LOG-03", "dev", "log group created before its key", editAll(mockrun.TypeLogGroup, func(r *mockrun.Resource) { r.Dependencies = nil })},
+	{"AF-LOG-04", "prod", "log group deleted with the stack", editAll(mockrun.TypeLogGroup, func(r *mockrun.Resource) { r.RetainOnDelete = false })},
+	{"AF-LOG-04", "prod", "key alias deleted with the stack", editAll(mockrun.TypeKmsAlias, func(r *mockrun.Resource) { r.RetainOnDelete = false })},
+	{"AF-VPC-01", "dev", "only rejected traffic logged", setInput(mockrun.TypeFlowLog, "dev", "trafficType", "REJECT")},
+	{"AF-VPC-01", "prod", "flow log watching another VPC", setInput(mockrun.TypeFlowLog, "prod", "vpcId", "vpc-other")},
+	{"AF-VPC-02", "dev", "default SG allows all egress", setInput(mockrun.TypeDefaultSecurityGroup, "dev-default-sg", "egress",
 		[]any{map[string]any{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0, "cidrBlocks": []any{"0.0.0.0/0"}}})},
 	{"AF-VPC-03", "prod", "SSH open to the internet", func(t *testing.T, res *mockrun.Result) *mockrun.Result {
-		return mutate(t, res, controls.TypeDefaultNetworkAcl, "prod-default-nacl", func(in resource.PropertyMap) {
+		return mutate(t, res, mockrun.TypeDefaultNetworkAcl, "prod-default-nacl", func(in resource.PropertyMap) {
 			in["ingress"] = prop(append(in["ingress"].Mappable().([]any), naclRule("tcp", 22, 22, "cidrBlock", "0.0.0.0/0")))
 		})
 	}},
-	{"AF-VPC-04", "prod", "public subnet maps public IPs", setInput(controls.TypeSubnet, "prod-public-us-east-1a", "mapPublicIpOnLaunch", true)},
-	{"AF-VPC-05", "prod", "public ACL egress on protocol all", setRuleField(controls.TypeNetworkAcl, "prod-public-nacl", "egress", 0, "protocol", "-1")},
-	{"AF-VPC-05", "dev", "default ACL admits the VPC on protocol all", setRuleField(controls.TypeDefaultNetworkAcl, "dev-default-nacl", "ingress", 0, "protocol", "-1")},
+	{"AF-VPC-04", "prod", "public subnet maps public IPs", setInput(mockrun.TypeSubnet, "prod-public-us-east-1a", "mapPublicIpOnLaunch", true)},
+	{"AF-VPC-05", "prod", "public ACL egress on protocol all", setRuleField(mockrun.TypeNetworkAcl, "prod-public-nacl", "egress", 0, "protocol", "-1")},
+	{"AF-VPC-05", "dev", "default ACL admits the VPC on protocol all", setRuleField(mockrun.TypeDefaultNetworkAcl, "dev-default-nacl", "ingress", 0, "protocol", "-1")},
 	{"AF-VPC-06", "prod", "public ACL admits an unconfigured port", func(t *testing.T, res *mockrun.Result) *mockrun.Result {
-		return addIngress(t, res, controls.TypeNetworkAcl, "prod-public-nacl", naclRule("tcp", 8080, 8080, "cidrBlock", "0.0.0.0/0"))
+		return addIngress(t, res, mockrun.TypeNetworkAcl, "prod-public-nacl", naclRule("tcp", 8080, 8080, "cidrBlock", "0.0.0.0/0"))
 	}},
 	{"AF-VPC-06", "dev", "a public subnet left on the default ACL", func(t *testing.T, res *mockrun.Result) *mockrun.Result {
-		return mutate(t, res, controls.TypeNetworkAcl, "dev-public-nacl", func(in resource.PropertyMap) {
+		return mutate(t, res, mockrun.TypeNetworkAcl, "dev-public-nacl", func(in resource.PropertyMap) {
 			in["subnetIds"] = prop(in["subnetIds"].Mappable().([]any)[1:])
 		})
 	}},
-	{"AF-VPC-07", "prod", "workloads may write to AWS service buckets", editInput(controls.TypeVpcEndpoint, "prod-s3", "policy",
+	{"AF-VPC-07", "prod", "workloads may write to AWS service buckets", editInput(mockrun.TypeVpcEndpoint, "prod-s3", "policy",
 		`"Action":["s3:GetObject"]`, `"Action":["s3:GetObject","s3:PutObject"]`)},
-	{"AF-VPC-07", "dev", "a wildcard bucket name", editInput(controls.TypeVpcEndpoint, "dev-s3", "policy",
+	{"AF-VPC-07", "dev", "a wildcard bucket name", editInput(mockrun.TypeVpcEndpoint, "dev-s3", "policy",
 		`prod-us-east-1-starport-layer-bucket/*`, `prod-*-starport-layer-bucket/*`)},
-	{"AF-IAM-01", "dev", "role also trusts EC2", editInput(controls.TypeRole, "dev-flow-logs", "assumeRolePolicy",
+	{"AF-IAM-01", "dev", "role also trusts EC2", editInput(mockrun.TypeRole, "dev-flow-logs", "assumeRolePolicy",
 		`"Service":"vpc-flow-logs.amazonaws.com"`, `"Service":["vpc-flow-logs.amazonaws.com","ec2.amazonaws.com"]`)},
-	{"AF-IAM-01", "dev", "role may create log groups", editInput(controls.TypeRolePolicy, "dev-flow-logs", "policy",
+	{"AF-IAM-01", "dev", "role may create log groups", editInput(mockrun.TypeRolePolicy, "dev-flow-logs", "policy",
 		`"logs:DescribeLogGroups"`, `"logs:DescribeLogGroups","logs:CreateLogGroup"`)},
-	{"AF-IAM-01", "dev", "role writes to every log group", editInput(controls.TypeRolePolicy, "dev-flow-logs", "policy",
+	{"AF-IAM-01", "dev", "role writes to every log group", editInput(mockrun.TypeRolePolicy, "dev-flow-logs", "policy",
 		`/aws/vpc-flow-logs/aws-foundation/dev/dev:*`, `*`)},
-	{"AF-IAM-01", "dev", "trust without aws:SourceAccount", editInput(controls.TypeRole, "dev-flow-logs", "assumeRolePolicy",
+	{"AF-IAM-01", "dev", "trust without aws:SourceAccount", editInput(mockrun.TypeRole, "dev-flow-logs", "assumeRolePolicy",
 		`"StringEquals":{"aws:SourceAccount":"123456789012"}`, `"StringLike":{"aws:x":"y"}`)},
-	{"AF-IAM-02", "dev", "logs:* on the role", editInput(controls.TypeRolePolicy, "dev-flow-logs", "policy",
+	{"AF-IAM-02", "dev", "logs:* on the role", editInput(mockrun.TypeRolePolicy, "dev-flow-logs", "policy",
 		`"logs:PutLogEvents"`, `"logs:*"`)},
-	{"AF-IAM-03", "dev", "flow-log role at the root path", setInput(controls.TypeRole, "dev-flow-logs", "path", "/")},
-	{"AF-IAM-03", "prod", "flow-log role without a boundary", setInput(controls.TypeRole, "prod-flow-logs", "permissionsBoundary", "")},
-	{"AF-S3-01", "bootstrap", "public ACLs allowed", setInput(controls.TypePublicAccessBlock, "state-bucket", "blockPublicAcls", false)},
-	{"AF-S3-01", "bootstrap", "no public access block", dropType(controls.TypePublicAccessBlock)},
-	{"AF-S3-02", "bootstrap", "ACLs enabled", setInput(controls.TypeOwnership, "state-logs", "rule", map[string]any{"objectOwnership": "ObjectWriter"})},
-	{"AF-S3-03", "bootstrap", "plain HTTP allowed on the state bucket", editInput(controls.TypeBucketPolicy, "state-bucket", "policy",
+	{"AF-IAM-03", "dev", "flow-log role at the root path", setInput(mockrun.TypeRole, "dev-flow-logs", "path", "/")},
+	{"AF-IAM-03", "prod", "flow-log role without a boundary", setInput(mockrun.TypeRole, "prod-flow-logs", "permissionsBoundary", "")},
+	{"AF-S3-01", "bootstrap", "public ACLs allowed", setInput(mockrun.TypePublicAccessBlock, "state-bucket", "blockPublicAcls", false)},
+	{"AF-S3-01", "bootstrap", "no public access block", dropType(mockrun.TypePublicAccessBlock)},
+	{"AF-S3-02", "bootstrap", "ACLs enabled", setInput(mockrun.TypeOwnership, "state-logs", "rule", map[string]any{"objectOwnership": "ObjectWriter"})},
+	{"AF-S3-03", "bootstrap", "plain HTTP allowed on the state bucket", editInput(mockrun.TypeBucketPolicy, "state-bucket", "policy",
 		`"Sid":"DenyInsecureTransport","Effect":"Deny"`, `"Sid":"DenyInsecureTransport","Effect":"Allow"`)},
-	{"AF-S3-03", "bootstrap", "plain HTTP allowed on the log bucket", editInput(controls.TypeBucketPolicy, "state-logs", "policy",
+	{"AF-S3-03", "bootstrap", "plain HTTP allowed on the log bucket", editInput(mockrun.TypeBucketPolicy, "state-logs", "policy",
 		`"Sid":"DenyInsecureTransport","Effect":"Deny"`, `"Sid":"DenyInsecureTransport","Effect":"Allow"`)},
-	{"AF-S3-04", "bootstrap", "state bucket on SSE-S3", setInput(controls.TypeBucketEncryption, "state-bucket", "rules",
+	{"AF-S3-04", "bootstrap", "state bucket on SSE-S3", setInput(mockrun.TypeBucketEncryption, "state-bucket", "rules",
 		[]any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"}, "bucketKeyEnabled": false}})},
-	{"AF-S3-04", "bootstrap", "state bucket on the AWS managed key", setInput(controls.TypeBucketEncryption, "state-bucket", "rules",
+	{"AF-S3-04", "bootstrap", "state bucket on the AWS managed key", setInput(mockrun.TypeBucketEncryption, "state-bucket", "rules",
 		[]any{map[string]any{"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "aws:kms", "kmsMasterKeyId": "alias/aws/s3"}, "bucketKeyEnabled": true}})},
 	{"AF-S3-04", "bootstrap", "S3 bucket key off", func(t *testing.T, res *mockrun.Result) *mockrun.Result {
-		return mutate(t, res, controls.TypeBucketEncryption, "state-bucket", func(in resource.PropertyMap) {
+		return mutate(t, res, mockrun.TypeBucketEncryption, "state-bucket", func(in resource.PropertyMap) {
 			rule := in["rules"].Mappable().([]any)[0].(map[string]any)
 			rule["bucketKeyEnabled"] = false
 			in["rules"] = prop([]any{rule})
 		})
 	}},
-	{"AF-S3-05", "bootstrap", "uploads may choose another key", editInput(controls.TypeBucketPolicy, "state-bucket", "policy",
+	{"AF-S3-05", "bootstrap", "uploads may choose another key", editInput(mockrun.TypeBucketPolicy, "state-bucket", "policy",
 		`"Sid":"DenyOtherKmsKey","Effect":"Deny"`, `"Sid":"DenyOtherKmsKey","Effect":"Allow"`)},
-	{"AF-S3-05", "bootstrap", "uploads without a header denied", editInput(controls.TypeBucketPolicy, "state-bucket", "policy",
+	{"AF-S3-05", "bootstrap", "uploads without a header denied", editInput(mockrun.TypeBucketPolicy, "state-bucket", "policy",
 		`"Null":{"s3:x-amz-server-side-encryption":"false"},`, ``)},
-	{"AF-S3-06", "bootstrap", "versioning suspended", setInput(controls.TypeBucketVersioning, "state-bucket", "versioningConfiguration", map[string]any{"status": "Suspended"})},
-	{"AF-S3-06", "bootstrap", "log bucket versioning suspended", setInput(controls.TypeBucketVersioning, "state-logs", "versioningConfiguration", map[string]any{"status": "Suspended"})},
-	{"AF-S3-07", "bootstrap", "state bucket without lifecycle rules", setInput(controls.TypeBucketLifecycle, "state-bucket", "rules", []any{})},
+	{"AF-S3-06", "bootstrap", "versioning suspended", setInput(mockrun.TypeBucketVersioning, "state-bucket", "versioningConfiguration", map[string]any{"status": "Suspended"})},
+	{"AF-S3-06", "bootstrap", "log bucket versioning suspended", setInput(mockrun.TypeBucketVersioning, "state-logs", "versioningConfiguration", map[string]any{"status": "Suspended"})},
+	{"AF-S3-07", "bootstrap", "state bucket without lifecycle rules", setInput(mockrun.TypeBucketLifecycle, "state-bucket", "rules", []any{})},
 	{"AF-S3-07", "bootstrap", "log bucket keeps noncurrent logs forever", func(t *testing.T, res *mockrun.Result) *mockrun.Result {
-		return mutate(t, res, controls.TypeBucketLifecycle, "state-logs", func(in resource.PropertyMap) {
+		return mutate(t, res, mockrun.TypeBucketLifecycle, "state-logs", func(in resource.PropertyMap) {
 			rules := in["rules"].Mappable().([]any)
 			delete(rules[0].(map[string]any), "noncurrentVersionExpiration")
 			in["rules"] = prop(rules)
 		})
 	}},
-	{"AF-S3-08", "bootstrap", "access logging off", dropType(controls.TypeBucketLogging)},
-	{"AF-DDB-01", "bootstrap", "no point-in-time recovery", setInput(controls.TypeTable, "state-lock", "pointInTimeRecovery", map[string]any{"enabled": false})},
-	{"AF-DDB-02", "bootstrap", "table on the AWS owned key", setInput(controls.TypeTable, "state-lock", "serverSideEncryption", map[string]any{"enabled": false})},
-	{"AF-DDB-03", "bootstrap", "table deletable", setInput(controls.TypeTable, "state-lock", "deletionProtectionEnabled", false)},
-	{"AF-STATE-01", "bootstrap", "bucket force-destroyable", setInput(controls.TypeBucket, "state-bucket", "forceDestroy", true)},
-	{"AF-STATE-01", "bootstrap", "table not protected", editAll(controls.TypeTable, func(r *mockrun.Resource) { r.Protect = false })},
-	{"AF-STATE-01", "bootstrap", "key not retained on delete", editAll(controls.TypeKmsKey, func(r *mockrun.Resource) { r.RetainOnDelete = false })},
-	{"AF-TAG-01", "dev", "VPC without a Name tag", setInput(controls.TypeVpc, "dev-vpc", "tags", map[string]any{})},
+	{"AF-S3-08", "bootstrap", "access logging off", dropType(mockrun.TypeBucketLogging)},
+	{"AF-DDB-01", "bootstrap", "no point-in-time recovery", setInput(mockrun.TypeTable, "state-lock", "pointInTimeRecovery", map[string]any{"enabled": false})},
+	{"AF-DDB-02", "bootstrap", "table on the AWS owned key", setInput(mockrun.TypeTable, "state-lock", "serverSideEncryption", map[string]any{"enabled": false})},
+	{"AF-DDB-03", "bootstrap", "table deletable", setInput(mockrun.TypeTable, "state-lock", "deletionProtectionEnabled", false)},
+	{"AF-STATE-01", "bootstrap", "bucket force-destroyable", setInput(mockrun.TypeBucket, "state-bucket", "forceDestroy", true)},
+	{"AF-STATE-01", "bootstrap", "table not protected", editAll(mockrun.TypeTable, func(r *mockrun.Resource) { r.Protect = false })},
+	{"AF-STATE-01", "bootstrap", "key not retained on delete", editAll(mockrun.TypeKmsKey, func(r *mockrun.Resource) { r.RetainOnDelete = false })},
+	{"AF-TAG-01", "dev", "VPC without a Name tag", setInput(mockrun.TypeVpc, "dev-vpc", "tags", map[string]any{})},
 	{"AF-TAG-01", "bootstrap", "stack without a Project default tag", func(_ *testing.T, res *mockrun.Result) *mockrun.Result {
 		out := *res
 		out.Config = map[string]string{"aws:defaultTags": `{"tags":{"Environment":"x","ManagedBy":"pulumi"}}`}
@@ -208,7 +208,7 @@ func TestEveryControlHasABreakingChange(t *testing.T) {
 
 func TestExceptionsAcceptOnlyTheLogBucketsFindings(t *testing.T) {
 	res := runStack(t, "bootstrap", false)
-	logBucket := one(t, res, controls.TypeBucket, "state-logs")
+	logBucket := one(t, res, mockrun.TypeBucket, "state-logs")
 	accepted := map[string]string{}
 	for _, o := range controls.Evaluate(res) {
 		for _, a := range o.Accepted {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/controls"
+	"github.com/aws-foundation/aws-foundation/internal/iampolicy"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -37,9 +38,9 @@ func runFlowLogs(t *testing.T, args components.FlowLogsArgs) *mockrun.Result {
 // flowLogParts returns the key, log group, role, role policy and flow log of a FlowLogs named "fl".
 func flowLogParts(t *testing.T, res *mockrun.Result) (key, group, role, policy, flowLog mockrun.Resource) {
 	t.Helper()
-	return one(t, res, controls.TypeKmsKey, "fl-flow-logs"), one(t, res, controls.TypeLogGroup, "fl-flow-logs"),
-		one(t, res, controls.TypeRole, "fl-flow-logs"), one(t, res, controls.TypeRolePolicy, "fl-flow-logs"),
-		one(t, res, controls.TypeFlowLog, "fl")
+	return one(t, res, mockrun.TypeKmsKey, "fl-flow-logs"), one(t, res, mockrun.TypeLogGroup, "fl-flow-logs"),
+		one(t, res, mockrun.TypeRole, "fl-flow-logs"), one(t, res, mockrun.TypeRolePolicy, "fl-flow-logs"),
+		one(t, res, mockrun.TypeFlowLog, "fl")
 }
 
 func TestEveryFlowLogsChildIsParentedToTheComponentAndNamedOffIt(t *testing.T) {
@@ -60,7 +61,7 @@ func TestFlowLogKeyIsASymmetricRotatingKeyWithAThirtyDayWindowAndAnAlias(t *test
 	assert.Equal(t, 30.0, key.Value("deletionWindowInDays"))
 	assert.Equal(t, "SYMMETRIC_DEFAULT", key.Str("customerMasterKeySpec"))
 	assert.Equal(t, "ENCRYPT_DECRYPT", key.Str("keyUsage"))
-	alias := one(t, res, "aws:kms/alias:Alias", "fl-flow-logs")
+	alias := one(t, res, mockrun.TypeKmsAlias, "fl-flow-logs")
 	assert.Equal(t, "alias/aws-foundation/test/fl-flow-logs", alias.Str("name"))
 	assert.Equal(t, key.Out("keyId"), alias.Str("targetKeyId"))
 	requireControlsHold(t, res, "AF-KMS-01", "AF-KMS-02")
@@ -131,10 +132,10 @@ func TestFlowLogRoleMayOnlyWriteIntoItsOwnLogGroup(t *testing.T) {
 	stmts := policyOf(t, policy, "policy")
 	require.Len(t, stmts, 2)
 	arn := group.Out("arn")
-	assert.Equal(t, controls.Statement{Sid: "WriteThisLogGroupOnly", Effect: "Allow",
+	assert.Equal(t, iampolicy.Statement{Sid: "WriteThisLogGroupOnly", Effect: "Allow",
 		Actions:   []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
 		Resources: []string{arn, arn + ":*"}}, stmts[0])
-	assert.Equal(t, controls.Statement{Sid: "FindLogGroup", Effect: "Allow",
+	assert.Equal(t, iampolicy.Statement{Sid: "FindLogGroup", Effect: "Allow",
 		Actions:   []string{"logs:DescribeLogGroups"},
 		Resources: []string{"*"}}, stmts[1], "DescribeLogGroups has no resource-level permissions: only * grants it")
 	for _, s := range stmts {
@@ -165,7 +166,7 @@ func TestFlowLogCapturesAllTrafficIntoThisLogGroupWithThisRole(t *testing.T) {
 
 func TestFlowLogEvidenceIsRetainedOnDeleteUnlessTheStackOptsOut(t *testing.T) {
 	evidence := []struct{ typ, name string }{
-		{controls.TypeKmsKey, "fl-flow-logs"}, {controls.TypeKmsAlias, "fl-flow-logs"}, {controls.TypeLogGroup, "fl-flow-logs"},
+		{mockrun.TypeKmsKey, "fl-flow-logs"}, {mockrun.TypeKmsAlias, "fl-flow-logs"}, {mockrun.TypeLogGroup, "fl-flow-logs"},
 	}
 	res := runFlowLogs(t, components.FlowLogsArgs{})
 	for _, e := range evidence {
@@ -174,11 +175,11 @@ func TestFlowLogEvidenceIsRetainedOnDeleteUnlessTheStackOptsOut(t *testing.T) {
 		assert.False(t, r.Protect, "%s: retained, not protected: the stack stays destroyable", r)
 	}
 	for _, r := range res.AWS() {
-		if r.Type == controls.TypeRole || r.Type == controls.TypeRolePolicy || r.Type == controls.TypeFlowLog {
+		if r.Type == mockrun.TypeRole || r.Type == mockrun.TypeRolePolicy || r.Type == mockrun.TypeFlowLog {
 			assert.False(t, r.RetainOnDelete, "%s holds no evidence and goes with the stack", r)
 		}
 	}
-	assert.Equal(t, 30.0, one(t, res, controls.TypeKmsKey, "fl-flow-logs").Value("deletionWindowInDays"),
+	assert.Equal(t, 30.0, one(t, res, mockrun.TypeKmsKey, "fl-flow-logs").Value("deletionWindowInDays"),
 		"a deletion by hand still waits 30 days")
 	requireControlsHold(t, res, "AF-LOG-04")
 
@@ -269,9 +270,9 @@ func TestTheRunbookImportFileAdoptsExactlyTheRetainedEvidence(t *testing.T) {
 		adopted[urn] = true
 		assert.True(t, r.RetainOnDelete, "%s is adopted, so it must be what destroy leaves behind", urn)
 		switch spec.Type {
-		case controls.TypeKmsKey:
+		case mockrun.TypeKmsKey:
 			assert.Equal(t, "KEY_ID", spec.ID, "the key id is looked up at run time")
-		case controls.TypeKmsAlias, controls.TypeLogGroup:
+		case mockrun.TypeKmsAlias, mockrun.TypeLogGroup:
 			assert.Equal(t, r.Str("name"), spec.ID, "%s is imported by its name", urn)
 		}
 	}
@@ -283,8 +284,8 @@ func TestTheRunbookImportFileAdoptsExactlyTheRetainedEvidence(t *testing.T) {
 
 	// The one-resource form the runbook and the README give, for a stack whose FlowLogs component exists.
 	fl := component(t, res, components.FlowLogsType)
-	group := one(t, res, controls.TypeLogGroup, "prod-flow-logs")
-	single := fmt.Sprintf("pulumi import %s %s %s --parent 'prod=%s' --protect=false", controls.TypeLogGroup,
+	group := one(t, res, mockrun.TypeLogGroup, "prod-flow-logs")
+	single := fmt.Sprintf("pulumi import %s %s %s --parent 'prod=%s' --protect=false", mockrun.TypeLogGroup,
 		group.Name, group.Str("name"), fl.URN)
 	assert.Contains(t, string(raw), single)
 	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
@@ -295,11 +296,11 @@ func TestTheRunbookImportFileAdoptsExactlyTheRetainedEvidence(t *testing.T) {
 func TestEnvironmentStacksLogTheirOwnNetworksVpc(t *testing.T) {
 	for _, stack := range []string{"prod", "dev"} {
 		res := runStack(t, stack, false)
-		vpc := one(t, res, controls.TypeVpc, stack+"-vpc")
-		fl := one(t, res, controls.TypeFlowLog, stack)
+		vpc := one(t, res, mockrun.TypeVpc, stack+"-vpc")
+		fl := one(t, res, mockrun.TypeFlowLog, stack)
 		assert.Equal(t, vpc.ID, fl.Str("vpcId"), "%s: flow log must watch the Network's VPC", stack)
-		assert.Equal(t, one(t, res, controls.TypeKmsKey, stack+"-flow-logs").Out("arn"), res.Exports["flowLogsKeyArn"].Value)
-		assert.Equal(t, one(t, res, controls.TypeLogGroup, stack+"-flow-logs").Out("arn"), res.Exports["flowLogsLogGroupArn"].Value)
+		assert.Equal(t, one(t, res, mockrun.TypeKmsKey, stack+"-flow-logs").Out("arn"), res.Exports["flowLogsKeyArn"].Value)
+		assert.Equal(t, one(t, res, mockrun.TypeLogGroup, stack+"-flow-logs").Out("arn"), res.Exports["flowLogsLogGroupArn"].Value)
 		requireControlsHold(t, res, "AF-VPC-01", "AF-LOG-01", "AF-LOG-02", "AF-LOG-03", "AF-KMS-01", "AF-KMS-02",
 			"AF-IAM-01", "AF-IAM-02")
 	}

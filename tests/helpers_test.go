@@ -10,6 +10,7 @@ import (
 
 	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/controls"
+	"github.com/aws-foundation/aws-foundation/internal/iampolicy"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
@@ -100,9 +101,9 @@ func requireControlsHold(t testing.TB, res *mockrun.Result, ids ...string) {
 }
 
 // policyOf parses the policy document in a resource's input key.
-func policyOf(t testing.TB, r mockrun.Resource, key string) []controls.Statement {
+func policyOf(t testing.TB, r mockrun.Resource, key string) []iampolicy.Statement {
 	t.Helper()
-	stmts, err := controls.ParsePolicy(r.Str(key))
+	stmts, err := iampolicy.Parse(r.Str(key))
 	require.NoError(t, err, "%s.%s", r, key)
 	return stmts
 }

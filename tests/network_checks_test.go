@@ -74,7 +74,7 @@ func TestNaclCheckFiresOnEveryWayOfOpeningAdminPortsToTheInternet(t *testing.T) 
 		"rdp over udp":                naclRule("udp", 3389, 3389, "cidrBlock", "0.0.0.0/0"),
 	}
 	for _, acl := range []struct{ typ, name string }{
-		{controls.TypeDefaultNetworkAcl, "net-default-nacl"}, {controls.TypeNetworkAcl, "net-public-nacl"},
+		{mockrun.TypeDefaultNetworkAcl, "net-default-nacl"}, {mockrun.TypeNetworkAcl, "net-public-nacl"},
 	} {
 		for what, rule := range broken {
 			t.Run(acl.name+"/"+what, func(t *testing.T) {
@@ -83,18 +83,18 @@ func TestNaclCheckFiresOnEveryWayOfOpeningAdminPortsToTheInternet(t *testing.T) 
 		}
 	}
 	t.Run("an ssh rule from inside the VPC is fine", func(t *testing.T) {
-		m := addIngress(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl", naclRule("tcp", 22, 22, "cidrBlock", "10.0.0.0/16"))
+		m := addIngress(t, res, mockrun.TypeDefaultNetworkAcl, "net-default-nacl", naclRule("tcp", 22, 22, "cidrBlock", "10.0.0.0/16"))
 		assert.Empty(t, controls.NaclsAdmitNoInternetToAdminPorts(m))
 	})
 	t.Run("a default ACL left unmanaged", func(t *testing.T) {
-		assert.NotEmpty(t, controls.NaclsAdmitNoInternetToAdminPorts(drop(res, controls.TypeDefaultNetworkAcl)))
+		assert.NotEmpty(t, controls.NaclsAdmitNoInternetToAdminPorts(drop(res, mockrun.TypeDefaultNetworkAcl)))
 	})
 }
 
 func TestProtocolAllCheckFiresInEitherDirectionOnEitherAcl(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{})
 	for _, acl := range []struct{ typ, name string }{
-		{controls.TypeDefaultNetworkAcl, "net-default-nacl"}, {controls.TypeNetworkAcl, "net-public-nacl"},
+		{mockrun.TypeDefaultNetworkAcl, "net-default-nacl"}, {mockrun.TypeNetworkAcl, "net-public-nacl"},
 	} {
 		for _, dir := range []string{"ingress", "egress"} {
 			for _, proto := range []string{"-1", "all"} {
@@ -115,18 +115,18 @@ func TestPublicPortCheckFiresOnUnconfiguredPortsAndPublicSubnetsOnTheDefaultAcl(
 	res := runNetwork(t, components.NetworkArgs{AvailabilityZones: threeAzs, PublicIngressPorts: ports})
 	requireClean(t, controls.PublicSubnetsAdmitOnlyConfiguredPorts(res, ports), "the unbroken network")
 	cases := map[string]*mockrun.Result{
-		"an unconfigured port on the public ACL": addIngress(t, res, controls.TypeNetworkAcl, "net-public-nacl",
+		"an unconfigured port on the public ACL": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
 			naclRule("tcp", 8080, 8080, "cidrBlock", "0.0.0.0/0")),
-		"a configured port on the default ACL": addIngress(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl",
+		"a configured port on the default ACL": addIngress(t, res, mockrun.TypeDefaultNetworkAcl, "net-default-nacl",
 			naclRule("tcp", 443, 443, "cidrBlock", "0.0.0.0/0")),
-		"a port range from the internet": addIngress(t, res, controls.TypeNetworkAcl, "net-public-nacl",
+		"a port range from the internet": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
 			naclRule("tcp", 80, 443, "cidrBlock", "0.0.0.0/0")),
-		"udp on a configured port": addIngress(t, res, controls.TypeNetworkAcl, "net-public-nacl",
+		"udp on a configured port": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
 			naclRule("udp", 443, 443, "cidrBlock", "0.0.0.0/0")),
-		"every icmp type from the internet": addIngress(t, res, controls.TypeNetworkAcl, "net-public-nacl",
+		"every icmp type from the internet": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
 			map[string]any{"ruleNo": 90.0, "action": "allow", "protocol": "icmp", "cidrBlock": "0.0.0.0/0",
 				"fromPort": 0.0, "toPort": 0.0, "icmpType": -1.0, "icmpCode": -1.0}),
-		"a public subnet moved back to the default ACL": mutate(t, res, controls.TypeNetworkAcl, "net-public-nacl",
+		"a public subnet moved back to the default ACL": mutate(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
 			func(in resource.PropertyMap) {
 				ids := in["subnetIds"].Mappable().([]any)
 				in["subnetIds"] = prop(ids[1:])
@@ -135,7 +135,7 @@ func TestPublicPortCheckFiresOnUnconfiguredPortsAndPublicSubnetsOnTheDefaultAcl(
 	for what, m := range cases {
 		assert.NotEmpty(t, controls.PublicSubnetsAdmitOnlyConfiguredPorts(m, ports), what)
 	}
-	assert.Empty(t, controls.PublicSubnetsAdmitOnlyConfiguredPorts(addIngress(t, res, controls.TypeNetworkAcl,
+	assert.Empty(t, controls.PublicSubnetsAdmitOnlyConfiguredPorts(addIngress(t, res, mockrun.TypeNetworkAcl,
 		"net-public-nacl", naclRule("tcp", 22, 22, "cidrBlock", "0.0.0.0/0")), ports),
 		"an admin port is AF-VPC-03's finding, so one break fails one control")
 }
@@ -143,7 +143,7 @@ func TestPublicPortCheckFiresOnUnconfiguredPortsAndPublicSubnetsOnTheDefaultAcl(
 func TestEndpointCheckFiresOnWritesWildcardsAndAMissingPolicy(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{S3EndpointExtraBucketArns: []string{"arn:aws:s3:::vendor-artifacts"}})
 	requireClean(t, controls.S3EndpointsReachOnlyNamedBuckets(res), "the unbroken endpoint")
-	policy := one(t, res, controls.TypeVpcEndpoint, "net-s3").Str("policy")
+	policy := one(t, res, mockrun.TypeVpcEndpoint, "net-s3").Str("policy")
 	edits := map[string][2]string{
 		"write to AWS service buckets":   {`"Action":["s3:GetObject"]`, `"Action":["s3:GetObject","s3:PutObject"]`},
 		"delete in extra buckets":        {`"s3:ListBucket"`, `"s3:ListBucket","s3:DeleteObject"`},
@@ -153,31 +153,31 @@ func TestEndpointCheckFiresOnWritesWildcardsAndAMissingPolicy(t *testing.T) {
 	}
 	for what, e := range edits {
 		require.Contains(t, policy, e[0], what)
-		m := mutate(t, res, controls.TypeVpcEndpoint, "net-s3", func(in resource.PropertyMap) {
+		m := mutate(t, res, mockrun.TypeVpcEndpoint, "net-s3", func(in resource.PropertyMap) {
 			in["policy"] = prop(strings.Replace(policy, e[0], e[1], 1))
 		})
 		assert.NotEmpty(t, controls.S3EndpointsReachOnlyNamedBuckets(m), what)
 	}
-	noPolicy := mutate(t, res, controls.TypeVpcEndpoint, "net-s3", func(in resource.PropertyMap) { delete(in, "policy") })
+	noPolicy := mutate(t, res, mockrun.TypeVpcEndpoint, "net-s3", func(in resource.PropertyMap) { delete(in, "policy") })
 	assert.NotEmpty(t, controls.S3EndpointsReachOnlyNamedBuckets(noPolicy), "no policy: full access")
 }
 
 func TestDefaultSecurityGroupCheckFiresOnAnyRuleOrWhenNotAdopted(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{})
 	for _, dir := range []string{"ingress", "egress"} {
-		m := mutate(t, res, controls.TypeDefaultSecurityGroup, "net-default-sg", func(in resource.PropertyMap) {
+		m := mutate(t, res, mockrun.TypeDefaultSecurityGroup, "net-default-sg", func(in resource.PropertyMap) {
 			in[resource.PropertyKey(dir)] = prop([]any{map[string]any{"protocol": "-1", "fromPort": 0.0, "toPort": 0.0,
 				"cidrBlocks": []any{"0.0.0.0/0"}}})
 		})
 		assert.NotEmpty(t, controls.DefaultSecurityGroupsHaveNoRules(m), "a default SG with an %s rule", dir)
 	}
-	assert.NotEmpty(t, controls.DefaultSecurityGroupsHaveNoRules(drop(res, controls.TypeDefaultSecurityGroup)))
+	assert.NotEmpty(t, controls.DefaultSecurityGroupsHaveNoRules(drop(res, mockrun.TypeDefaultSecurityGroup)))
 }
 
 func TestPublicIpCheckFiresOnASubnetThatMapsPublicIps(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{AvailabilityZones: threeAzs})
 	for _, v := range []any{true, nil} {
-		m := mutate(t, res, controls.TypeSubnet, "net-public-eu-west-1b", func(in resource.PropertyMap) {
+		m := mutate(t, res, mockrun.TypeSubnet, "net-public-eu-west-1b", func(in resource.PropertyMap) {
 			if v == nil {
 				delete(in, "mapPublicIpOnLaunch") // AWS's default for a new subnet is false, but we want it explicit
 			} else {

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/controls"
+	"github.com/aws-foundation/aws-foundation/internal/iampolicy"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
@@ -61,11 +62,11 @@ func TestResourceCountsFollowTheNatStrategy(t *testing.T) {
 		t.Run(fmt.Sprintf("nat=%q", c.nat), func(t *testing.T) {
 			res := runNetwork(t, components.NetworkArgs{NatStrategy: c.nat})
 			want := map[string]int{
-				controls.TypeVpc: 1, controls.TypeSubnet: 6, controls.TypeInternetGateway: 1,
-				controls.TypeRouteTable: 4, controls.TypeRouteTableAssoc: 6, controls.TypeVpcEndpoint: 1,
-				controls.TypeDefaultSecurityGroup: 1, controls.TypeDefaultNetworkAcl: 1, controls.TypeNetworkAcl: 1,
-				controls.TypeNatGateway: c.nats, controls.TypeEip: c.eips,
-				controls.TypeRoute: 1 + c.natRoute, // the public default route plus one per private table
+				mockrun.TypeVpc: 1, mockrun.TypeSubnet: 6, mockrun.TypeInternetGateway: 1,
+				mockrun.TypeRouteTable: 4, mockrun.TypeRouteTableAssoc: 6, mockrun.TypeVpcEndpoint: 1,
+				mockrun.TypeDefaultSecurityGroup: 1, mockrun.TypeDefaultNetworkAcl: 1, mockrun.TypeNetworkAcl: 1,
+				mockrun.TypeNatGateway: c.nats, mockrun.TypeEip: c.eips,
+				mockrun.TypeRoute: 1 + c.natRoute, // the public default route plus one per private table
 			}
 			for typ, n := range want {
 				assert.Len(t, res.OfType(typ), n, "count of %s", typ)
@@ -76,7 +77,7 @@ func TestResourceCountsFollowTheNatStrategy(t *testing.T) {
 
 func TestVpcHasDnsOnAndTheDefaultCidr(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{})
-	vpc := one(t, res, controls.TypeVpc, "net-vpc")
+	vpc := one(t, res, mockrun.TypeVpc, "net-vpc")
 	assert.Equal(t, "10.0.0.0/16", vpc.Str("cidrBlock"))
 	assert.Equal(t, true, vpc.Value("enableDnsSupport"), "enableDnsSupport")
 	assert.Equal(t, true, vpc.Value("enableDnsHostnames"), "enableDnsHostnames")
@@ -84,9 +85,9 @@ func TestVpcHasDnsOnAndTheDefaultCidr(t *testing.T) {
 
 func TestAvailabilityZonesAreLookedUpSortedAndTheFirstThreeUsed(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{}) // the mock answers us-east-1d, a, c, b
-	require.Len(t, res.OfType(controls.TypeSubnet), 6)
+	require.Len(t, res.OfType(mockrun.TypeSubnet), 6)
 	for i, az := range []string{"us-east-1a", "us-east-1b", "us-east-1c"} {
-		s := one(t, res, controls.TypeSubnet, "net-public-"+az)
+		s := one(t, res, mockrun.TypeSubnet, "net-public-"+az)
 		assert.Equal(t, az, s.Str("availabilityZone"))
 		want, _ := components.SubnetCIDR(mustPrefix("10.0.0.0/16"), components.TierPublic, i)
 		assert.Equal(t, want.String(), s.Str("cidrBlock"), "%s must take slot %d", s, i)
@@ -110,7 +111,7 @@ func TestConfiguredAvailabilityZonesAreUsedInOrderWithoutALookup(t *testing.T) {
 		assert.NotEqual(t, "aws:index/getAvailabilityZones:getAvailabilityZones", inv.Token)
 	}
 	for i, az := range threeAzs {
-		s := one(t, res, controls.TypeSubnet, "net-private-"+az)
+		s := one(t, res, mockrun.TypeSubnet, "net-private-"+az)
 		assert.Equal(t, az, s.Str("availabilityZone"))
 		want, _ := components.SubnetCIDR(mustPrefix("10.0.0.0/16"), components.TierPrivate, i)
 		assert.Equal(t, want.String(), s.Str("cidrBlock"), "%s", s)
@@ -134,15 +135,15 @@ func TestNoSubnetMapsPublicIps(t *testing.T) {
 
 func TestPublicSubnetsRouteToTheInternetGateway(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{AvailabilityZones: threeAzs})
-	rt := one(t, res, controls.TypeRouteTable, "net-public")
-	igw := one(t, res, controls.TypeInternetGateway, "net-igw")
-	route := one(t, res, controls.TypeRoute, "net-public-default")
+	rt := one(t, res, mockrun.TypeRouteTable, "net-public")
+	igw := one(t, res, mockrun.TypeInternetGateway, "net-igw")
+	route := one(t, res, mockrun.TypeRoute, "net-public-default")
 	assert.Equal(t, rt.ID, route.Str("routeTableId"))
 	assert.Equal(t, "0.0.0.0/0", route.Str("destinationCidrBlock"))
 	assert.Equal(t, igw.ID, route.Str("gatewayId"))
 	for _, az := range threeAzs {
-		subnet := one(t, res, controls.TypeSubnet, "net-public-"+az)
-		assoc := one(t, res, controls.TypeRouteTableAssoc, "net-public-"+az)
+		subnet := one(t, res, mockrun.TypeSubnet, "net-public-"+az)
+		assoc := one(t, res, mockrun.TypeRouteTableAssoc, "net-public-"+az)
 		assert.Equal(t, subnet.ID, assoc.Str("subnetId"))
 		assert.Equal(t, rt.ID, assoc.Str("routeTableId"), "%s must use the public route table", subnet)
 	}
@@ -152,12 +153,12 @@ func TestPublicSubnetsRouteToTheInternetGateway(t *testing.T) {
 func privateRoutes(t *testing.T, res *mockrun.Result) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for _, rt := range res.OfType(controls.TypeRouteTable) {
+	for _, rt := range res.OfType(mockrun.TypeRouteTable) {
 		if rt.Value("tags").(map[string]any)["Tier"] == "private" {
 			out[rt.ID] = ""
 		}
 	}
-	for _, r := range res.OfType(controls.TypeRoute) {
+	for _, r := range res.OfType(mockrun.TypeRoute) {
 		if _, ok := out[r.Str("routeTableId")]; ok {
 			assert.Equal(t, "0.0.0.0/0", r.Str("destinationCidrBlock"), "%s", r)
 			out[r.Str("routeTableId")] = r.Str("natGatewayId")
@@ -170,9 +171,9 @@ func TestEachPrivateSubnetHasItsOwnRouteTableInEveryStrategy(t *testing.T) {
 	for _, nat := range components.NatStrategies {
 		res := runNetwork(t, components.NetworkArgs{NatStrategy: nat, AvailabilityZones: threeAzs})
 		for _, az := range threeAzs {
-			subnet := one(t, res, controls.TypeSubnet, "net-private-"+az)
-			rt := one(t, res, controls.TypeRouteTable, "net-private-"+az)
-			assoc := one(t, res, controls.TypeRouteTableAssoc, "net-private-"+az)
+			subnet := one(t, res, mockrun.TypeSubnet, "net-private-"+az)
+			rt := one(t, res, mockrun.TypeRouteTable, "net-private-"+az)
+			assoc := one(t, res, mockrun.TypeRouteTableAssoc, "net-private-"+az)
 			assert.Equal(t, subnet.ID, assoc.Str("subnetId"), "%s: %s", nat, assoc)
 			assert.Equal(t, rt.ID, assoc.Str("routeTableId"), "%s: %s", nat, assoc)
 		}
@@ -181,12 +182,12 @@ func TestEachPrivateSubnetHasItsOwnRouteTableInEveryStrategy(t *testing.T) {
 
 func TestSingleNatSitsInTheFirstPublicSubnetAndServesEveryPrivateRouteTable(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{NatStrategy: components.NatSingle, AvailabilityZones: threeAzs})
-	nat := one(t, res, controls.TypeNatGateway, "net-nat-eu-west-1a")
-	eip := one(t, res, controls.TypeEip, "net-nat-eu-west-1a")
-	assert.Equal(t, one(t, res, controls.TypeSubnet, "net-public-eu-west-1a").ID, nat.Str("subnetId"))
+	nat := one(t, res, mockrun.TypeNatGateway, "net-nat-eu-west-1a")
+	eip := one(t, res, mockrun.TypeEip, "net-nat-eu-west-1a")
+	assert.Equal(t, one(t, res, mockrun.TypeSubnet, "net-public-eu-west-1a").ID, nat.Str("subnetId"))
 	assert.Equal(t, eip.ID, nat.Str("allocationId"))
 	assert.Equal(t, "vpc", eip.Str("domain"))
-	assert.True(t, nat.DependsOn(one(t, res, controls.TypeInternetGateway, "net-igw").URN),
+	assert.True(t, nat.DependsOn(one(t, res, mockrun.TypeInternetGateway, "net-igw").URN),
 		"the NAT gateway must wait for the internet gateway")
 	routes := privateRoutes(t, res)
 	require.Len(t, routes, 3)
@@ -199,9 +200,9 @@ func TestOneNatPerAzServesOnlyItsOwnAz(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{NatStrategy: components.NatOnePerAz, AvailabilityZones: threeAzs})
 	routes := privateRoutes(t, res)
 	for _, az := range threeAzs {
-		nat := one(t, res, controls.TypeNatGateway, "net-nat-"+az)
-		assert.Equal(t, one(t, res, controls.TypeSubnet, "net-public-"+az).ID, nat.Str("subnetId"), "%s", nat)
-		rt := one(t, res, controls.TypeRouteTable, "net-private-"+az)
+		nat := one(t, res, mockrun.TypeNatGateway, "net-nat-"+az)
+		assert.Equal(t, one(t, res, mockrun.TypeSubnet, "net-public-"+az).ID, nat.Str("subnetId"), "%s", nat)
+		rt := one(t, res, mockrun.TypeRouteTable, "net-private-"+az)
 		assert.Equal(t, nat.ID, routes[rt.ID], "private route table in %s must use the NAT in its own AZ", az)
 	}
 }
@@ -216,16 +217,16 @@ func TestNoNatMeansNoDefaultRouteFromPrivateSubnets(t *testing.T) {
 func TestEveryPrivateRouteTableHasTheS3EndpointAndNoPublicOneDoes(t *testing.T) {
 	for _, nat := range components.NatStrategies {
 		res := runNetwork(t, components.NetworkArgs{NatStrategy: nat})
-		ep := one(t, res, controls.TypeVpcEndpoint, "net-s3")
+		ep := one(t, res, mockrun.TypeVpcEndpoint, "net-s3")
 		assert.Equal(t, "com.amazonaws.us-east-1.s3", ep.Str("serviceName"))
 		assert.Equal(t, "Gateway", ep.Str("vpcEndpointType"))
-		assert.Equal(t, one(t, res, controls.TypeVpc, "net-vpc").ID, ep.Str("vpcId"))
+		assert.Equal(t, one(t, res, mockrun.TypeVpc, "net-vpc").ID, ep.Str("vpcId"))
 		var private []string
 		for rt := range privateRoutes(t, res) {
 			private = append(private, rt)
 		}
 		assert.ElementsMatch(t, private, ep.Strs("routeTableIds"), "%s: endpoint route tables", nat)
-		assert.NotContains(t, ep.Strs("routeTableIds"), one(t, res, controls.TypeRouteTable, "net-public").ID)
+		assert.NotContains(t, ep.Strs("routeTableIds"), one(t, res, mockrun.TypeRouteTable, "net-public").ID)
 	}
 }
 
@@ -257,7 +258,7 @@ func TestS3EndpointPolicyAllowsThisAccountAndTheRegionsServiceBucketsByDefault(t
 	assert.Equal(t, []string{"*"}, own.Resources)
 	assert.Equal(t, mockrun.DefaultAccount, own.ConditionValue("StringEquals", "aws:ResourceAccount"),
 		"the endpoint must be limited to buckets this account owns")
-	assert.Equal(t, controls.Statement{Sid: "ReadAwsServiceBuckets", Effect: "Allow", Principals: []string{"*"},
+	assert.Equal(t, iampolicy.Statement{Sid: "ReadAwsServiceBuckets", Effect: "Allow", Principals: []string{"*"},
 		Actions: []string{"s3:GetObject"}, Resources: usEast1ServiceBuckets}, stmts[1],
 		"AWS-owned buckets: read-only, by exact name for the region")
 	requireClean(t, controls.S3EndpointsReachOnlyNamedBuckets(res), "endpoint policy")
@@ -321,26 +322,26 @@ func TestS3EndpointPolicyGrantsExtraBucketsReadOnly(t *testing.T) {
 	requireClean(t, controls.S3EndpointsReachOnlyNamedBuckets(res), "endpoint policy")
 }
 
-func endpointPolicy(t *testing.T, res *mockrun.Result) []controls.Statement {
+func endpointPolicy(t *testing.T, res *mockrun.Result) []iampolicy.Statement {
 	t.Helper()
-	ep := one(t, res, controls.TypeVpcEndpoint, "net-s3")
+	ep := one(t, res, mockrun.TypeVpcEndpoint, "net-s3")
 	stmts := policyOf(t, ep, "policy")
 	return stmts
 }
 
 func TestDefaultSecurityGroupIsAdoptedWithNoRules(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{})
-	sg := one(t, res, controls.TypeDefaultSecurityGroup, "net-default-sg")
-	assert.Equal(t, one(t, res, controls.TypeVpc, "net-vpc").ID, sg.Str("vpcId"))
+	sg := one(t, res, mockrun.TypeDefaultSecurityGroup, "net-default-sg")
+	assert.Equal(t, one(t, res, mockrun.TypeVpc, "net-vpc").ID, sg.Str("vpcId"))
 	assert.True(t, sg.Has("ingress") && sg.Has("egress"), "rules must be given explicitly as empty lists")
 	requireClean(t, controls.DefaultSecurityGroupsHaveNoRules(res), "default security group")
 }
 
 func TestNetworkAclsAdmitNoInternetTrafficToSshOrRdp(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{PublicIngressPorts: []int{443, 80, 8443}})
-	acl := one(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl")
-	assert.Equal(t, one(t, res, controls.TypeVpc, "net-vpc").Out("defaultNetworkAclId"), acl.Str("defaultNetworkAclId"))
-	require.NotEmpty(t, controls.NaclRules(one(t, res, controls.TypeNetworkAcl, "net-public-nacl").Value("ingress")))
+	acl := one(t, res, mockrun.TypeDefaultNetworkAcl, "net-default-nacl")
+	assert.Equal(t, one(t, res, mockrun.TypeVpc, "net-vpc").Out("defaultNetworkAclId"), acl.Str("defaultNetworkAclId"))
+	require.NotEmpty(t, controls.NaclRules(one(t, res, mockrun.TypeNetworkAcl, "net-public-nacl").Value("ingress")))
 	requireClean(t, controls.NaclsAdmitNoInternetToAdminPorts(res), "network ACLs")
 }
 
@@ -380,7 +381,7 @@ var egressRules = []documentedRule{{100, "tcp", "0.0.0.0/0", 0, 65535}, {101, "u
 
 func TestDefaultNaclKeepsThePrivateRulesAndIgnoresSubnetsAddedLater(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{PublicIngressPorts: []int{443}})
-	acl := one(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl")
+	acl := one(t, res, mockrun.TypeDefaultNetworkAcl, "net-default-nacl")
 	assert.Equal(t, privateRules("10.0.0.0/16"), rulesOf(t, acl.Value("ingress")), "no public port on the default ACL")
 	assert.Equal(t, egressRules, rulesOf(t, acl.Value("egress")))
 	assert.False(t, acl.Has("subnetIds"),
@@ -390,11 +391,11 @@ func TestDefaultNaclKeepsThePrivateRulesAndIgnoresSubnetsAddedLater(t *testing.T
 
 func TestPublicSubnetsHaveTheirOwnAclAdmittingTheConfiguredPorts(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{AvailabilityZones: threeAzs, PublicIngressPorts: []int{443, 80}})
-	acl := one(t, res, controls.TypeNetworkAcl, "net-public-nacl")
-	assert.Equal(t, one(t, res, controls.TypeVpc, "net-vpc").ID, acl.Str("vpcId"))
+	acl := one(t, res, mockrun.TypeNetworkAcl, "net-public-nacl")
+	assert.Equal(t, one(t, res, mockrun.TypeVpc, "net-vpc").ID, acl.Str("vpcId"))
 	var public []string
 	for _, az := range threeAzs {
-		public = append(public, one(t, res, controls.TypeSubnet, "net-public-"+az).ID)
+		public = append(public, one(t, res, mockrun.TypeSubnet, "net-public-"+az).ID)
 	}
 	assert.Equal(t, public, acl.Strs("subnetIds"), "the public subnets, and only they, use the public ACL")
 	want := append(privateRules("10.0.0.0/16"), documentedRule{200, "tcp", "0.0.0.0/0", 443, 443},
@@ -407,7 +408,7 @@ func TestPublicSubnetsHaveTheirOwnAclAdmittingTheConfiguredPorts(t *testing.T) {
 
 func TestPublicAclFollowsPublicIngressPorts(t *testing.T) {
 	portRules := func(res *mockrun.Result) []documentedRule {
-		return rulesOf(t, one(t, res, controls.TypeNetworkAcl, "test-public-nacl").Value("ingress"))[len(privateRules("")):]
+		return rulesOf(t, one(t, res, mockrun.TypeNetworkAcl, "test-public-nacl").Value("ingress"))[len(privateRules("")):]
 	}
 	t.Run("the default: HTTPS and HTTP", func(t *testing.T) {
 		res, err := runStackWith(nil)
@@ -432,7 +433,7 @@ func TestPublicAclFollowsPublicIngressPorts(t *testing.T) {
 func TestNoNetworkAclRuleUsesProtocolAll(t *testing.T) {
 	for _, stack := range []string{"prod", "dev"} {
 		res := runStack(t, stack, false)
-		for _, acl := range append(res.OfType(controls.TypeDefaultNetworkAcl), res.OfType(controls.TypeNetworkAcl)...) {
+		for _, acl := range append(res.OfType(mockrun.TypeDefaultNetworkAcl), res.OfType(mockrun.TypeNetworkAcl)...) {
 			for _, dir := range []string{"ingress", "egress"} {
 				for _, r := range controls.NaclRules(acl.Value(dir)) {
 					assert.Contains(t, []string{"tcp", "udp", "icmp"}, r.Protocol, "%s %s %s rule %d", stack, acl, dir, r.RuleNo)
@@ -445,8 +446,8 @@ func TestNoNetworkAclRuleUsesProtocolAll(t *testing.T) {
 
 func TestNetworkAclsLetReturnTrafficForNatEgressIn(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{PublicIngressPorts: []int{443}})
-	for _, acl := range []mockrun.Resource{one(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl"),
-		one(t, res, controls.TypeNetworkAcl, "net-public-nacl")} {
+	for _, acl := range []mockrun.Resource{one(t, res, mockrun.TypeDefaultNetworkAcl, "net-default-nacl"),
+		one(t, res, mockrun.TypeNetworkAcl, "net-public-nacl")} {
 		rules := controls.NaclRules(acl.Value("ingress"))
 		// NAT gateways use source ports 1024-65535: every one but the excluded admin port must be admitted, for TCP
 		// and UDP alike, on the public ACL (the NAT gateway's subnet) and the private one (its clients).
@@ -498,8 +499,8 @@ func TestReadmeDocumentsEveryNetworkAclRule(t *testing.T) {
 		return fmt.Sprintf("%s %s %d %s %s %s", dir, acls, r.ruleNo, r.protocol, src, ports)
 	}
 	want := map[string]bool{}
-	def := one(t, res, controls.TypeDefaultNetworkAcl, "net-default-nacl")
-	pub := one(t, res, controls.TypeNetworkAcl, "net-public-nacl")
+	def := one(t, res, mockrun.TypeDefaultNetworkAcl, "net-default-nacl")
+	pub := one(t, res, mockrun.TypeNetworkAcl, "net-public-nacl")
 	for _, r := range rulesOf(t, def.Value("ingress")) {
 		want[describe("ingress", "both", r)] = true
 	}
@@ -516,12 +517,12 @@ func TestReadmeDocumentsEveryNetworkAclRule(t *testing.T) {
 func TestEveryTaggableNetworkChildHasANameAndSubnetsAndRouteTablesATier(t *testing.T) {
 	res := runNetwork(t, components.NetworkArgs{})
 	for _, r := range res.AWS() {
-		if r.Type == controls.TypeRoute || r.Type == controls.TypeRouteTableAssoc {
+		if r.Type == mockrun.TypeRoute || r.Type == mockrun.TypeRouteTableAssoc {
 			continue // not taggable
 		}
 		tags, _ := r.Value("tags").(map[string]any)
 		assert.Equal(t, r.Name, tags["Name"], "%s: Name tag", r)
-		if r.Type == controls.TypeSubnet || r.Type == controls.TypeRouteTable {
+		if r.Type == mockrun.TypeSubnet || r.Type == mockrun.TypeRouteTable {
 			assert.Contains(t, []any{"public", "private"}, tags["Tier"], "%s: Tier tag", r)
 		}
 	}

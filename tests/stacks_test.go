@@ -54,7 +54,7 @@ func TestEnvironmentStacksExportEveryOutputKnownInUpdateAndPreview(t *testing.T)
 				assert.Len(t, res.Exports, len(environmentExports), "no unexpected exports")
 				assert.Len(t, res.OfType(components.NetworkType), 1)
 				assert.Len(t, res.OfType(components.FlowLogsType), 1, "an environment always gets flow logs")
-				assert.Empty(t, res.OfType("aws:s3/bucketV2:BucketV2"), "environments never create state buckets")
+				assert.Empty(t, res.OfType(mockrun.TypeBucket), "environments never create state buckets")
 			})
 		}
 	}
@@ -66,13 +66,13 @@ func TestProdStackFollowsItsStackFile(t *testing.T) {
 	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, res.Exports["availabilityZones"].Value)
 	assert.Len(t, res.Exports["natGatewayIds"].Value, 1, "prod runs one NAT gateway (natStrategy single, the design's choice)")
 	assert.Len(t, res.Exports["natPublicIps"].Value, 1)
-	fl := one(t, res, controls.TypeFlowLog, "prod")
+	fl := one(t, res, mockrun.TypeFlowLog, "prod")
 	assert.Equal(t, 60.0, fl.Value("maxAggregationInterval"))
-	group := one(t, res, controls.TypeLogGroup, "prod-flow-logs")
+	group := one(t, res, mockrun.TypeLogGroup, "prod-flow-logs")
 	assert.Equal(t, 365.0, group.Value("retentionInDays"))
 	assert.True(t, group.RetainOnDelete, "prod's flow-log evidence outlives the stack")
 	assert.Equal(t, "arn:aws:iam::123456789012:policy/aws-foundation-flow-logs-boundary",
-		one(t, res, controls.TypeRole, "prod-flow-logs").Str("permissionsBoundary"))
+		one(t, res, mockrun.TypeRole, "prod-flow-logs").Str("permissionsBoundary"))
 }
 
 // registrations maps each URN a run registered to the resource.
@@ -108,7 +108,7 @@ func TestSwitchingNatStrategyOnlyAddsNatResourcesAndRepointsPrivateRoutes(t *tes
 	for urn, r := range perAz {
 		if _, ok := single[urn]; !ok {
 			added = append(added, r.Type+" "+r.Name)
-			assert.Contains(t, []string{controls.TypeEip, controls.TypeNatGateway, controls.TypeRoute}, r.Type,
+			assert.Contains(t, []string{mockrun.TypeEip, mockrun.TypeNatGateway, mockrun.TypeRoute}, r.Type,
 				"onePerAz may only add Elastic IPs, NAT gateways and routes: %s", r)
 		}
 	}
@@ -128,7 +128,7 @@ func TestSwitchingNatStrategyOnlyAddsNatResourcesAndRepointsPrivateRoutes(t *tes
 			r.RetainOnDelete == other.RetainOnDelete && r.DeleteBeforeReplace == other.DeleteBeforeReplace
 		if !same {
 			changed = append(changed, r.Type+" "+r.Name)
-			assert.Equal(t, controls.TypeRoute, r.Type, "only private default routes may change: %s", r)
+			assert.Equal(t, mockrun.TypeRoute, r.Type, "only private default routes may change: %s", r)
 			assert.Equal(t, "0.0.0.0/0", r.Str("destinationCidrBlock"), "%s", r)
 			assert.Equal(t, "0.0.0.0/0", other.Str("destinationCidrBlock"), "%s", r)
 			assert.NotEqual(t, r.Str("natGatewayId"), other.Str("natGatewayId"), "%s: repointed to its own AZ's NAT", r)
@@ -144,11 +144,11 @@ func TestDevStackIsTheCheapEnvironment(t *testing.T) {
 	res := runStack(t, "dev", false)
 	assert.Equal(t, "10.20.0.0/20", res.Exports["vpcCidr"].Value)
 	assert.Equal(t, []string{}, res.Exports["natGatewayIds"].Value, "dev has no NAT gateway")
-	assert.Empty(t, res.OfType(controls.TypeEip), "dev pays for no public IPv4 address")
+	assert.Empty(t, res.OfType(mockrun.TypeEip), "dev pays for no public IPv4 address")
 	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, res.Exports["availabilityZones"].Value,
 		"dev looks its AZs up")
-	assert.Equal(t, 600.0, one(t, res, controls.TypeFlowLog, "dev").Value("maxAggregationInterval"))
-	assert.False(t, one(t, res, controls.TypeLogGroup, "dev-flow-logs").RetainOnDelete,
+	assert.Equal(t, 600.0, one(t, res, mockrun.TypeFlowLog, "dev").Value("maxAggregationInterval"))
+	assert.False(t, one(t, res, mockrun.TypeLogGroup, "dev-flow-logs").RetainOnDelete,
 		"dev is torn down and rebuilt: its flow-log evidence goes with it (EX-08)")
 }
 

@@ -5,7 +5,9 @@ import (
 	"testing"
 
 	"github.com/aws-foundation/aws-foundation/components"
+	"github.com/aws-foundation/aws-foundation/internal/buckets"
 	"github.com/aws-foundation/aws-foundation/internal/controls"
+	"github.com/aws-foundation/aws-foundation/internal/iampolicy"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
@@ -40,7 +42,7 @@ func TestEveryStateBackendChildIsParentedNamedOffTheComponentProtectedAndRetaine
 		assert.True(t, r.Protect, "%s must be protected", r)
 		assert.True(t, r.RetainOnDelete, "%s must be retained on delete", r)
 	}
-	for _, typ := range []string{controls.TypeKmsKey, controls.TypeBucket, controls.TypeTable} {
+	for _, typ := range []string{mockrun.TypeKmsKey, mockrun.TypeBucket, mockrun.TypeTable} {
 		assert.NotEmpty(t, res.OfType(typ), "%s", typ)
 	}
 	requireNoDuplicateURNs(t, res)
@@ -48,22 +50,22 @@ func TestEveryStateBackendChildIsParentedNamedOffTheComponentProtectedAndRetaine
 
 func TestStateKeyRotatesAndOnlyTheAccountRootAdministersIt(t *testing.T) {
 	res := runStateBackend(t, components.StateBackendArgs{})
-	key := one(t, res, controls.TypeKmsKey, "state-key")
+	key := one(t, res, mockrun.TypeKmsKey, "state-key")
 	assert.Equal(t, true, key.Value("enableKeyRotation"))
 	assert.Equal(t, 30.0, key.Value("deletionWindowInDays"))
 	assert.Equal(t, "SYMMETRIC_DEFAULT", key.Str("customerMasterKeySpec"))
 	stmts := policyOf(t, key, "policy")
-	assert.Equal(t, []controls.Statement{{Sid: "AccountRootAdministersKey", Effect: "Allow",
+	assert.Equal(t, []iampolicy.Statement{{Sid: "AccountRootAdministersKey", Effect: "Allow",
 		Principals: []string{"AWS:arn:aws:iam::123456789012:root"}, Actions: []string{"kms:*"}, Resources: []string{"*"}}}, stmts)
-	alias := one(t, res, "aws:kms/alias:Alias", "state-key")
+	alias := one(t, res, mockrun.TypeKmsAlias, "state-key")
 	assert.Equal(t, "alias/aws-foundation/state", alias.Str("name"))
 	assert.Equal(t, key.Out("keyId"), alias.Str("targetKeyId"))
 }
 
 func TestBucketNamesAreDerivedFromAccountAndRegionAndNeverForceDestroyed(t *testing.T) {
 	res := runStateBackend(t, components.StateBackendArgs{})
-	state := one(t, res, controls.TypeBucket, "state-bucket")
-	logs := one(t, res, controls.TypeBucket, "state-logs")
+	state := one(t, res, mockrun.TypeBucket, "state-bucket")
+	logs := one(t, res, mockrun.TypeBucket, "state-logs")
 	assert.Equal(t, defaultStateBucket, state.Str("bucket"))
 	assert.Equal(t, defaultLogBucket, logs.Str("bucket"))
 	for _, b := range []mockrun.Resource{state, logs} {
@@ -74,12 +76,7 @@ func TestBucketNamesAreDerivedFromAccountAndRegionAndNeverForceDestroyed(t *test
 // companion returns the single resource of typ that configures bucket.
 func companion(t *testing.T, res *mockrun.Result, typ string, bucket mockrun.Resource) mockrun.Resource {
 	t.Helper()
-	var found []mockrun.Resource
-	for _, x := range res.OfType(typ) {
-		if x.Str("bucket") == bucket.ID {
-			found = append(found, x)
-		}
-	}
+	found := buckets.Companions(res, typ, bucket.ID)
 	require.Len(t, found, 1, "%s of %s", typ, bucket)
 	return found[0]
 }
@@ -87,12 +84,12 @@ func companion(t *testing.T, res *mockrun.Result, typ string, bucket mockrun.Res
 func TestBothBucketsAreNeverPublicAndOwnerEnforced(t *testing.T) {
 	res := runStateBackend(t, components.StateBackendArgs{})
 	for _, name := range []string{"state-bucket", "state-logs"} {
-		b := one(t, res, controls.TypeBucket, name)
-		pab := companion(t, res, controls.TypePublicAccessBlock, b)
+		b := one(t, res, mockrun.TypeBucket, name)
+		pab := companion(t, res, mockrun.TypePublicAccessBlock, b)
 		for _, f := range []string{"blockPublicAcls", "blockPublicPolicy", "ignorePublicAcls", "restrictPublicBuckets"} {
 			assert.Equal(t, true, pab.Value(f), "%s: %s", b, f)
 		}
-		own := companion(t, res, controls.TypeOwnership, b)
+		own := companion(t, res, mockrun.TypeOwnership, b)
 		assert.Equal(t, map[string]any{"objectOwnership": "BucketOwnerEnforced"}, own.Value("rule"), "%s", b)
 	}
 	requireControlsHold(t, res, "AF-S3-01", "AF-S3-02")
@@ -100,17 +97,17 @@ func TestBothBucketsAreNeverPublicAndOwnerEnforced(t *testing.T) {
 
 func TestStateBucketIsVersionedAndEncryptedWithTheStateKey(t *testing.T) {
 	res := runStateBackend(t, components.StateBackendArgs{})
-	state := one(t, res, controls.TypeBucket, "state-bucket")
-	key := one(t, res, controls.TypeKmsKey, "state-key")
-	v := companion(t, res, controls.TypeBucketVersioning, state)
+	state := one(t, res, mockrun.TypeBucket, "state-bucket")
+	key := one(t, res, mockrun.TypeKmsKey, "state-key")
+	v := companion(t, res, mockrun.TypeBucketVersioning, state)
 	assert.Equal(t, map[string]any{"status": "Enabled"}, v.Value("versioningConfiguration"))
-	enc := companion(t, res, controls.TypeBucketEncryption, state)
+	enc := companion(t, res, mockrun.TypeBucketEncryption, state)
 	assert.Equal(t, []any{map[string]any{
 		"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "aws:kms", "kmsMasterKeyId": key.Out("arn")},
 		"bucketKeyEnabled":                   true,
 	}}, enc.Value("rules"))
-	logs := one(t, res, controls.TypeBucket, "state-logs")
-	logEnc := companion(t, res, controls.TypeBucketEncryption, logs)
+	logs := one(t, res, mockrun.TypeBucket, "state-logs")
+	logEnc := companion(t, res, mockrun.TypeBucketEncryption, logs)
 	assert.Equal(t, []any{map[string]any{
 		"applyServerSideEncryptionByDefault": map[string]any{"sseAlgorithm": "AES256"},
 		"bucketKeyEnabled":                   false,
@@ -120,15 +117,15 @@ func TestStateBucketIsVersionedAndEncryptedWithTheStateKey(t *testing.T) {
 
 func TestStateBucketPolicyIsTlsOnlyAndRefusesOtherEncryptionButNotAMissingHeader(t *testing.T) {
 	res := runStateBackend(t, components.StateBackendArgs{})
-	state := one(t, res, controls.TypeBucket, "state-bucket")
+	state := one(t, res, mockrun.TypeBucket, "state-bucket")
 	arn := state.Out("arn")
-	keyArn := one(t, res, controls.TypeKmsKey, "state-key").Out("arn")
-	pol := companion(t, res, controls.TypeBucketPolicy, state)
-	assert.True(t, pol.DependsOn(companion(t, res, controls.TypePublicAccessBlock, state).URN),
+	keyArn := one(t, res, mockrun.TypeKmsKey, "state-key").Out("arn")
+	pol := companion(t, res, mockrun.TypeBucketPolicy, state)
+	assert.True(t, pol.DependsOn(companion(t, res, mockrun.TypePublicAccessBlock, state).URN),
 		"the policy waits for the public access block")
 	stmts := policyOf(t, pol, "policy")
 	both, objects := []string{arn, arn + "/*"}, []string{arn + "/*"}
-	assert.Equal(t, []controls.Statement{
+	assert.Equal(t, []iampolicy.Statement{
 		{Sid: "DenyInsecureTransport", Effect: "Deny", Principals: []string{"*"}, Actions: []string{"s3:*"}, Resources: both,
 			Condition: map[string]map[string]any{"Bool": {"aws:SecureTransport": "false"}}},
 		{Sid: "DenyOutdatedTls", Effect: "Deny", Principals: []string{"*"}, Actions: []string{"s3:*"}, Resources: both,
@@ -155,20 +152,20 @@ func TestStateBucketPolicyIsTlsOnlyAndRefusesOtherEncryptionButNotAMissingHeader
 
 func TestLogBucketAcceptsOnlyTheStateBucketsAccessLogsOverTls(t *testing.T) {
 	res := runStateBackend(t, components.StateBackendArgs{})
-	state := one(t, res, controls.TypeBucket, "state-bucket")
-	logs := one(t, res, controls.TypeBucket, "state-logs")
-	logging := companion(t, res, controls.TypeBucketLogging, state)
+	state := one(t, res, mockrun.TypeBucket, "state-bucket")
+	logs := one(t, res, mockrun.TypeBucket, "state-logs")
+	logging := companion(t, res, mockrun.TypeBucketLogging, state)
 	assert.Equal(t, logs.ID, logging.Str("targetBucket"))
 	assert.Equal(t, defaultStateBucket+"/", logging.Str("targetPrefix"))
-	stmts := policyOf(t, companion(t, res, controls.TypeBucketPolicy, logs), "policy")
+	stmts := policyOf(t, companion(t, res, mockrun.TypeBucketPolicy, logs), "policy")
 	require.Len(t, stmts, 3)
-	assert.Equal(t, controls.Statement{Sid: "S3ServerAccessLogsFromStateBucket", Effect: "Allow",
+	assert.Equal(t, iampolicy.Statement{Sid: "S3ServerAccessLogsFromStateBucket", Effect: "Allow",
 		Principals: []string{"Service:logging.s3.amazonaws.com"}, Actions: []string{"s3:PutObject"},
 		Resources: []string{logs.Out("arn") + "/" + defaultStateBucket + "/*"},
 		Condition: map[string]map[string]any{
 			"ArnLike":      {"aws:SourceArn": state.Out("arn")},
 			"StringEquals": {"aws:SourceAccount": "123456789012"}}}, stmts[2])
-	for _, l := range res.OfType(controls.TypeBucketLogging) {
+	for _, l := range res.OfType(mockrun.TypeBucketLogging) {
 		assert.NotEqual(t, logs.ID, l.Str("bucket"), "the log bucket does not log itself (documented exception)")
 	}
 	requireControlsHold(t, res, "AF-S3-03", "AF-S3-08")
@@ -176,8 +173,8 @@ func TestLogBucketAcceptsOnlyTheStateBucketsAccessLogsOverTls(t *testing.T) {
 
 func TestLifecycleExpiresOldStateVersionsAndAccessLogs(t *testing.T) {
 	res := runStateBackend(t, components.StateBackendArgs{NoncurrentVersionDays: 30, NoncurrentVersionsToKeep: 5, AccessLogDays: 400})
-	state := one(t, res, controls.TypeBucket, "state-bucket")
-	rules := companion(t, res, controls.TypeBucketLifecycle, state).Value("rules")
+	state := one(t, res, mockrun.TypeBucket, "state-bucket")
+	rules := companion(t, res, mockrun.TypeBucketLifecycle, state).Value("rules")
 	assert.Equal(t, []any{
 		map[string]any{"id": "expire-old-state-versions", "status": "Enabled", "filter": map[string]any{},
 			"noncurrentVersionExpiration":    map[string]any{"noncurrentDays": 30.0, "newerNoncurrentVersions": 5.0},
@@ -185,7 +182,7 @@ func TestLifecycleExpiresOldStateVersionsAndAccessLogs(t *testing.T) {
 		map[string]any{"id": "remove-expired-delete-markers", "status": "Enabled", "filter": map[string]any{},
 			"expiration": map[string]any{"expiredObjectDeleteMarker": true}},
 	}, rules)
-	logs := one(t, res, controls.TypeBucket, "state-logs")
+	logs := one(t, res, mockrun.TypeBucket, "state-logs")
 	assert.Equal(t, []any{
 		map[string]any{"id": "expire-access-logs", "status": "Enabled", "filter": map[string]any{},
 			"expiration":                     map[string]any{"days": 400.0},
@@ -193,16 +190,16 @@ func TestLifecycleExpiresOldStateVersionsAndAccessLogs(t *testing.T) {
 			"abortIncompleteMultipartUpload": map[string]any{"daysAfterInitiation": 7.0}},
 		map[string]any{"id": "remove-expired-delete-markers", "status": "Enabled", "filter": map[string]any{},
 			"expiration": map[string]any{"expiredObjectDeleteMarker": true}},
-	}, companion(t, res, controls.TypeBucketLifecycle, logs).Value("rules"))
+	}, companion(t, res, mockrun.TypeBucketLifecycle, logs).Value("rules"))
 }
 
 func TestLogBucketIsVersionedAndExpiresNoncurrentLogsAfterTheRetention(t *testing.T) {
 	res := runStateBackend(t, components.StateBackendArgs{})
-	logs := one(t, res, controls.TypeBucket, "state-logs")
-	v := companion(t, res, controls.TypeBucketVersioning, logs)
+	logs := one(t, res, mockrun.TypeBucket, "state-logs")
+	v := companion(t, res, mockrun.TypeBucketVersioning, logs)
 	assert.Equal(t, map[string]any{"status": "Enabled"}, v.Value("versioningConfiguration"))
 	assert.True(t, v.Protect && v.RetainOnDelete, "versioning is protected like every state-backend child")
-	lc := companion(t, res, controls.TypeBucketLifecycle, logs)
+	lc := companion(t, res, mockrun.TypeBucketLifecycle, logs)
 	rule := lc.Value("rules").([]any)[0].(map[string]any)
 	assert.Equal(t, map[string]any{"days": 365.0}, rule["expiration"], "logs are kept stateAccessLogDays")
 	assert.Equal(t, map[string]any{"noncurrentDays": 365.0}, rule["noncurrentVersionExpiration"],
@@ -240,25 +237,25 @@ func TestTerraformBackendBlockLocksWithS3LockFilesAndNamesTheTableForOlderTerraf
 
 func TestLifecycleDefaultsAreNinetyDaysTenVersionsAndAYearOfLogs(t *testing.T) {
 	res := runStateBackend(t, components.StateBackendArgs{})
-	state := one(t, res, controls.TypeBucket, "state-bucket")
-	rules := companion(t, res, controls.TypeBucketLifecycle, state).Value("rules").([]any)
+	state := one(t, res, mockrun.TypeBucket, "state-bucket")
+	rules := companion(t, res, mockrun.TypeBucketLifecycle, state).Value("rules").([]any)
 	assert.Equal(t, map[string]any{"noncurrentDays": 90.0, "newerNoncurrentVersions": 10.0},
 		rules[0].(map[string]any)["noncurrentVersionExpiration"])
-	logs := one(t, res, controls.TypeBucket, "state-logs")
-	logRules := companion(t, res, controls.TypeBucketLifecycle, logs).Value("rules").([]any)
+	logs := one(t, res, mockrun.TypeBucket, "state-logs")
+	logRules := companion(t, res, mockrun.TypeBucketLifecycle, logs).Value("rules").([]any)
 	assert.Equal(t, map[string]any{"days": 365.0}, logRules[0].(map[string]any)["expiration"])
 	requireControlsHold(t, res, "AF-S3-06", "AF-S3-07")
 }
 
 func TestLockTableIsOnDemandRecoverableEncryptedWithTheStateKeyAndDeletionProtected(t *testing.T) {
 	res := runStateBackend(t, components.StateBackendArgs{})
-	table := one(t, res, controls.TypeTable, "state-lock")
+	table := one(t, res, mockrun.TypeTable, "state-lock")
 	assert.Equal(t, "aws-foundation-state-lock", table.Str("name"))
 	assert.Equal(t, "PAY_PER_REQUEST", table.Str("billingMode"))
 	assert.Equal(t, "LockID", table.Str("hashKey"))
 	assert.Equal(t, []any{map[string]any{"name": "LockID", "type": "S"}}, table.Value("attributes"))
 	assert.Equal(t, map[string]any{"enabled": true}, table.Value("pointInTimeRecovery"))
-	assert.Equal(t, map[string]any{"enabled": true, "kmsKeyArn": one(t, res, controls.TypeKmsKey, "state-key").Out("arn")},
+	assert.Equal(t, map[string]any{"enabled": true, "kmsKeyArn": one(t, res, mockrun.TypeKmsKey, "state-key").Out("arn")},
 		table.Value("serverSideEncryption"))
 	assert.Equal(t, true, table.Value("deletionProtectionEnabled"))
 	requireControlsHold(t, res, "AF-DDB-01", "AF-DDB-02", "AF-DDB-03", "AF-STATE-01")
@@ -287,7 +284,7 @@ func TestBootstrapStackExportsABackendUrlSecretsProviderAndTerraformBlock(t *tes
 			assert.Equal(t, defaultStateBucket, ex("stateBucketName"))
 			assert.Equal(t, defaultLogBucket, ex("logBucketName"))
 			assert.Equal(t, "aws-foundation-state-lock", ex("lockTableName"))
-			keyArn := one(t, res, controls.TypeKmsKey, "state-key").Out("arn")
+			keyArn := one(t, res, mockrun.TypeKmsKey, "state-key").Out("arn")
 			assert.Equal(t, keyArn, ex("kmsKeyArn"))
 			tf := ex("terraformBackendConfig").(string)
 			for _, line := range []string{`backend "s3" {`, `bucket       = "` + defaultStateBucket + `"`,
@@ -307,8 +304,8 @@ func TestStateBackendNamesAndLifecycleFollowConfiguration(t *testing.T) {
 	assert.Equal(t, "acme-pulumi-state", res.Exports["stateBucketName"].Value)
 	assert.Equal(t, "acme-pulumi-state-access", res.Exports["logBucketName"].Value)
 	assert.Equal(t, "acme.tf_lock", res.Exports["lockTableName"].Value)
-	state := one(t, res, controls.TypeBucket, "state-bucket")
-	rules := companion(t, res, controls.TypeBucketLifecycle, state).Value("rules").([]any)
+	state := one(t, res, mockrun.TypeBucket, "state-bucket")
+	rules := companion(t, res, mockrun.TypeBucketLifecycle, state).Value("rules").([]any)
 	assert.Equal(t, map[string]any{"noncurrentDays": 30.0, "newerNoncurrentVersions": 100.0},
 		rules[0].(map[string]any)["noncurrentVersionExpiration"])
 }

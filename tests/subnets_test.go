@@ -6,7 +6,7 @@ import (
 	"testing"
 
 	"github.com/aws-foundation/aws-foundation/components"
-	"github.com/aws-foundation/aws-foundation/internal/controls"
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -82,7 +82,7 @@ func TestSubnetCidrsDoNotChangeWhenTheNatStrategyChanges(t *testing.T) {
 		for _, nat := range components.NatStrategies {
 			res := runNetwork(t, components.NetworkArgs{VpcCidr: vpc, NatStrategy: nat, AvailabilityZones: threeAzs})
 			layout := map[string]string{}
-			for _, s := range res.OfType(controls.TypeSubnet) {
+			for _, s := range res.OfType(mockrun.TypeSubnet) {
 				layout[s.Name] = s.Str("cidrBlock")
 				require.True(t, mustPrefix(vpc).Contains(mustPrefix(s.Str("cidrBlock")).Addr()), "%s in %s", s, vpc)
 			}

@@ -1,40 +1,45 @@
 package controls
 
 import (
-	"encoding/json"
-	"fmt"
 	"regexp"
 	"slices"
 	"strings"
 
+	"github.com/aws-foundation/aws-foundation/internal/iampolicy"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 )
 
-// Type tokens the network checks read.
-const (
-	TypeVpc                  = "aws:ec2/vpc:Vpc"
-	TypeSubnet               = "aws:ec2/subnet:Subnet"
-	TypeRouteTable           = "aws:ec2/routeTable:RouteTable"
-	TypeRoute                = "aws:ec2/route:Route"
-	TypeRouteTableAssoc      = "aws:ec2/routeTableAssociation:RouteTableAssociation"
-	TypeNatGateway           = "aws:ec2/natGateway:NatGateway"
-	TypeEip                  = "aws:ec2/eip:Eip"
-	TypeInternetGateway      = "aws:ec2/internetGateway:InternetGateway"
-	TypeVpcEndpoint          = "aws:ec2/vpcEndpoint:VpcEndpoint"
-	TypeDefaultSecurityGroup = "aws:ec2/defaultSecurityGroup:DefaultSecurityGroup"
-	TypeDefaultNetworkAcl    = "aws:ec2/defaultNetworkAcl:DefaultNetworkAcl"
-	TypeNetworkAcl           = "aws:ec2/networkAcl:NetworkAcl"
-	TypeFlowLog              = "aws:ec2/flowLog:FlowLog"
-)
-
-// AdminPorts are the remote administration ports no rule may open to the internet (SSH, RDP).
-var AdminPorts = []int{22, 3389}
+// FlowLogsOnEveryVpc finds VPCs without a flow log that captures ALL traffic into a log group of this program.
+func FlowLogsOnEveryVpc(r *mockrun.Result) []Finding {
+	var bad []Finding
+	for _, vpc := range r.OfType(mockrun.TypeVpc) {
+		ok := false
+		for _, fl := range r.OfType(mockrun.TypeFlowLog) {
+			if fl.Str("vpcId") != vpc.ID {
+				continue
+			}
+			if fl.Str("trafficType") != "ALL" {
+				bad = append(bad, finding(fl, "trafficType %q, want ALL", fl.Str("trafficType")))
+				continue
+			}
+			if fl.Str("logDestinationType") != "cloud-watch-logs" || logGroupByArn(r, fl.Str("logDestination")) == nil {
+				bad = append(bad, finding(fl, "destination %q is not a log group of this stack", fl.Str("logDestination")))
+				continue
+			}
+			ok = true
+		}
+		if !ok {
+			bad = append(bad, finding(vpc, "no flow log captures ALL its traffic"))
+		}
+	}
+	return bad
+}
 
 // DefaultSecurityGroupsHaveNoRules finds default security groups that are not adopted, or that keep any rule.
 func DefaultSecurityGroupsHaveNoRules(r *mockrun.Result) []Finding {
 	var bad []Finding
-	sgs := r.OfType(TypeDefaultSecurityGroup)
-	for _, vpc := range r.OfType(TypeVpc) {
+	sgs := r.OfType(mockrun.TypeDefaultSecurityGroup)
+	for _, vpc := range r.OfType(mockrun.TypeVpc) {
 		adopted := false
 		for _, sg := range sgs {
 			adopted = adopted || sg.Str("vpcId") == vpc.ID
@@ -53,209 +58,15 @@ func DefaultSecurityGroupsHaveNoRules(r *mockrun.Result) []Finding {
 	return bad
 }
 
-// acls returns every network ACL, default and custom.
-func acls(r *mockrun.Result) []mockrun.Resource {
-	return append(r.OfType(TypeDefaultNetworkAcl), r.OfType(TypeNetworkAcl)...)
-}
-
-// NaclsAdmitNoInternetToAdminPorts finds network ACL ingress rules (default and custom ACLs) that allow
-// 0.0.0.0/0 or ::/0 to port 22 or 3389 (any protocol that carries ports, or all protocols), and VPCs whose
-// default ACL is not adopted (AWS's default allows everything).
-func NaclsAdmitNoInternetToAdminPorts(r *mockrun.Result) []Finding {
-	var bad []Finding
-	defaults := r.OfType(TypeDefaultNetworkAcl)
-	for _, vpc := range r.OfType(TypeVpc) {
-		adopted := false
-		for _, acl := range defaults {
-			adopted = adopted || acl.Str("defaultNetworkAclId") == vpc.Out("defaultNetworkAclId")
-		}
-		if !adopted {
-			bad = append(bad, finding(vpc, "its default network ACL is not adopted, so it allows all traffic"))
-		}
-	}
-	for _, acl := range acls(r) {
-		for _, rule := range NaclRules(acl.Value("ingress")) {
-			for _, port := range AdminPorts {
-				if rule.AdmitsFromInternet(port) {
-					bad = append(bad, finding(acl, "ingress rule %d (%s %s %d-%d) admits the internet to port %d",
-						rule.RuleNo, rule.Protocol, rule.Source(), rule.FromPort, rule.ToPort, port))
-				}
-			}
-		}
-	}
-	return bad
-}
-
-// NaclRulesNameTheirProtocol finds network ACL rules, ingress or egress, that use protocol "-1" (all): they admit
-// every port and every IP protocol at once (Trivy AVD-AWS-0102 reports them as critical).
-func NaclRulesNameTheirProtocol(r *mockrun.Result) []Finding {
-	var bad []Finding
-	for _, acl := range acls(r) {
-		for _, dir := range []string{"ingress", "egress"} {
-			for _, rule := range NaclRules(acl.Value(dir)) {
-				if rule.AllProtocols() {
-					bad = append(bad, finding(acl, "%s rule %d uses protocol %q (all); name tcp, udp or icmp", dir,
-						rule.RuleNo, rule.Protocol))
-				}
-			}
-		}
-	}
-	return bad
-}
-
-// ReturnTrafficPorts are the internet ingress port ranges every ACL may open for TCP and UDP: the ephemeral
-// ports 1024-65535 that answers to the VPC's own connections arrive on, minus RDP's 3389.
-var ReturnTrafficPorts = [][2]int{{1024, 3388}, {3390, 65535}}
-
-// ConfiguredPublicIngressPorts reads the stack's publicIngressPorts (any project namespace), or returns def when
-// the run has no such key (a component run without configuration).
-func ConfiguredPublicIngressPorts(r *mockrun.Result, def []int) []int {
-	for k, v := range r.Config {
-		if strings.HasSuffix(k, ":publicIngressPorts") {
-			var ports []int
-			if json.Unmarshal([]byte(v), &ports) == nil {
-				return ports
-			}
-		}
-	}
-	return def
-}
-
-// PublicSubnetsAdmitOnlyConfiguredPorts finds public subnets (Tier=public) that are not on a network ACL of
-// their own, and ACL ingress rules that admit the internet to anything but return traffic (TCP/UDP
-// 1024-3388 and 3390-65535, ICMP type 3 code 4) or, on the public subnets' ACL, one of the configured public
-// ports. Admin ports and protocol "-1" are AF-VPC-03's and AF-VPC-05's findings, so one break fails one control.
-func PublicSubnetsAdmitOnlyConfiguredPorts(r *mockrun.Result, defaultPorts []int) []Finding {
-	var bad []Finding
-	ports := ConfiguredPublicIngressPorts(r, defaultPorts)
-	publicACLs := map[string]bool{}
-	for _, s := range r.OfType(TypeSubnet) {
-		tags, _ := s.Value("tags").(map[string]any)
-		if tags["Tier"] != "public" {
-			continue
-		}
-		on := false
-		for _, acl := range r.OfType(TypeNetworkAcl) {
-			if slices.Contains(acl.Strs("subnetIds"), s.ID) {
-				on, publicACLs[acl.URN] = true, true
-			}
-		}
-		if !on {
-			bad = append(bad, finding(s, "public subnet is on the default network ACL, which is for private subnets"))
-		}
-	}
-	for _, acl := range acls(r) {
-		for _, rule := range NaclRules(acl.Value("ingress")) {
-			if rule.Action != "allow" || !rule.FromInternet() || rule.AllProtocols() ||
-				slices.ContainsFunc(AdminPorts, rule.AdmitsFromInternet) || rule.IsReturnTraffic() {
-				continue
-			}
-			if publicACLs[acl.URN] && rule.protocol() == "tcp" && rule.FromPort == rule.ToPort &&
-				slices.Contains(ports, rule.FromPort) {
-				continue
-			}
-			bad = append(bad, finding(acl, "ingress rule %d (%s %s %s) admits the internet to more than return traffic "+
-				"and the configured public ports %v", rule.RuleNo, rule.Protocol, rule.Source(), rule.ports(), ports))
-		}
-	}
-	return bad
-}
-
 // SubnetsDoNotMapPublicIps finds subnets that would give instances public IPv4 addresses.
 func SubnetsDoNotMapPublicIps(r *mockrun.Result) []Finding {
 	var bad []Finding
-	for _, s := range r.OfType(TypeSubnet) {
+	for _, s := range r.OfType(mockrun.TypeSubnet) {
 		if v, ok := s.Value("mapPublicIpOnLaunch").(bool); !ok || v {
 			bad = append(bad, finding(s, "mapPublicIpOnLaunch is %v, want false", s.Value("mapPublicIpOnLaunch")))
 		}
 	}
 	return bad
-}
-
-// NaclRule is a recorded network ACL rule.
-type NaclRule struct {
-	RuleNo             int
-	Action, Protocol   string
-	Cidr, Ipv6Cidr     string
-	FromPort, ToPort   int
-	IcmpType, IcmpCode int
-}
-
-// Source is the rule's CIDR, IPv4 or IPv6.
-func (n NaclRule) Source() string {
-	if n.Cidr != "" {
-		return n.Cidr
-	}
-	return n.Ipv6Cidr
-}
-
-// FromInternet says whether the rule's source is anywhere (0.0.0.0/0 or ::/0).
-func (n NaclRule) FromInternet() bool { return n.Cidr == "0.0.0.0/0" || n.Ipv6Cidr == "::/0" }
-
-// protocol is the rule's protocol by name: tcp, udp, icmp, all, or the number as written.
-func (n NaclRule) protocol() string {
-	switch n.Protocol {
-	case "-1", "all":
-		return "all"
-	case "6", "tcp":
-		return "tcp"
-	case "17", "udp":
-		return "udp"
-	case "1", "icmp":
-		return "icmp"
-	}
-	return n.Protocol
-}
-
-// AllProtocols says whether the rule uses protocol -1 (all).
-func (n NaclRule) AllProtocols() bool { return n.protocol() == "all" }
-
-func (n NaclRule) ports() string {
-	if n.protocol() == "icmp" {
-		return fmt.Sprintf("type %d code %d", n.IcmpType, n.IcmpCode)
-	}
-	return fmt.Sprintf("%d-%d", n.FromPort, n.ToPort)
-}
-
-// AdmitsFromInternet says whether the rule allows traffic from anywhere to port.
-func (n NaclRule) AdmitsFromInternet(port int) bool {
-	if n.Action != "allow" || !n.FromInternet() {
-		return false
-	}
-	switch n.protocol() {
-	case "all":
-		return true
-	case "tcp", "udp":
-		return n.FromPort <= port && port <= n.ToPort
-	}
-	return false
-}
-
-// IsReturnTraffic says whether the rule is one of the return-traffic shapes every ACL may have: TCP or UDP on
-// exactly one of ReturnTrafficPorts, or ICMP type 3 code 4 (path MTU discovery).
-func (n NaclRule) IsReturnTraffic() bool {
-	switch n.protocol() {
-	case "tcp", "udp":
-		return slices.Contains(ReturnTrafficPorts, [2]int{n.FromPort, n.ToPort})
-	case "icmp":
-		return n.IcmpType == 3 && n.IcmpCode == 4
-	}
-	return false
-}
-
-// NaclRules reads a recorded ingress or egress list.
-func NaclRules(v any) []NaclRule {
-	var out []NaclRule
-	for _, e := range asList(v) {
-		m, _ := e.(map[string]any)
-		out = append(out, NaclRule{
-			RuleNo: asInt(m["ruleNo"]), Action: asString(m["action"]), Protocol: asString(m["protocol"]),
-			Cidr: asString(m["cidrBlock"]), Ipv6Cidr: asString(m["ipv6CidrBlock"]),
-			FromPort: asInt(m["fromPort"]), ToPort: asInt(m["toPort"]),
-			IcmpType: asInt(m["icmpType"]), IcmpCode: asInt(m["icmpCode"]),
-		})
-	}
-	return out
 }
 
 // readOnlyS3Actions are what an endpoint may allow on buckets of other accounts.
@@ -273,11 +84,11 @@ func S3EndpointsReachOnlyNamedBuckets(r *mockrun.Result) []Finding {
 	if r.Mocks != nil {
 		account = r.Mocks.Account
 	}
-	for _, ep := range r.OfType(TypeVpcEndpoint) {
+	for _, ep := range r.OfType(mockrun.TypeVpcEndpoint) {
 		if !strings.HasSuffix(ep.Str("serviceName"), ".s3") {
 			continue
 		}
-		stmts, err := ParsePolicy(ep.Str("policy"))
+		stmts, err := iampolicy.Parse(ep.Str("policy"))
 		if err != nil || len(stmts) == 0 {
 			bad = append(bad, finding(ep, "no endpoint policy: every bucket in the world is reachable"))
 			continue
@@ -303,19 +114,4 @@ func S3EndpointsReachOnlyNamedBuckets(r *mockrun.Result) []Finding {
 		}
 	}
 	return bad
-}
-
-func asList(v any) []any {
-	l, _ := v.([]any)
-	return l
-}
-
-func asString(v any) string {
-	s, _ := v.(string)
-	return s
-}
-
-func asInt(v any) int {
-	f, _ := v.(float64)
-	return int(f)
 }

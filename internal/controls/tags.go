@@ -12,9 +12,10 @@ import (
 var RequiredDefaultTags = []string{"Environment", "ManagedBy", "Project"}
 
 // TaggableTypes are the resource types this program creates that accept tags.
-var TaggableTypes = []string{TypeVpc, TypeSubnet, TypeRouteTable, TypeInternetGateway, TypeNatGateway, TypeEip,
-	TypeVpcEndpoint, TypeDefaultSecurityGroup, TypeDefaultNetworkAcl, TypeNetworkAcl, TypeFlowLog, TypeKmsKey, TypeLogGroup,
-	TypeRole, TypeBucket, TypeTable}
+var TaggableTypes = []string{mockrun.TypeVpc, mockrun.TypeSubnet, mockrun.TypeRouteTable,
+	mockrun.TypeInternetGateway, mockrun.TypeNatGateway, mockrun.TypeEip, mockrun.TypeVpcEndpoint,
+	mockrun.TypeDefaultSecurityGroup, mockrun.TypeDefaultNetworkAcl, mockrun.TypeNetworkAcl, mockrun.TypeFlowLog,
+	mockrun.TypeKmsKey, mockrun.TypeLogGroup, mockrun.TypeRole, mockrun.TypeBucket, mockrun.TypeTable}
 
 // TagsPresent finds taggable resources without a Name tag, and stacks whose aws:defaultTags lack a required tag.
 func TagsPresent(r *mockrun.Result) []Finding {

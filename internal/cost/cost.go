@@ -9,7 +9,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/aws-foundation/aws-foundation/internal/controls"
+	"github.com/aws-foundation/aws-foundation/internal/buckets"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 )
 
@@ -82,7 +82,7 @@ var DefaultAssumptions = Assumptions{
 	StateGetsPerMonth: 100000, AccessLogGBPerMonth: 1, LockRequestsPerMonth: 10000,
 }
 
-// assumptionKeys maps -assume keys to fields.
+// fields maps the -assume keys to the assumptions they set.
 func (a *Assumptions) fields() map[string]*float64 {
 	return map[string]*float64{
 		"nat-gb": &a.NatGBPerMonth, "flow-log-gb": &a.FlowLogGBPerMonth, "kms-requests": &a.KmsRequestsPerKeyMonth,
@@ -151,29 +151,29 @@ func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) 
 	}
 	count := func(typ string) float64 { return float64(len(r.OfType(typ))) }
 
-	if n := count(controls.TypeNatGateway); n > 0 {
+	if n := count(mockrun.TypeNatGateway); n > 0 {
 		add("NAT gateway hours", fmt.Sprintf("%g x %d h x $%g", n, HoursPerMonth, p.NatGatewayHour), n*HoursPerMonth*p.NatGatewayHour)
 		add("NAT data processing", fmt.Sprintf("%g GB x $%g", a.NatGBPerMonth, p.NatGatewayGB), a.NatGBPerMonth*p.NatGatewayGB)
 	}
-	if n := count(controls.TypeEip); n > 0 {
+	if n := count(mockrun.TypeEip); n > 0 {
 		add("Public IPv4 addresses (Elastic IPs)", fmt.Sprintf("%g x %d h x $%g", n, HoursPerMonth, p.PublicIPv4Hour), n*HoursPerMonth*p.PublicIPv4Hour)
 	}
-	if n := count(controls.TypeVpcEndpoint); n > 0 {
+	if n := count(mockrun.TypeVpcEndpoint); n > 0 {
 		add("S3 gateway endpoints", fmt.Sprintf("%g (no hourly or per-GB charge)", n), 0)
 	}
-	if n := count(controls.TypeKmsKey); n > 0 {
+	if n := count(mockrun.TypeKmsKey); n > 0 {
 		add("KMS customer-managed keys", fmt.Sprintf("%g x $%g", n, p.KmsKeyMonth), n*p.KmsKeyMonth)
 		add("KMS requests", fmt.Sprintf("%g x %g requests x $%g/10k", n, a.KmsRequestsPerKeyMonth, p.KmsPer10kRequests),
 			n*a.KmsRequestsPerKeyMonth/10000*p.KmsPer10kRequests)
 	}
-	for _, g := range r.OfType(controls.TypeLogGroup) {
+	for _, g := range r.OfType(mockrun.TypeLogGroup) {
 		days, _ := g.Value("retentionInDays").(float64)
 		add("CloudWatch Logs ingestion: "+g.Name, fmt.Sprintf("%g GB x $%g", a.FlowLogGBPerMonth, p.LogsIngestGB), a.FlowLogGBPerMonth*p.LogsIngestGB)
 		stored := a.FlowLogGBPerMonth * days / 30.4
 		add("CloudWatch Logs storage: "+g.Name, fmt.Sprintf("%.0f GB kept (%g days) x $%g", stored, days, p.LogsStorageGBMonth), stored*p.LogsStorageGBMonth)
 	}
-	for _, b := range r.OfType(controls.TypeBucket) {
-		if controls.IsLogTarget(r, b.ID) {
+	for _, b := range r.OfType(mockrun.TypeBucket) {
+		if buckets.IsLogTarget(r, b.ID) {
 			// A log is kept its expiry days, then (the bucket is versioned) as a noncurrent version for as long again.
 			days, noncurrent := bucketExpiryDays(r, b)
 			stored := a.AccessLogGBPerMonth * (days + noncurrent) / 30.4
@@ -184,7 +184,7 @@ func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) 
 		add("S3 state requests: "+b.Name, fmt.Sprintf("%g PUT x $%g/1k + %g GET x $%g/1k", a.StatePutsPerMonth, p.S3PutPer1000, a.StateGetsPerMonth, p.S3GetPer1000),
 			a.StatePutsPerMonth/1000*p.S3PutPer1000+a.StateGetsPerMonth/1000*p.S3GetPer1000)
 	}
-	for _, t := range r.OfType(controls.TypeTable) {
+	for _, t := range r.OfType(mockrun.TypeTable) {
 		add("DynamoDB on-demand: "+t.Name, fmt.Sprintf("%g writes x $%g/M (+ equal reads x $%g/M)", a.LockRequestsPerMonth, p.DynamoWritePerMillion, p.DynamoReadPerMillion),
 			a.LockRequestsPerMonth/1e6*(p.DynamoWritePerMillion+p.DynamoReadPerMillion))
 	}
@@ -194,10 +194,7 @@ func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) 
 
 // bucketExpiryDays is the expiration of a bucket's lifecycle and the noncurrent-version expiration (0 when none).
 func bucketExpiryDays(r *mockrun.Result, b mockrun.Resource) (days, noncurrent float64) {
-	for _, l := range r.OfType(controls.TypeBucketLifecycle) {
-		if l.Str("bucket") != b.ID {
-			continue
-		}
+	for _, l := range buckets.Companions(r, mockrun.TypeBucketLifecycle, b.ID) {
 		rules, _ := l.Value("rules").([]any)
 		for _, rule := range rules {
 			m, _ := rule.(map[string]any)

@@ -111,8 +111,8 @@ func NatCostTable(dir string) (string, error) {
 		}
 		source := map[components.NatStrategy]string{components.NatSingle: fmt.Sprintf("$%d", sourceSingle),
 			components.NatOnePerAz: fmt.Sprintf("$%d", sourceOnePerAz), components.NatNone: "-"}[nat]
-		fmt.Fprintf(&b, "| `%s` | %d | %d | %.2f | %.2f | %.2f | %s |\n", nat, len(res.OfType(controls.TypeNatGateway)),
-			len(res.OfType(controls.TypeEip)), fixed, fixed+data, est.Total, source)
+		fmt.Fprintf(&b, "| `%s` | %d | %d | %.2f | %.2f | %.2f | %s |\n", nat, len(res.OfType(mockrun.TypeNatGateway)),
+			len(res.OfType(mockrun.TypeEip)), fixed, fixed+data, est.Total, source)
 	}
 	fmt.Fprintf(&b, "\nPrices: %s list prices as of %s (`internal/cost`).\n", cfg["aws:region"], cost.PricesAsOf)
 	return b.String(), nil

@@ -1,12 +1,14 @@
 // Package controls is the control suite: security properties of the foundation checked over the resources a
-// stack registers under mocks, each with the upstream ids it corresponds to (FSBP, CIS, Checkov, Trivy), and the
-// accepted exceptions with their reasons and compensating measures.
+// stack registers under mocks, each with the upstream ids it corresponds to (FSBP, CIS, Checkov, Trivy), the
+// tests that prove it, and the accepted exceptions with their reasons and compensating measures.
+//
+// controls.go holds the table of controls, exceptions.go the accepted deviations, evaluate.go how both are
+// applied to a run, findings.go what a check reports; the checks live in one file per service (s3.go, kms.go,
+// logs.go, iam.go, network.go and nacl.go for EC2, dynamodb.go), with stateful.go and tags.go for the checks
+// that span services.
 package controls
 
 import (
-	"slices"
-	"strings"
-
 	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 )
@@ -29,309 +31,153 @@ type Control struct {
 	Check func(*mockrun.Result) []Finding
 }
 
-// Exception is an accepted deviation: a control (ours or an upstream one) this project knowingly does not meet
-// somewhere, with the reason and what compensates.
-type Exception struct {
-	ID           string
-	Control      string   // our control whose findings it accepts; "" for an upstream control we do not implement
-	Upstream     []string // the upstream controls it deviates from
-	Statement    string
-	Reason       string
-	Compensating string
-	// Accepts says whether a finding of Control is covered (nil when Control is "").
-	Accepts func(*mockrun.Result, Finding) bool
-	// AppliesTo says whether the deviation exists in a stack.
-	AppliesTo func(*mockrun.Result) bool
-}
-
 // Controls is the control suite.
 var Controls = []Control{
 	{ID: "AF-KMS-01", Title: "Customer-managed KMS keys rotate automatically and have a 30-day deletion window.",
 		Upstream: []string{"FSBP KMS.4", "CIS v3.0 3.6", "CKV_AWS_7", "AVD-AWS-0065"},
 		How:      "Every key is created by one helper (components/kms.go) with EnableKeyRotation and DeletionWindowInDays 30.",
 		Tests:    []string{"TestFlowLogKeyIsASymmetricRotatingKeyWithAThirtyDayWindowAndAnAlias", "TestStateKeyRotatesAndOnlyTheAccountRootAdministersIt"},
-		Types:    []string{TypeKmsKey}, Check: KeysRotate},
+		Types:    []string{mockrun.TypeKmsKey}, Check: KeysRotate},
 	{ID: "AF-KMS-02", Title: "Every KMS key has an explicit key policy, and no statement allows an unconditioned `*` principal.",
 		Upstream: []string{"CKV_AWS_33", "CKV2_AWS_64"},
 		How:      "Key policies are typed Go values: the account root administers the key; service principals are named and conditioned.",
 		Tests:    []string{"TestFlowLogKeyPolicyLetsCloudWatchLogsUseItForThisLogGroupOnly", "TestStateKeyRotatesAndOnlyTheAccountRootAdministersIt"},
-		Types:    []string{TypeKmsKey}, Check: KeyPoliciesExplicitAndNotPublic},
+		Types:    []string{mockrun.TypeKmsKey}, Check: KeyPoliciesExplicitAndNotPublic},
 	{ID: "AF-LOG-01", Title: "Log groups keep records at least 365 days.",
 		Upstream: []string{"FSBP CloudWatch.16", "CKV_AWS_338", "PCI DSS 10.5.1"},
 		How:      "FlowLogs defaults to 365 days and refuses less unless AllowShortRetention is set.",
 		Tests:    []string{"TestLogGroupIsNamedDeterministicallyKeptAYearEncryptedWithTheKeyAndWaitsForIt"},
-		Types:    []string{TypeLogGroup}, Check: LogGroupsRetainedAYear},
+		Types:    []string{mockrun.TypeLogGroup}, Check: LogGroupsRetainedAYear},
 	{ID: "AF-LOG-02", Title: "Log groups are encrypted with a customer-managed key of the stack.",
 		Upstream: []string{"CKV_AWS_158", "AVD-AWS-0017", "HIPAA 164.312(a)(2)(iv)"},
 		How:      "The flow-log group's kmsKeyId is its own key's ARN.",
 		Tests:    []string{"TestLogGroupIsNamedDeterministicallyKeptAYearEncryptedWithTheKeyAndWaitsForIt"},
-		Types:    []string{TypeLogGroup}, Check: LogGroupsEncryptedWithCmk},
+		Types:    []string{mockrun.TypeLogGroup}, Check: LogGroupsEncryptedWithCmk},
 	{ID: "AF-LOG-03", Title: "A log group's key lets CloudWatch Logs use it for that log group only, and the group is created after the key policy.",
 		Upstream: []string{"NIST 800-53 AC-6"},
 		How:      "The key policy's logs statement carries ArnEquals kms:EncryptionContext:aws:logs:arn = the group's ARN; the group depends on the key.",
 		Tests:    []string{"TestFlowLogKeyPolicyLetsCloudWatchLogsUseItForThisLogGroupOnly"},
-		Types:    []string{TypeLogGroup}, Check: LogKeysScopedToTheirLogGroup},
+		Types:    []string{mockrun.TypeLogGroup}, Check: LogKeysScopedToTheirLogGroup},
 	{ID: "AF-LOG-04", Title: "Flow-log evidence survives `pulumi destroy`: log groups, the keys that decrypt them and the keys' aliases are retained on delete.",
 		Upstream: []string{"PCI DSS 10.5.1", "SOC 2 CC7.2", "Pulumi retainOnDelete"},
 		How:      "FlowLogs gives the key, alias and log group pulumi.RetainOnDelete unless flowLogsRetainOnDelete is false; a deletion of the key waits its 30-day window (AF-KMS-01). docs/RUNBOOK.md adopts retained evidence into a re-created stack.",
 		Tests:    []string{"TestFlowLogEvidenceIsRetainedOnDeleteUnlessTheStackOptsOut", "TestTheRunbookImportFileAdoptsExactlyTheRetainedEvidence"},
-		Types:    []string{TypeLogGroup}, Check: LogEvidenceRetained},
+		Types:    []string{mockrun.TypeLogGroup}, Check: LogEvidenceRetained},
 	{ID: "AF-VPC-01", Title: "Every VPC has a flow log capturing ALL traffic into a log group of the stack.",
 		Upstream: []string{"FSBP EC2.6", "CIS v3.0 3.7", "CKV2_AWS_11", "AVD-AWS-0178", "SOC 2 CC7.2"},
 		How:      "Environment stacks always compose FlowLogs for their Network's VPC; no config key turns it off.",
 		Tests:    []string{"TestFlowLogCapturesAllTrafficIntoThisLogGroupWithThisRole", "TestEnvironmentStacksLogTheirOwnNetworksVpc"},
-		Types:    []string{TypeVpc}, Check: FlowLogsOnEveryVpc},
+		Types:    []string{mockrun.TypeVpc}, Check: FlowLogsOnEveryVpc},
 	{ID: "AF-VPC-02", Title: "The default security group of every VPC has no rules.",
 		Upstream: []string{"FSBP EC2.2", "CIS v3.0 5.4 / v4.0 5.5", "CKV2_AWS_12"},
 		How:      "Network adopts the default security group with empty ingress and egress lists.",
 		Tests:    []string{"TestDefaultSecurityGroupIsAdoptedWithNoRules", "TestDefaultSecurityGroupCheckFiresOnAnyRuleOrWhenNotAdopted"},
-		Types:    []string{TypeVpc}, Check: DefaultSecurityGroupsHaveNoRules},
+		Types:    []string{mockrun.TypeVpc}, Check: DefaultSecurityGroupsHaveNoRules},
 	{ID: "AF-VPC-03", Title: "No network ACL rule admits 0.0.0.0/0 or ::/0 to port 22 or 3389.",
 		Upstream: []string{"FSBP EC2.21", "CIS v3.0 5.1 / v4.0 5.2", "AWS Config nacl-no-unrestricted-ssh-rdp"},
 		How:      "Network adopts the default ACL and creates the public ACL with return-traffic rules on 1024-3388 and 3390-65535 only; publicIngressPorts refuses 22 and 3389.",
 		Tests:    []string{"TestNetworkAclsAdmitNoInternetTrafficToSshOrRdp", "TestNaclCheckFiresOnEveryWayOfOpeningAdminPortsToTheInternet", "TestInvalidConfigurationIsRefusedBeforeAnythingIsRegistered"},
-		Types:    []string{TypeVpc}, Check: NaclsAdmitNoInternetToAdminPorts},
+		Types:    []string{mockrun.TypeVpc}, Check: NaclsAdmitNoInternetToAdminPorts},
 	{ID: "AF-VPC-04", Title: "No subnet assigns public IPv4 addresses on launch.",
 		Upstream: []string{"FSBP EC2.15", "CKV_AWS_130", "AVD-AWS-0164"},
 		How:      "Every subnet, public ones included, sets mapPublicIpOnLaunch false; NAT gateways have their own Elastic IPs.",
 		Tests:    []string{"TestNoSubnetMapsPublicIps", "TestPublicIpCheckFiresOnASubnetThatMapsPublicIps"},
-		Types:    []string{TypeSubnet}, Check: SubnetsDoNotMapPublicIps},
+		Types:    []string{mockrun.TypeSubnet}, Check: SubnetsDoNotMapPublicIps},
 	{ID: "AF-VPC-05", Title: "No network ACL rule, ingress or egress, uses protocol -1 (all): every rule names tcp, udp or icmp.",
 		Upstream: []string{"AVD-AWS-0102", "tfsec aws-ec2-no-excessive-port-access"},
 		How:      "Both ACLs are built from one rule table (components/nacl.go) whose rules are TCP, UDP and ICMP only.",
 		Tests:    []string{"TestNoNetworkAclRuleUsesProtocolAll"},
-		Types:    []string{TypeVpc}, Check: NaclRulesNameTheirProtocol},
+		Types:    []string{mockrun.TypeVpc}, Check: NaclRulesNameTheirProtocol},
 	{ID: "AF-VPC-06", Title: "Public subnets have a network ACL of their own, and no ACL admits the internet to anything but return traffic and, on the public ACL, the configured publicIngressPorts.",
 		Upstream: []string{"NIST 800-53 SC-7", "AWS Well-Architected SEC05-BP01"},
 		How:      "The default ACL keeps the private rules (the VPC and return traffic) for private subnets and any subnet added later; the public ACL adds one TCP rule per publicIngressPorts entry (443 and 80 by default).",
 		Tests:    []string{"TestPublicSubnetsHaveTheirOwnAclAdmittingTheConfiguredPorts", "TestDefaultNaclKeepsThePrivateRulesAndIgnoresSubnetsAddedLater", "TestPublicAclFollowsPublicIngressPorts"},
-		Types:    []string{TypeVpc}, Check: func(r *mockrun.Result) []Finding {
+		Types:    []string{mockrun.TypeVpc}, Check: func(r *mockrun.Result) []Finding {
 			return PublicSubnetsAdmitOnlyConfiguredPorts(r, components.DefaultPublicIngressPorts)
 		}},
 	{ID: "AF-VPC-07", Title: "S3 gateway endpoints reach only this account's buckets, plus read-only access to buckets named exactly (no wildcards).",
 		Upstream: []string{"AWS data perimeter (resource perimeter)", "NIST 800-53 SC-7"},
 		How:      "The endpoint policy allows s3:* only with aws:ResourceAccount = this account, s3:GetObject on the dated table of AWS service buckets for the region, and s3:GetObject/ListBucket on s3EndpointExtraBucketArns, which refuses '*' and '?'.",
 		Tests:    []string{"TestS3EndpointPolicyAllowsThisAccountAndTheRegionsServiceBucketsByDefault", "TestS3EndpointPolicyGrantsExtraBucketsReadOnly"},
-		Types:    []string{TypeVpcEndpoint}, Check: S3EndpointsReachOnlyNamedBuckets},
+		Types:    []string{mockrun.TypeVpcEndpoint}, Check: S3EndpointsReachOnlyNamedBuckets},
 	{ID: "AF-IAM-01", Title: "Flow-log roles trust only vpc-flow-logs.amazonaws.com of this account and may only write their own log group.",
 		Upstream: []string{"NIST 800-53 AC-6", "AWS confused-deputy guidance"},
 		How:      "Trust policy with aws:SourceAccount and aws:SourceArn; inline policy on the group ARN and ARN:* only; no managed policies.",
 		Tests:    []string{"TestFlowLogRoleTrustsOnlyVpcFlowLogsOfThisAccount", "TestFlowLogRoleMayOnlyWriteIntoItsOwnLogGroup"},
-		Types:    []string{TypeFlowLog}, Check: FlowLogRolesLeastPrivilege},
+		Types:    []string{mockrun.TypeFlowLog}, Check: FlowLogRolesLeastPrivilege},
 	{ID: "AF-IAM-02", Title: "No identity policy allows `*` or `service:*` actions.",
 		Upstream: []string{"FSBP IAM.21", "CKV_AWS_63", "AVD-AWS-0057"},
 		How:      "Role policies list their actions; wildcards appear only in key and endpoint resource policies, scoped by principal or condition.",
 		Tests:    []string{"TestFlowLogRoleMayOnlyWriteIntoItsOwnLogGroup"},
-		Types:    []string{TypeRolePolicy}, Check: NoWildcardActions},
+		Types:    []string{mockrun.TypeRolePolicy}, Check: NoWildcardActions},
 	{ID: "AF-IAM-03", Title: "Flow-log roles are created under the path /aws-foundation/flow-logs/ with a permissions boundary.",
 		Upstream: []string{"NIST 800-53 AC-6", "AWS IAM permissions-boundary delegation"},
 		How:      "FlowLogs sets iam.RoleArgs.Path to FlowLogRolePath and PermissionsBoundary from flowLogsPermissionsBoundary (a policy name resolved in this account, or an ARN); the deploy role may create roles only there, only with that boundary.",
 		Tests:    []string{"TestFlowLogRoleLivesUnderItsPathWithTheConfiguredBoundary"},
-		Types:    []string{TypeFlowLog}, Check: FlowLogRolesUnderPathWithBoundary},
+		Types:    []string{mockrun.TypeFlowLog}, Check: FlowLogRolesUnderPathWithBoundary},
 	{ID: "AF-S3-01", Title: "Every bucket blocks public access with all four flags.",
 		Upstream: []string{"FSBP S3.8", "CKV_AWS_53", "CKV_AWS_54", "CKV_AWS_55", "CKV_AWS_56", "CKV2_AWS_6", "AVD-AWS-0086", "AVD-AWS-0087", "AVD-AWS-0091", "AVD-AWS-0093"},
 		How:      "One helper creates every bucket with its public access block.",
 		Tests:    []string{"TestBothBucketsAreNeverPublicAndOwnerEnforced"},
-		Types:    []string{TypeBucket}, Check: BucketsBlockPublicAccess},
+		Types:    []string{mockrun.TypeBucket}, Check: BucketsBlockPublicAccess},
 	{ID: "AF-S3-02", Title: "Every bucket's object ownership is BucketOwnerEnforced (ACLs off).",
 		Upstream: []string{"FSBP S3.12", "CKV2_AWS_65"},
 		How:      "One helper creates every bucket with BucketOwnershipControls BucketOwnerEnforced.",
 		Tests:    []string{"TestBothBucketsAreNeverPublicAndOwnerEnforced"},
-		Types:    []string{TypeBucket}, Check: BucketsOwnerEnforced},
+		Types:    []string{mockrun.TypeBucket}, Check: BucketsOwnerEnforced},
 	{ID: "AF-S3-03", Title: "Every bucket denies requests made without TLS, on the bucket and its objects.",
 		Upstream: []string{"FSBP S3.5", "PCI DSS 4.2.1"},
 		How:      "Both bucket policies start with DenyInsecureTransport (aws:SecureTransport false) and DenyOutdatedTls (below 1.2).",
 		Tests:    []string{"TestStateBucketPolicyIsTlsOnlyAndRefusesOtherEncryptionButNotAMissingHeader", "TestLogBucketAcceptsOnlyTheStateBucketsAccessLogsOverTls"},
-		Types:    []string{TypeBucket}, Check: BucketsTlsOnly},
+		Types:    []string{mockrun.TypeBucket}, Check: BucketsTlsOnly},
 	{ID: "AF-S3-04", Title: "Every bucket encrypts by default with a customer-managed key of the stack and the S3 bucket key.",
 		Upstream: []string{"FSBP S3.17", "CKV_AWS_145", "AVD-AWS-0132"},
 		How:      "The state bucket's default encryption is aws:kms with the state key and bucketKeyEnabled.",
 		Tests:    []string{"TestStateBucketIsVersionedAndEncryptedWithTheStateKey"},
-		Types:    []string{TypeBucket}, Check: BucketsEncryptedByDefault},
+		Types:    []string{mockrun.TypeBucket}, Check: BucketsEncryptedByDefault},
 	{ID: "AF-S3-05", Title: "KMS-encrypted buckets refuse uploads that ask for another encryption or key, and accept uploads that ask for none.",
 		Upstream: []string{"AWS S3 encryption guidance"},
 		How:      "DenyOtherEncryption and DenyOtherKmsKey apply only when the header is sent (Null ... false).",
 		Tests:    []string{"TestStateBucketPolicyIsTlsOnlyAndRefusesOtherEncryptionButNotAMissingHeader"},
-		Types:    []string{TypeBucket}, Check: KmsBucketsRefuseOtherEncryption},
+		Types:    []string{mockrun.TypeBucket}, Check: KmsBucketsRefuseOtherEncryption},
 	{ID: "AF-S3-06", Title: "Every bucket is versioned, the access-log bucket included.",
 		Upstream: []string{"FSBP S3.14", "CKV_AWS_21", "AVD-AWS-0090"},
 		How:      "The state bucket and the access-log bucket have BucketVersioningV2 Enabled.",
 		Tests:    []string{"TestStateBucketIsVersionedAndEncryptedWithTheStateKey", "TestLogBucketIsVersionedAndExpiresNoncurrentLogsAfterTheRetention"},
-		Types:    []string{TypeBucket}, Check: BucketsVersioned},
+		Types:    []string{mockrun.TypeBucket}, Check: BucketsVersioned},
 	{ID: "AF-S3-07", Title: "Every bucket has a lifecycle that aborts incomplete uploads and, when versioned, expires noncurrent versions.",
 		Upstream: []string{"FSBP S3.13", "CKV2_AWS_61", "CKV_AWS_300"},
 		How:      "State: noncurrent versions after 90 days keeping the 10 newest; logs: current and noncurrent versions after 365 days each; uploads aborted after 7 days in both.",
 		Tests:    []string{"TestLifecycleExpiresOldStateVersionsAndAccessLogs", "TestLifecycleDefaultsAreNinetyDaysTenVersionsAndAYearOfLogs", "TestLogBucketIsVersionedAndExpiresNoncurrentLogsAfterTheRetention"},
-		Types:    []string{TypeBucket}, Check: BucketsHaveLifecycle},
+		Types:    []string{mockrun.TypeBucket}, Check: BucketsHaveLifecycle},
 	{ID: "AF-S3-08", Title: "Every bucket logs server access to another bucket of the stack.",
 		Upstream: []string{"FSBP S3.9", "CKV_AWS_18", "AVD-AWS-0089", "SOC 2 CC7.2"},
 		How:      "The state bucket logs into the log bucket under <bucket>/.",
 		Tests:    []string{"TestLogBucketAcceptsOnlyTheStateBucketsAccessLogsOverTls"},
-		Types:    []string{TypeBucket}, Check: BucketsLogAccess},
+		Types:    []string{mockrun.TypeBucket}, Check: BucketsLogAccess},
 	{ID: "AF-DDB-01", Title: "DynamoDB tables have point-in-time recovery.",
 		Upstream: []string{"FSBP DynamoDB.2", "CKV_AWS_28", "AVD-AWS-0024"},
 		How:      "The lock table enables point-in-time recovery.",
 		Tests:    []string{"TestLockTableIsOnDemandRecoverableEncryptedWithTheStateKeyAndDeletionProtected"},
-		Types:    []string{TypeTable}, Check: TablesPointInTimeRecovery},
+		Types:    []string{mockrun.TypeTable}, Check: TablesPointInTimeRecovery},
 	{ID: "AF-DDB-02", Title: "DynamoDB tables are encrypted with a customer-managed key of the stack.",
 		Upstream: []string{"CKV_AWS_119", "AVD-AWS-0025"},
 		How:      "The lock table's server-side encryption uses the state key.",
 		Tests:    []string{"TestLockTableIsOnDemandRecoverableEncryptedWithTheStateKeyAndDeletionProtected"},
-		Types:    []string{TypeTable}, Check: TablesEncryptedWithCmk},
+		Types:    []string{mockrun.TypeTable}, Check: TablesEncryptedWithCmk},
 	{ID: "AF-DDB-03", Title: "DynamoDB tables have deletion protection.",
 		Upstream: []string{"FSBP DynamoDB.6"},
 		How:      "The lock table sets deletionProtectionEnabled.",
 		Tests:    []string{"TestLockTableIsOnDemandRecoverableEncryptedWithTheStateKeyAndDeletionProtected"},
-		Types:    []string{TypeTable}, Check: TablesDeletionProtected},
+		Types:    []string{mockrun.TypeTable}, Check: TablesDeletionProtected},
 	{ID: "AF-STATE-01", Title: "Buckets, tables and the keys that encrypt them are protected and retained on delete, and buckets are never force-destroyed.",
 		Upstream: []string{"Pulumi protect / retainOnDelete", "SOC 2 A1.2"},
 		How:      "StateBackend gives every child pulumi.Protect(true) and pulumi.RetainOnDelete(true); forceDestroy is false.",
 		Tests:    []string{"TestEveryStateBackendChildIsParentedNamedOffTheComponentProtectedAndRetained"},
-		Types:    []string{TypeBucket, TypeTable}, Check: StatefulResourcesProtected},
+		Types:    []string{mockrun.TypeBucket, mockrun.TypeTable}, Check: StatefulResourcesProtected},
 	{ID: "AF-TAG-01", Title: "Every taggable resource has a Name tag, and every stack sets Environment, ManagedBy and Project through aws:defaultTags.",
 		Upstream: []string{"AWS Config required-tags"},
 		How:      "Components tag each child with its Name; stack files set aws:defaultTags.",
 		Tests:    []string{"TestEveryTaggableNetworkChildHasANameAndSubnetsAndRouteTablesATier", "TestEveryStackFileTagsResourcesThroughDefaultTags"},
 		Types:    TaggableTypes, Check: TagsPresent},
-}
-
-// optedOutOfRetention says whether the stack sets flowLogsRetainOnDelete to false.
-func optedOutOfRetention(r *mockrun.Result) bool {
-	for k, v := range r.Config {
-		if strings.HasSuffix(k, ":flowLogsRetainOnDelete") && v == "false" {
-			return true
-		}
-	}
-	return false
-}
-
-// logTarget accepts findings on buckets that receive server access logs.
-func logTarget(r *mockrun.Result, f Finding) bool {
-	return f.Type == TypeBucket && IsLogTarget(r, f.ID)
-}
-
-func has(typ string) func(*mockrun.Result) bool {
-	return func(r *mockrun.Result) bool { return len(r.OfType(typ)) > 0 }
-}
-
-// Exceptions are every accepted deviation.
-var Exceptions = []Exception{
-	{ID: "EX-01", Control: "AF-S3-04", Upstream: []string{"FSBP S3.17", "CKV_AWS_145", "AVD-AWS-0132"},
-		Statement:    "The access-log bucket uses SSE-S3, not a customer-managed KMS key.",
-		Reason:       "S3 server access log delivery cannot write to a bucket whose default encryption is SSE-KMS.",
-		Compensating: "Private (public access block, owner enforced), TLS-only, writable only by the S3 logging service for this account's state bucket; it holds request metadata, not state.",
-		Accepts:      logTarget, AppliesTo: has(TypeBucketLogging)},
-	{ID: "EX-03", Control: "AF-S3-08", Upstream: []string{"FSBP S3.9", "CKV_AWS_18", "AVD-AWS-0089"},
-		Statement:    "The access-log bucket does not log its own access.",
-		Reason:       "Logging into itself records its own log writes forever; logging into a third bucket only moves the problem.",
-		Compensating: "CloudTrail management events record configuration changes to it; data-event trails can be added per organisation.",
-		Accepts:      logTarget, AppliesTo: has(TypeBucketLogging)},
-	{ID: "EX-04", Upstream: []string{"AVD-AWS-0105"},
-		Statement:    "The network ACLs admit 0.0.0.0/0 on ephemeral TCP/UDP ports 1024-3388 and 3390-65535 and ICMP type 3 code 4; the public subnets' ACL also on the publicIngressPorts (TCP 443 and 80 by default).",
-		Reason:       "Network ACLs are stateless: return traffic for connections opened through the NAT or internet gateway must be admitted, and an internet-facing load balancer in the public subnets needs its listener ports.",
-		Compensating: "22 and 3389 are never admitted (AF-VPC-03); no rule uses protocol -1 (AF-VPC-05); private subnets admit no listener port (AF-VPC-06); the default security group denies everything (AF-VPC-02); flow logs record every packet decision (AF-VPC-01).",
-		AppliesTo:    has(TypeDefaultNetworkAcl)},
-	{ID: "EX-05", Upstream: []string{"FSBP EC2.10"},
-		Statement:    "No interface VPC endpoints (EC2, SSM, ECR, ...) are created; only the S3 gateway endpoint.",
-		Reason:       "Each interface endpoint costs about $7.30 per AZ per month ($21.90 for three AZs) and the foundation runs no workloads yet.",
-		Compensating: "AWS API calls from private subnets leave through NAT over TLS and are logged by flow logs; workload stacks add the endpoints they use.",
-		AppliesTo:    has(TypeVpc)},
-	{ID: "EX-06", Upstream: []string{"FSBP S3.7", "CKV_AWS_144"},
-		Statement:    "The state bucket is not replicated to another region.",
-		Reason:       "Replication doubles storage and needs a second key and bucket per region; state is small and rebuildable by re-running the bootstrap stack.",
-		Compensating: "Versioning with a 90-day history, protect + retainOnDelete, table deletion protection, and the restore runbook (docs/BOOTSTRAP.md).",
-		AppliesTo:    has(TypeBucket)},
-	{ID: "EX-07", Upstream: []string{"AWS Well-Architected REL10-BP01"},
-		Statement:    "One NAT gateway serves every private subnet (natStrategy single, the prod stack's setting).",
-		Reason:       "About $36.50/month (NAT hours $32.85 plus its Elastic IP $3.65) instead of $109.50 for three; accepted where an outage of the NAT gateway's AZ may cut private subnets' internet egress until the AZ recovers.",
-		Compensating: "Each AZ keeps its own private route table, so switching to onePerAz is a one-line config change that only adds Elastic IPs and NAT gateways and repoints private default routes (TestSwitchingNatStrategyOnlyAddsNatResourcesAndRepointsPrivateRoutes); S3 traffic uses the gateway endpoint in every AZ; inbound and intra-VPC traffic are unaffected.",
-		AppliesTo:    func(r *mockrun.Result) bool { return len(r.OfType(TypeNatGateway)) == 1 }},
-	{ID: "EX-08", Control: "AF-LOG-04", Upstream: []string{"PCI DSS 10.5.1", "SOC 2 CC7.2"},
-		Statement:    "Where flowLogsRetainOnDelete is false (the dev stack), destroying the stack deletes its flow-log group, the key (after its 30-day window) and the key's alias.",
-		Reason:       "dev is torn down and rebuilt; retained evidence would have to be adopted or renamed at every rebuild (docs/RUNBOOK.md), and dev carries no production traffic.",
-		Compensating: "prod and every stack that keeps the default retain them (AF-LOG-04); a destroy is an explicit, reviewed `pulumi destroy`; export dev's logs first where they matter.",
-		Accepts:      func(r *mockrun.Result, _ Finding) bool { return optedOutOfRetention(r) },
-		AppliesTo:    optedOutOfRetention},
-}
-
-// Status of a control in one stack.
-type Status string
-
-// Statuses.
-const (
-	Pass          Status = "pass"
-	Fail          Status = "fail"
-	Accepted      Status = "accepted" // every finding is covered by an exception
-	NotApplicable Status = "n/a"
-)
-
-// AcceptedFinding is a finding covered by an exception.
-type AcceptedFinding struct {
-	Finding   Finding
-	Exception string
-}
-
-// Outcome is one control's result in one stack.
-type Outcome struct {
-	Control  Control
-	Status   Status
-	Failures []Finding
-	Accepted []AcceptedFinding
-}
-
-// Evaluate runs every control over a stack's recorded resources.
-func Evaluate(r *mockrun.Result) []Outcome {
-	var out []Outcome
-	for _, c := range Controls {
-		o := Outcome{Control: c, Status: NotApplicable}
-		if slices.ContainsFunc(c.Types, func(t string) bool { return len(r.OfType(t)) > 0 }) {
-			o.Status = Pass
-			for _, f := range c.Check(r) {
-				if ex := acceptingException(r, c.ID, f); ex != "" {
-					o.Accepted = append(o.Accepted, AcceptedFinding{Finding: f, Exception: ex})
-				} else {
-					o.Failures = append(o.Failures, f)
-				}
-			}
-			switch {
-			case len(o.Failures) > 0:
-				o.Status = Fail
-			case len(o.Accepted) > 0:
-				o.Status = Accepted
-			}
-		}
-		out = append(out, o)
-	}
-	return out
-}
-
-func acceptingException(r *mockrun.Result, control string, f Finding) string {
-	for _, e := range Exceptions {
-		if e.Control == control && e.Accepts != nil && e.Accepts(r, f) {
-			return e.ID
-		}
-	}
-	return ""
-}
-
-// StandingExceptions returns the exceptions that apply to a stack.
-func StandingExceptions(r *mockrun.Result) []Exception {
-	var out []Exception
-	for _, e := range Exceptions {
-		if e.AppliesTo(r) {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
-// Failed returns the ids of the controls that fail.
-func Failed(outcomes []Outcome) []string {
-	var ids []string
-	for _, o := range outcomes {
-		if o.Status == Fail {
-			ids = append(ids, o.Control.ID)
-		}
-	}
-	return ids
 }

@@ -1,9 +1,11 @@
-package controls
+// Package iampolicy reads policy documents in AWS's IAM policy language (identity, trust, bucket, key and
+// endpoint policies alike) into statements whose Principal, Action and Resource are always lists, so checks can
+// compare them without caring whether the document wrote a string or an array.
+package iampolicy
 
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"sort"
 )
 
@@ -17,8 +19,8 @@ type Statement struct {
 	Condition  map[string]map[string]any
 }
 
-// ParsePolicy parses a policy document.
-func ParsePolicy(doc string) ([]Statement, error) {
+// Parse parses a policy document.
+func Parse(doc string) ([]Statement, error) {
 	var raw struct {
 		Statement []struct {
 			Sid       string
@@ -78,22 +80,4 @@ func (s Statement) ConditionValue(op, key string) string {
 		return l[0]
 	}
 	return ""
-}
-
-// Finding is one way a resource breaks a control.
-type Finding struct {
-	URN      string
-	Type     string
-	Name     string
-	ID       string
-	Message  string
-	resource string
-}
-
-func (f Finding) String() string { return f.resource + ": " + f.Message }
-
-// finding describes what is wrong with x.
-func finding(x mockrun.Resource, format string, args ...any) Finding {
-	return Finding{URN: x.URN, Type: x.Type, Name: x.Name, ID: x.ID, Message: fmt.Sprintf(format, args...),
-		resource: x.String()}
 }

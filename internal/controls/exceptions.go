@@ -1,0 +1,83 @@
+package controls
+
+import (
+	"strings"
+
+	"github.com/aws-foundation/aws-foundation/internal/buckets"
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+)
+
+// Exception is an accepted deviation: a control (ours or an upstream one) this project knowingly does not meet
+// somewhere, with the reason and what compensates.
+type Exception struct {
+	ID           string
+	Control      string   // our control whose findings it accepts; "" for an upstream control we do not implement
+	Upstream     []string // the upstream controls it deviates from
+	Statement    string
+	Reason       string
+	Compensating string
+	// Accepts says whether a finding of Control is covered (nil when Control is "").
+	Accepts func(*mockrun.Result, Finding) bool
+	// AppliesTo says whether the deviation exists in a stack.
+	AppliesTo func(*mockrun.Result) bool
+}
+
+// Exceptions are every accepted deviation.
+var Exceptions = []Exception{
+	{ID: "EX-01", Control: "AF-S3-04", Upstream: []string{"FSBP S3.17", "CKV_AWS_145", "AVD-AWS-0132"},
+		Statement:    "The access-log bucket uses SSE-S3, not a customer-managed KMS key.",
+		Reason:       "S3 server access log delivery cannot write to a bucket whose default encryption is SSE-KMS.",
+		Compensating: "Private (public access block, owner enforced), TLS-only, writable only by the S3 logging service for this account's state bucket; it holds request metadata, not state.",
+		Accepts:      logTarget, AppliesTo: has(mockrun.TypeBucketLogging)},
+	{ID: "EX-03", Control: "AF-S3-08", Upstream: []string{"FSBP S3.9", "CKV_AWS_18", "AVD-AWS-0089"},
+		Statement:    "The access-log bucket does not log its own access.",
+		Reason:       "Logging into itself records its own log writes forever; logging into a third bucket only moves the problem.",
+		Compensating: "CloudTrail management events record configuration changes to it; data-event trails can be added per organisation.",
+		Accepts:      logTarget, AppliesTo: has(mockrun.TypeBucketLogging)},
+	{ID: "EX-04", Upstream: []string{"AVD-AWS-0105"},
+		Statement:    "The network ACLs admit 0.0.0.0/0 on ephemeral TCP/UDP ports 1024-3388 and 3390-65535 and ICMP type 3 code 4; the public subnets' ACL also on the publicIngressPorts (TCP 443 and 80 by default).",
+		Reason:       "Network ACLs are stateless: return traffic for connections opened through the NAT or internet gateway must be admitted, and an internet-facing load balancer in the public subnets needs its listener ports.",
+		Compensating: "22 and 3389 are never admitted (AF-VPC-03); no rule uses protocol -1 (AF-VPC-05); private subnets admit no listener port (AF-VPC-06); the default security group denies everything (AF-VPC-02); flow logs record every packet decision (AF-VPC-01).",
+		AppliesTo:    has(mockrun.TypeDefaultNetworkAcl)},
+	{ID: "EX-05", Upstream: []string{"FSBP EC2.10"},
+		Statement:    "No interface VPC endpoints (EC2, SSM, ECR, ...) are created; only the S3 gateway endpoint.",
+		Reason:       "Each interface endpoint costs about $7.30 per AZ per month ($21.90 for three AZs) and the foundation runs no workloads yet.",
+		Compensating: "AWS API calls from private subnets leave through NAT over TLS and are logged by flow logs; workload stacks add the endpoints they use.",
+		AppliesTo:    has(mockrun.TypeVpc)},
+	{ID: "EX-06", Upstream: []string{"FSBP S3.7", "CKV_AWS_144"},
+		Statement:    "The state bucket is not replicated to another region.",
+		Reason:       "Replication doubles storage and needs a second key and bucket per region; state is small and rebuildable by re-running the bootstrap stack.",
+		Compensating: "Versioning with a 90-day history, protect + retainOnDelete, table deletion protection, and the restore runbook (docs/BOOTSTRAP.md).",
+		AppliesTo:    has(mockrun.TypeBucket)},
+	{ID: "EX-07", Upstream: []string{"AWS Well-Architected REL10-BP01"},
+		Statement:    "One NAT gateway serves every private subnet (natStrategy single, the prod stack's setting).",
+		Reason:       "About $36.50/month (NAT hours $32.85 plus its Elastic IP $3.65) instead of $109.50 for three; accepted where an outage of the NAT gateway's AZ may cut private subnets' internet egress until the AZ recovers.",
+		Compensating: "Each AZ keeps its own private route table, so switching to onePerAz is a one-line config change that only adds Elastic IPs and NAT gateways and repoints private default routes (TestSwitchingNatStrategyOnlyAddsNatResourcesAndRepointsPrivateRoutes); S3 traffic uses the gateway endpoint in every AZ; inbound and intra-VPC traffic are unaffected.",
+		AppliesTo:    func(r *mockrun.Result) bool { return len(r.OfType(mockrun.TypeNatGateway)) == 1 }},
+	{ID: "EX-08", Control: "AF-LOG-04", Upstream: []string{"PCI DSS 10.5.1", "SOC 2 CC7.2"},
+		Statement:    "Where flowLogsRetainOnDelete is false (the dev stack), destroying the stack deletes its flow-log group, the key (after its 30-day window) and the key's alias.",
+		Reason:       "dev is torn down and rebuilt; retained evidence would have to be adopted or renamed at every rebuild (docs/RUNBOOK.md), and dev carries no production traffic.",
+		Compensating: "prod and every stack that keeps the default retain them (AF-LOG-04); a destroy is an explicit, reviewed `pulumi destroy`; export dev's logs first where they matter.",
+		Accepts:      func(r *mockrun.Result, _ Finding) bool { return optedOutOfRetention(r) },
+		AppliesTo:    optedOutOfRetention},
+}
+
+// optedOutOfRetention says whether the stack sets flowLogsRetainOnDelete to false.
+func optedOutOfRetention(r *mockrun.Result) bool {
+	for k, v := range r.Config {
+		if strings.HasSuffix(k, ":flowLogsRetainOnDelete") && v == "false" {
+			return true
+		}
+	}
+	return false
+}
+
+// logTarget accepts findings on buckets that receive server access logs.
+func logTarget(r *mockrun.Result, f Finding) bool {
+	return f.Type == mockrun.TypeBucket && buckets.IsLogTarget(r, f.ID)
+}
+
+// has says whether a stack registers any resource of typ.
+func has(typ string) func(*mockrun.Result) bool {
+	return func(r *mockrun.Result) bool { return len(r.OfType(typ)) > 0 }
+}
