@@ -138,6 +138,11 @@ func TestCostFollowsTheRegisteredResourcesAndTheRegionsPrices(t *testing.T) {
 	assert.Equal(t, 4.5, lines["NAT data processing"])
 	assert.Equal(t, 1.0, lines["KMS customer-managed keys"])
 	assert.Equal(t, 1.8, lines["CloudWatch Logs storage: prod-flow-logs"], "5 GB/month kept 365 days")
+	for kind, item := range map[cost.LineKind]string{cost.NatGatewayHours: "NAT gateway hours",
+		cost.PublicIPv4: "Public IPv4 addresses (Elastic IPs)", cost.NatDataProcessing: "NAT data processing",
+		cost.KmsKeys: "KMS customer-managed keys", cost.LogStorage: "CloudWatch Logs storage: prod-flow-logs"} {
+		assert.Equal(t, lines[item], est.Sum(kind), "the %s line is %q", kind, item)
+	}
 
 	eu, err := cost.Monthly(prod, "eu-central-1", cost.DefaultAssumptions)
 	require.NoError(t, err)
@@ -152,6 +157,20 @@ func TestCostFollowsTheRegisteredResourcesAndTheRegionsPrices(t *testing.T) {
 	_, err = cost.Monthly(prod, "ap-south-2", cost.DefaultAssumptions)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `no prices for region "ap-south-2"`)
+}
+
+func TestEveryCostLineHasAKindAndTheKindsAddUpToTheTotal(t *testing.T) {
+	all := []cost.LineKind{cost.NatGatewayHours, cost.NatDataProcessing, cost.PublicIPv4, cost.GatewayEndpoints,
+		cost.KmsKeys, cost.KmsRequests, cost.LogIngestion, cost.LogStorage, cost.AccessLogStorage, cost.StateStorage,
+		cost.StateRequests, cost.DynamoDBRequests}
+	for _, stack := range stackNames(t) {
+		est, err := cost.Monthly(runStack(t, stack, false), "us-east-1", cost.DefaultAssumptions)
+		require.NoError(t, err)
+		for _, l := range est.Lines {
+			assert.Contains(t, all, l.Kind, "%s: line %q", stack, l.Item)
+		}
+		assert.InDelta(t, est.Total, est.Sum(all...), 0.001, stack)
+	}
 }
 
 func TestAStackInARegionWithoutPricesIsAnErrorNotAZeroCost(t *testing.T) {
@@ -171,13 +190,7 @@ func TestNatStrategyCostsMatchTheSourceDesignPlusThePublicIPv4Charge(t *testing.
 		require.NoError(t, err)
 		est, err := cost.Monthly(res, "us-east-1", cost.DefaultAssumptions)
 		require.NoError(t, err)
-		fixed := 0.0
-		for _, l := range est.Lines {
-			if l.Item == "NAT gateway hours" || l.Item == "Public IPv4 addresses (Elastic IPs)" {
-				fixed += l.Monthly
-			}
-		}
-		assert.InDelta(t, want, fixed, 0.001, "natStrategy %s", nat)
+		assert.InDelta(t, want, est.Sum(cost.NatGatewayHours, cost.PublicIPv4), 0.001, "natStrategy %s", nat)
 	}
 }
 

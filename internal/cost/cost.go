@@ -5,6 +5,7 @@ package cost
 import (
 	"fmt"
 	"math"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -122,11 +123,33 @@ func (a *Assumptions) Set(spec string) error {
 	return nil
 }
 
-// Line is one item of the estimate.
+// LineKind says what a line of an estimate prices. It is the line's stable key: callers select lines by kind,
+// never by their Item text, which is for people and may change.
+type LineKind string
+
+// Line kinds. Kinds marked "each" have one line per resource (log group, bucket, table); the others one line
+// per stack.
+const (
+	NatGatewayHours   LineKind = "nat-gateway-hours"
+	NatDataProcessing LineKind = "nat-data-processing"
+	PublicIPv4        LineKind = "public-ipv4"
+	GatewayEndpoints  LineKind = "gateway-endpoints"
+	KmsKeys           LineKind = "kms-keys"
+	KmsRequests       LineKind = "kms-requests"
+	LogIngestion      LineKind = "log-ingestion"      // each log group
+	LogStorage        LineKind = "log-storage"        // each log group
+	AccessLogStorage  LineKind = "access-log-storage" // each bucket that receives server access logs
+	StateStorage      LineKind = "state-storage"      // each other bucket
+	StateRequests     LineKind = "state-requests"     // each other bucket
+	DynamoDBRequests  LineKind = "dynamodb-requests"  // each table
+)
+
+// Line is one item of the estimate. Kind is not written to JSON, so the inventory's JSON stays as it was.
 type Line struct {
-	Item     string  `json:"item"`
-	Quantity string  `json:"quantity"`
-	Monthly  float64 `json:"monthlyUsd"`
+	Kind     LineKind `json:"-"`
+	Item     string   `json:"item"`
+	Quantity string   `json:"quantity"`
+	Monthly  float64  `json:"monthlyUsd"`
 }
 
 // Estimate is a stack's monthly cost.
@@ -138,6 +161,17 @@ type Estimate struct {
 	Total       float64     `json:"totalMonthlyUsd"`
 }
 
+// Sum adds up the lines of the given kinds.
+func (e Estimate) Sum(kinds ...LineKind) float64 {
+	sum := 0.0
+	for _, l := range e.Lines {
+		if slices.Contains(kinds, l.Kind) {
+			sum += l.Monthly
+		}
+	}
+	return sum
+}
+
 // Monthly estimates the monthly cost of what r registered, in region.
 func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) {
 	p, ok := PriceTable[region]
@@ -145,47 +179,47 @@ func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) 
 		return Estimate{}, fmt.Errorf("no prices for region %q; the price table has %v", region, Regions())
 	}
 	e := Estimate{Region: region, PricesAsOf: PricesAsOf, Assumptions: a}
-	add := func(item, qty string, usd float64) {
-		e.Lines = append(e.Lines, Line{Item: item, Quantity: qty, Monthly: round(usd)})
+	add := func(kind LineKind, item, qty string, usd float64) {
+		e.Lines = append(e.Lines, Line{Kind: kind, Item: item, Quantity: qty, Monthly: round(usd)})
 		e.Total += round(usd)
 	}
 	count := func(typ string) float64 { return float64(len(r.OfType(typ))) }
 
 	if n := count(mockrun.TypeNatGateway); n > 0 {
-		add("NAT gateway hours", fmt.Sprintf("%g x %d h x $%g", n, HoursPerMonth, p.NatGatewayHour), n*HoursPerMonth*p.NatGatewayHour)
-		add("NAT data processing", fmt.Sprintf("%g GB x $%g", a.NatGBPerMonth, p.NatGatewayGB), a.NatGBPerMonth*p.NatGatewayGB)
+		add(NatGatewayHours, "NAT gateway hours", fmt.Sprintf("%g x %d h x $%g", n, HoursPerMonth, p.NatGatewayHour), n*HoursPerMonth*p.NatGatewayHour)
+		add(NatDataProcessing, "NAT data processing", fmt.Sprintf("%g GB x $%g", a.NatGBPerMonth, p.NatGatewayGB), a.NatGBPerMonth*p.NatGatewayGB)
 	}
 	if n := count(mockrun.TypeEip); n > 0 {
-		add("Public IPv4 addresses (Elastic IPs)", fmt.Sprintf("%g x %d h x $%g", n, HoursPerMonth, p.PublicIPv4Hour), n*HoursPerMonth*p.PublicIPv4Hour)
+		add(PublicIPv4, "Public IPv4 addresses (Elastic IPs)", fmt.Sprintf("%g x %d h x $%g", n, HoursPerMonth, p.PublicIPv4Hour), n*HoursPerMonth*p.PublicIPv4Hour)
 	}
 	if n := count(mockrun.TypeVpcEndpoint); n > 0 {
-		add("S3 gateway endpoints", fmt.Sprintf("%g (no hourly or per-GB charge)", n), 0)
+		add(GatewayEndpoints, "S3 gateway endpoints", fmt.Sprintf("%g (no hourly or per-GB charge)", n), 0)
 	}
 	if n := count(mockrun.TypeKmsKey); n > 0 {
-		add("KMS customer-managed keys", fmt.Sprintf("%g x $%g", n, p.KmsKeyMonth), n*p.KmsKeyMonth)
-		add("KMS requests", fmt.Sprintf("%g x %g requests x $%g/10k", n, a.KmsRequestsPerKeyMonth, p.KmsPer10kRequests),
+		add(KmsKeys, "KMS customer-managed keys", fmt.Sprintf("%g x $%g", n, p.KmsKeyMonth), n*p.KmsKeyMonth)
+		add(KmsRequests, "KMS requests", fmt.Sprintf("%g x %g requests x $%g/10k", n, a.KmsRequestsPerKeyMonth, p.KmsPer10kRequests),
 			n*a.KmsRequestsPerKeyMonth/10000*p.KmsPer10kRequests)
 	}
 	for _, g := range r.OfType(mockrun.TypeLogGroup) {
 		days, _ := g.Value("retentionInDays").(float64)
-		add("CloudWatch Logs ingestion: "+g.Name, fmt.Sprintf("%g GB x $%g", a.FlowLogGBPerMonth, p.LogsIngestGB), a.FlowLogGBPerMonth*p.LogsIngestGB)
+		add(LogIngestion, "CloudWatch Logs ingestion: "+g.Name, fmt.Sprintf("%g GB x $%g", a.FlowLogGBPerMonth, p.LogsIngestGB), a.FlowLogGBPerMonth*p.LogsIngestGB)
 		stored := a.FlowLogGBPerMonth * days / 30.4
-		add("CloudWatch Logs storage: "+g.Name, fmt.Sprintf("%.0f GB kept (%g days) x $%g", stored, days, p.LogsStorageGBMonth), stored*p.LogsStorageGBMonth)
+		add(LogStorage, "CloudWatch Logs storage: "+g.Name, fmt.Sprintf("%.0f GB kept (%g days) x $%g", stored, days, p.LogsStorageGBMonth), stored*p.LogsStorageGBMonth)
 	}
 	for _, b := range r.OfType(mockrun.TypeBucket) {
 		if buckets.IsLogTarget(r, b.ID) {
 			// A log is kept its expiry days, then (the bucket is versioned) as a noncurrent version for as long again.
 			days, noncurrent := bucketExpiryDays(r, b)
 			stored := a.AccessLogGBPerMonth * (days + noncurrent) / 30.4
-			add("S3 access-log storage: "+b.Name, fmt.Sprintf("%.0f GB kept (%g days + %g noncurrent) x $%g", stored, days, noncurrent, p.S3StorageGBMonth), stored*p.S3StorageGBMonth)
+			add(AccessLogStorage, "S3 access-log storage: "+b.Name, fmt.Sprintf("%.0f GB kept (%g days + %g noncurrent) x $%g", stored, days, noncurrent, p.S3StorageGBMonth), stored*p.S3StorageGBMonth)
 			continue
 		}
-		add("S3 state storage: "+b.Name, fmt.Sprintf("%g GB x $%g", a.StateGB, p.S3StorageGBMonth), a.StateGB*p.S3StorageGBMonth)
-		add("S3 state requests: "+b.Name, fmt.Sprintf("%g PUT x $%g/1k + %g GET x $%g/1k", a.StatePutsPerMonth, p.S3PutPer1000, a.StateGetsPerMonth, p.S3GetPer1000),
+		add(StateStorage, "S3 state storage: "+b.Name, fmt.Sprintf("%g GB x $%g", a.StateGB, p.S3StorageGBMonth), a.StateGB*p.S3StorageGBMonth)
+		add(StateRequests, "S3 state requests: "+b.Name, fmt.Sprintf("%g PUT x $%g/1k + %g GET x $%g/1k", a.StatePutsPerMonth, p.S3PutPer1000, a.StateGetsPerMonth, p.S3GetPer1000),
 			a.StatePutsPerMonth/1000*p.S3PutPer1000+a.StateGetsPerMonth/1000*p.S3GetPer1000)
 	}
 	for _, t := range r.OfType(mockrun.TypeTable) {
-		add("DynamoDB on-demand: "+t.Name, fmt.Sprintf("%g writes x $%g/M (+ equal reads x $%g/M)", a.LockRequestsPerMonth, p.DynamoWritePerMillion, p.DynamoReadPerMillion),
+		add(DynamoDBRequests, "DynamoDB on-demand: "+t.Name, fmt.Sprintf("%g writes x $%g/M (+ equal reads x $%g/M)", a.LockRequestsPerMonth, p.DynamoWritePerMillion, p.DynamoReadPerMillion),
 			a.LockRequestsPerMonth/1e6*(p.DynamoWritePerMillion+p.DynamoReadPerMillion))
 	}
 	e.Total = round(e.Total)

@@ -100,15 +100,7 @@ func NatCostTable(dir string) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		fixed, data := 0.0, 0.0
-		for _, l := range est.Lines {
-			switch l.Item {
-			case "NAT gateway hours", "Public IPv4 addresses (Elastic IPs)":
-				fixed += l.Monthly
-			case "NAT data processing":
-				data += l.Monthly
-			}
-		}
+		fixed, data := est.Sum(cost.NatGatewayHours, cost.PublicIPv4), est.Sum(cost.NatDataProcessing)
 		source := map[components.NatStrategy]string{components.NatSingle: fmt.Sprintf("$%d", sourceSingle),
 			components.NatOnePerAz: fmt.Sprintf("$%d", sourceOnePerAz), components.NatNone: "-"}[nat]
 		fmt.Fprintf(&b, "| `%s` | %d | %d | %.2f | %.2f | %.2f | %s |\n", nat, len(res.OfType(mockrun.TypeNatGateway)),

@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/aws-foundation/aws-foundation/internal/controls"
 	"github.com/aws-foundation/aws-foundation/internal/cost"
 )
 
@@ -48,8 +49,8 @@ func walk(nodes []*Node, depth int, fn func(n *Node, depth int)) {
 	}
 }
 
-func counts(inv *Inventory) map[string]int {
-	c := map[string]int{}
+func counts(inv *Inventory) map[controls.Status]int {
+	c := map[controls.Status]int{}
 	for _, r := range inv.Controls {
 		c[r.Status]++
 	}
@@ -59,7 +60,7 @@ func counts(inv *Inventory) map[string]int {
 func summary(inv *Inventory) string {
 	c := counts(inv)
 	return fmt.Sprintf("%d pass, %d accepted with exceptions, %d not applicable, %d fail",
-		c["pass"], c["accepted"], c["n/a"], c["fail"])
+		c[controls.Pass], c[controls.Accepted], c[controls.NotApplicable], c[controls.Fail])
 }
 
 func writeText(w io.Writer, inv *Inventory) error {
@@ -69,7 +70,7 @@ func writeText(w io.Writer, inv *Inventory) error {
 	walk(inv.Tree, 1, func(n *Node, d int) { p("%s%s %s%s\n", strings.Repeat("  ", d), n.Type, n.Name, flags(n)) })
 	p("\nControls: %s\n", summary(inv))
 	for _, c := range inv.Controls {
-		p("  %-9s %-11s %s\n", strings.ToUpper(c.Status), c.ID, c.Title)
+		p("  %-9s %-11s %s\n", strings.ToUpper(string(c.Status)), c.ID, c.Title)
 		for _, f := range c.Failures {
 			p("            FAIL %s\n", f)
 		}
@@ -98,7 +99,7 @@ func assumptions(a cost.Assumptions) string {
 
 func writeMarkdown(w io.Writer, inv *Inventory) error {
 	p := func(format string, a ...any) { fmt.Fprintf(w, format, a...) }
-	icon := map[string]string{"pass": "✅", "accepted": "☑️", "n/a": "➖", "fail": "❌"}
+	icon := map[controls.Status]string{controls.Pass: "✅", controls.Accepted: "☑️", controls.NotApplicable: "➖", controls.Fail: "❌"}
 	p("### aws-foundation `%s` (%s)\n\n", inv.Stack, inv.Region)
 	p("**Controls:** %s. **Monthly cost:** $%.2f. **Resources:** %d.\n\n", summary(inv), inv.Cost.Total, inv.Resources)
 	if inv.Failed() > 0 {

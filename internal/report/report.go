@@ -26,12 +26,12 @@ type Node struct {
 
 // ControlResult is one control's outcome, flattened for output.
 type ControlResult struct {
-	ID       string   `json:"id"`
-	Title    string   `json:"title"`
-	Status   string   `json:"status"`
-	Upstream []string `json:"upstream"`
-	Failures []string `json:"failures,omitempty"`
-	Accepted []string `json:"accepted,omitempty"` // "EX-01: <finding>"
+	ID       string          `json:"id"`
+	Title    string          `json:"title"`
+	Status   controls.Status `json:"status"`
+	Upstream []string        `json:"upstream"`
+	Failures []string        `json:"failures,omitempty"`
+	Accepted []string        `json:"accepted,omitempty"` // "EX-01: <finding>"
 }
 
 // ExceptionNote is a standing exception of the stack.
@@ -58,7 +58,7 @@ type Inventory struct {
 func (inv *Inventory) Failed() int {
 	n := 0
 	for _, c := range inv.Controls {
-		if c.Status == string(controls.Fail) {
+		if c.Status == controls.Fail {
 			n++
 		}
 	}
@@ -98,7 +98,7 @@ func FromResult(res *mockrun.Result, a cost.Assumptions) (*Inventory, error) {
 		}
 	}
 	for _, o := range controls.Evaluate(res) {
-		c := ControlResult{ID: o.Control.ID, Title: o.Control.Title, Status: string(o.Status), Upstream: o.Control.Upstream}
+		c := ControlResult{ID: o.Control.ID, Title: o.Control.Title, Status: o.Status, Upstream: o.Control.Upstream}
 		for _, f := range o.Failures {
 			c.Failures = append(c.Failures, f.String())
 		}
