@@ -264,21 +264,34 @@ func TestEveryExceptionHasAReasonAndACompensatingMeasureAndAppliesSomewhere(t *t
 	}
 }
 
-// testFuncs returns the names of every Test function in this package.
-func testFuncs(t *testing.T) map[string]bool {
+// declared returns the names re captures in the files of this package that match glob: its non-empty groups
+// joined by "." (a method as "deployWorld.deniedScenarios").
+func declared(t *testing.T, glob string, re *regexp.Regexp) map[string]bool {
 	t.Helper()
-	files, err := filepath.Glob("*_test.go")
+	files, err := filepath.Glob(glob)
 	require.NoError(t, err)
-	re := regexp.MustCompile(`(?m)^func (Test\w+)\(t \*testing\.T\)`)
+	require.NotEmpty(t, files, glob)
 	names := map[string]bool{}
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		require.NoError(t, err)
 		for _, m := range re.FindAllStringSubmatch(string(raw), -1) {
-			names[m[1]] = true
+			names[strings.Join(slices.DeleteFunc(m[1:], func(g string) bool { return g == "" }), ".")] = true
 		}
 	}
 	return names
+}
+
+var (
+	testFunc = regexp.MustCompile(`(?m)^func (Test\w+)\(t \*testing\.T\)`)
+	// scenarioTable matches "func flowLogScenarios(" and "func (w deployWorld) deniedScenarios(".
+	scenarioTable = regexp.MustCompile(`(?m)^func (?:\(\w+ (\w+)\) )?(\w+Scenarios)\(`)
+)
+
+// testFuncs returns the names of every Test function in this package.
+func testFuncs(t *testing.T) map[string]bool {
+	t.Helper()
+	return declared(t, "*_test.go", testFunc)
 }
 
 func TestEveryControlIsDescribedAndNamesTestsThatExist(t *testing.T) {
@@ -304,4 +317,62 @@ func TestEveryControlIsDescribedAndNamesTestsThatExist(t *testing.T) {
 	}
 	sort.Strings(sorted)
 	t.Logf("%d controls: %v", len(sorted), sorted)
+}
+
+// openPolicy allows anything to anyone: what every policy-bearing input becomes when a test opens it.
+const openPolicy = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}]}`
+
+// controlsOnPolicies returns the controls whose check notices a policy opened to everyone, by control id, with
+// the policy-bearing types (policyInputs, the access tier's own list) each notices. It also fails for a policy
+// type a stack registers that no control notices opened.
+func controlsOnPolicies(t *testing.T) map[string][]string {
+	t.Helper()
+	found := map[string][]string{}
+	for _, stack := range stackNames(t) {
+		res := runStack(t, stack, false)
+		for typ, in := range policyInputs {
+			if len(res.OfType(typ)) == 0 {
+				continue
+			}
+			opened := edit(res, typ, func(r *mockrun.Resource) {
+				r.Inputs[resource.PropertyKey(in.key)] = resource.NewStringProperty(openPolicy)
+			})
+			noticed := false
+			for _, c := range controls.Controls {
+				before := map[string]bool{}
+				for _, f := range c.Check(res) {
+					before[f.String()] = true
+				}
+				if slices.ContainsFunc(c.Check(opened), func(f controls.Finding) bool { return !before[f.String()] }) {
+					noticed = true
+					if !slices.Contains(found[c.ID], typ) {
+						found[c.ID] = append(found[c.ID], typ)
+					}
+				}
+			}
+			assert.True(t, noticed, "%s: no control notices when the %s of every %s allows anything to anyone",
+				stack, in.key, typ)
+		}
+	}
+	return found
+}
+
+func TestEveryControlOnAPolicyNamesTheAccessTestsThatProveIt(t *testing.T) {
+	tests, tables := declared(t, "access_*_test.go", testFunc), declared(t, "access_*_test.go", scenarioTable)
+	onPolicies := controlsOnPolicies(t)
+	require.NotEmpty(t, onPolicies)
+	for _, c := range controls.Controls {
+		if types, ok := onPolicies[c.ID]; ok {
+			assert.NotEmpty(t, c.AccessTests, "%s checks policies (of %v): name the access-tier tests that prove them", c.ID, types)
+		}
+		assert.Equal(t, len(c.AccessTests) > 0, len(c.AccessScenarios) > 0,
+			"%s: name the access-tier tests together with the scenario tables they evaluate", c.ID)
+		for _, name := range c.AccessTests {
+			assert.True(t, tests[name], "%s names access test %s, which no tests/access_*_test.go declares", c.ID, name)
+		}
+		for _, name := range c.AccessScenarios {
+			assert.True(t, tables[name], "%s names scenario table %s, which no tests/access_*_test.go declares", c.ID, name)
+		}
+	}
+	t.Logf("controls on policies: %v", onPolicies)
 }

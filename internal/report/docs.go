@@ -51,15 +51,18 @@ func ComplianceMarkdown(dir string) (string, error) {
 	p("Its test column names the tests that prove it; besides them, `%s/<id>` breaks the recorded\n", mutationTest)
 	p("resources in the smallest way and asserts that this control, and only this one, fails. Upstream ids are\n")
 	p("those of AWS Security Hub FSBP, CIS AWS Foundations, Checkov and Trivy; check them against your scanner's version.\n\n")
+	p("The access tier column names the tests in `tests/access_*_test.go` that prove the control's policies under AWS's own\n")
+	p("policy grammar and evaluation logic (pinned offline IAM engines) rather than our parser, and the scenario tables\n")
+	p("they evaluate; every control that reads a policy names them.\n\n")
 	p("Status: pass, accepted (every finding covered by an exception below), n/a (the stack has no such resource).\n\n")
-	p("| Control | Statement | Frameworks | How this project satisfies it | Tests |")
+	p("| Control | Statement | Frameworks | How this project satisfies it | Tests | Access tier |")
 	for _, s := range names {
 		p(" %s |", s)
 	}
-	p("\n| --- | --- | --- | --- | --- |%s\n", strings.Repeat(" --- |", len(names)))
+	p("\n| --- | --- | --- | --- | --- | --- |%s\n", strings.Repeat(" --- |", len(names)))
 	for _, c := range controls.Controls {
 		tests := append([]string{mutationTest + "/" + c.ID}, c.Tests...)
-		p("| %s | %s | %s | %s | %s |", c.ID, c.Title, strings.Join(c.Upstream, ", "), c.How, "`"+strings.Join(tests, "`, `")+"`")
+		p("| %s | %s | %s | %s | %s | %s |", c.ID, c.Title, strings.Join(c.Upstream, ", "), c.How, code(tests), accessTier(c))
 		for _, s := range names {
 			p(" %s |", status[c.ID][s])
 		}
@@ -74,6 +77,19 @@ func ComplianceMarkdown(dir string) (string, error) {
 		p("| %s | %s | %s | %s | %s |\n", e.ID, from, e.Statement, e.Reason, e.Compensating)
 	}
 	return b.String(), nil
+}
+
+// code renders names as a comma-separated list of code spans.
+func code(names []string) string {
+	return "`" + strings.Join(names, "`, `") + "`"
+}
+
+// accessTier renders a control's access-tier tests and the scenario tables they evaluate, or "-".
+func accessTier(c controls.Control) string {
+	if len(c.AccessTests) == 0 {
+		return "-"
+	}
+	return code(c.AccessTests) + " over " + code(c.AccessScenarios)
 }
 
 // NatCostTable renders the README table comparing NAT strategies for the prod configuration.
