@@ -17,17 +17,19 @@ type account struct {
 	ReverseDNSPrefix string // com.amazonaws, cn.com.amazonaws
 }
 
-// lookupAccount asks the provider who and where we are. It runs before a component registers anything.
-func lookupAccount(ctx *pulumi.Context) (account, error) {
-	id, err := aws.GetCallerIdentity(ctx, nil)
+// lookupAccount asks the provider who and where we are. A component calls it after registering itself, with
+// pulumi.Parent(component) among opts, so the lookups use the provider the caller gave the component (its region,
+// its account) rather than the stack's default provider.
+func lookupAccount(ctx *pulumi.Context, opts ...pulumi.InvokeOption) (account, error) {
+	id, err := aws.GetCallerIdentity(ctx, nil, opts...)
 	if err != nil {
 		return account{}, fmt.Errorf("look up caller identity: %w", err)
 	}
-	region, err := aws.GetRegion(ctx, nil)
+	region, err := aws.GetRegion(ctx, nil, opts...)
 	if err != nil {
 		return account{}, fmt.Errorf("look up region: %w", err)
 	}
-	part, err := aws.GetPartition(ctx, nil)
+	part, err := aws.GetPartition(ctx, nil, opts...)
 	if err != nil {
 		return account{}, fmt.Errorf("look up partition: %w", err)
 	}
@@ -48,16 +50,7 @@ func (a account) arn(service, region, accountID, resource string) string {
 // rootArn is the account root principal, used as key administrator so a key can never become unmanageable.
 func (a account) rootArn() string { return a.arn("iam", "", a.ID, "root") }
 
-// servicePrincipal returns a regional service principal such as logs.us-east-1.amazonaws.com.
+// regionalServicePrincipal returns a regional service principal such as logs.us-east-1.amazonaws.com.
 func (a account) regionalServicePrincipal(service string) string {
 	return fmt.Sprintf("%s.%s.%s", service, a.Region, a.DNSSuffix)
-}
-
-// tags returns the Name tag plus extra key/value pairs. Stack-wide tags come from aws:defaultTags.
-func nameTags(name string, kv ...string) pulumi.StringMap {
-	m := pulumi.StringMap{"Name": pulumi.String(name)}
-	for i := 0; i+1 < len(kv); i += 2 {
-		m[kv[i]] = pulumi.String(kv[i+1])
-	}
-	return m
 }

@@ -2,15 +2,21 @@
 //
 // Every component follows one shape, so a reader who knows one knows all of them:
 //
-//   - an XArgs struct whose fields document their zero value, allowed values and unit;
-//   - XArgs.Validate, which reports every problem at once as a *ValidationError naming each argument;
-//   - NewX(ctx, name, args, opts...), which validates and performs its lookups before it registers anything,
-//     then registers the component, creates every child named off name with pulumi.Parent, and ends with
+//   - an XArgs struct whose fields document their zero value, allowed values and unit, Tags among them;
+//   - XArgs.Validate, which reports every problem at once as a *ValidationError naming each argument, before
+//     anything is registered;
+//   - NewX(ctx, name, args, opts...), which validates, registers the component, then makes its lookups (account,
+//     region, partition, availability zones) with pulumi.Parent(component), so that they go through the
+//     provider the caller gave the component; then creates every child, named off name and parented to the
+//     component, in small named steps (each in the file its name suggests); and ends with
 //     RegisterResourceOutputs;
-//   - where a lookup can reveal a problem (a region, an account), XArgs.Preflight(ctx) reports it on its own, so
-//     that a composition of several components can check them all before any of them registers anything;
-//   - typed exported outputs on the X struct.
+//   - where a lookup can reveal a problem (a region, an account), XArgs.Preflight(ctx, invokeOpts...) reports it
+//     on its own, so that a composition of several components can check them all before any of them registers
+//     anything;
+//   - typed exported outputs on the X struct, whose `pulumi:"..."` tags are the one declaration of the
+//     component's outputs: X.Outputs() returns them by name for RegisterResourceOutputs and for stack exports.
 //
-// Components never construct providers: children inherit the caller's provider, so stack-wide settings such
-// as aws:region and aws:defaultTags apply to every resource.
+// Components never construct providers: children and lookups inherit the caller's provider (pulumi.Provider or
+// pulumi.Providers on NewX), so a caller can lay a Network in another region or account; without one, stack-wide
+// settings such as aws:region and aws:defaultTags apply. examples/multiregion is such a caller.
 package components

@@ -3,17 +3,22 @@ package components
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// CloudWatchRetentionDays are the only retention periods CloudWatch Logs accepts.
-var CloudWatchRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
+// cloudWatchRetentionDays are the only retention periods CloudWatch Logs accepts.
+var cloudWatchRetentionDays = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827,
 	2192, 2557, 2922, 3288, 3653}
+
+// CloudWatchRetentionDays returns the only retention periods CloudWatch Logs accepts.
+func CloudWatchRetentionDays() []int { return slices.Clone(cloudWatchRetentionDays) }
 
 const (
 	// DefaultFlowLogRetentionDays keeps flow logs a year, which meets PCI DSS 10.5.1 (12 months of audit history).
@@ -24,9 +29,9 @@ const (
 	DefaultFlowLogAggregationSeconds = 60
 )
 
-// FlowLogFormat is the default record format plus the version 5 fields that tell where a packet really came from
+// flowLogFormat is the default record format plus the version 5 fields that tell where a packet really came from
 // and went (pkt-srcaddr, pkt-dstaddr behind NAT), its direction and path, and which subnet and instance saw it.
-const FlowLogFormat = "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} " +
+const flowLogFormat = "${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} " +
 	"${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status} ${vpc-id} ${subnet-id} " +
 	"${instance-id} ${tcp-flags} ${pkt-srcaddr} ${pkt-dstaddr} ${flow-direction} ${traffic-path}"
 
@@ -63,6 +68,10 @@ type FlowLogsArgs struct {
 	// arn:<partition>:iam::<this account>:policy/<name>. A customer managed policy must be of this account. If
 	// empty, the role has no boundary. Deploy roles that may create roles only with a given boundary need it.
 	PermissionsBoundaryArn string
+
+	// Tags are added to every child resource, under each child's own Name tag. Keys must not start with "aws:" or
+	// be Name or Tier; at most 40. If empty, children carry only their Name plus the provider's default tags.
+	Tags map[string]string
 }
 
 // FlowLogRolePath is the IAM path of every flow-log delivery role, so that deploy roles can be allowed to create
@@ -83,13 +92,26 @@ func (a *FlowLogsArgs) Validate() error {
 	} else if s, ok := a.VpcId.(pulumi.String); ok && s == "" {
 		p.add("VpcId", "must not be empty")
 	}
+	a.validateSettings(&p)
+	return p.err()
+}
+
+// ValidateSettings reports every problem with the arguments except VpcId, which a composition fills in from the
+// Network it creates later: configuration can then be checked before anything is registered.
+func (a *FlowLogsArgs) ValidateSettings() error {
+	p := problems{component: "FlowLogs"}
+	a.validateSettings(&p)
+	return p.err()
+}
+
+func (a *FlowLogsArgs) validateSettings(p *problems) {
 	if a.LogGroupName != "" && !logGroupNamePattern.MatchString(a.LogGroupName) {
 		p.add("LogGroupName", "%q must be 1-512 letters, digits or _ - / . #", a.LogGroupName)
 	}
 	if a.RetentionInDays != 0 {
-		if !containsInt(CloudWatchRetentionDays, a.RetentionInDays) {
+		if !slices.Contains(cloudWatchRetentionDays, a.RetentionInDays) {
 			p.add("RetentionInDays", "%d is not accepted by CloudWatch Logs; use one of %v",
-				a.RetentionInDays, CloudWatchRetentionDays)
+				a.RetentionInDays, cloudWatchRetentionDays)
 		} else if a.RetentionInDays < DefaultFlowLogRetentionDays && !a.AllowShortRetention {
 			p.add("RetentionInDays", "%d is below the %d-day minimum; set AllowShortRetention to accept it",
 				a.RetentionInDays, DefaultFlowLogRetentionDays)
@@ -102,14 +124,16 @@ func (a *FlowLogsArgs) Validate() error {
 		p.add("PermissionsBoundaryArn", "%q is neither an IAM managed policy ARN (arn:aws:iam::123456789012:policy/name) "+
 			"nor a policy name (1-128 letters, digits and + = , . @ _ -)", b)
 	}
-	return p.err()
+	checkTags(p, a.Tags)
 }
 
 // Preflight looks up the account and reports, as a *ValidationError, what only it reveals: a boundary ARN of
-// another account or partition. NewFlowLogs checks the same before it registers anything; a composition calls
-// every component's Preflight first, so that none registers anything when another would fail.
-func (a *FlowLogsArgs) Preflight(ctx *pulumi.Context) error {
-	acct, err := lookupAccount(ctx)
+// another account or partition. A composition calls every component's Preflight first, with the invoke options
+// (pulumi.Provider) the component will get, so that none registers anything when another would fail. NewFlowLogs
+// makes the same check itself, after registering and looking up the account through its own provider, before it
+// creates any child.
+func (a *FlowLogsArgs) Preflight(ctx *pulumi.Context, opts ...pulumi.InvokeOption) error {
+	acct, err := lookupAccount(ctx, opts...)
 	if err != nil {
 		return err
 	}
@@ -139,15 +163,6 @@ func (a *FlowLogsArgs) boundaryArn(acct account) (string, error) {
 	return b, p.err()
 }
 
-func containsInt(list []int, v int) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 // FlowLogs sends every packet decision of a VPC to an encrypted, year-long CloudWatch log group, written by a
 // role that can do nothing else. The log group, its key and the key's alias outlive the stack unless
 // DeleteWithStack is set.
@@ -165,7 +180,8 @@ type FlowLogs struct {
 // FlowLogsType is the FlowLogs type token.
 const FlowLogsType = "aws-foundation:components:FlowLogs"
 
-// NewFlowLogs validates args, looks up the account, then creates the key, log group, role and flow log.
+// NewFlowLogs validates args, registers the component, looks up the account through the component's provider,
+// then creates the key, the log group, the delivery role and its policy, and the flow log.
 func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...pulumi.ResourceOption) (*FlowLogs, error) {
 	if args == nil {
 		args = &FlowLogsArgs{}
@@ -173,123 +189,161 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("flow logs %q: %w", name, err)
 	}
-	groupName := args.LogGroupName
-	if groupName == "" {
-		groupName = fmt.Sprintf("/aws/vpc-flow-logs/%s/%s/%s", ctx.Project(), ctx.Stack(), name)
-	}
-	retention := orDefault(args.RetentionInDays, DefaultFlowLogRetentionDays)
-	interval := orDefault(args.MaxAggregationInterval, DefaultFlowLogAggregationSeconds)
-	acct, err := lookupAccount(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("flow logs %q: %w", name, err)
-	}
-	boundary, err := args.boundaryArn(acct)
-	if err != nil {
-		return nil, fmt.Errorf("flow logs %q: %w", name, err)
-	}
-
 	c := &FlowLogs{}
 	if err := ctx.RegisterComponentResource(FlowLogsType, name, c, opts...); err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(c)
-	wrap := func(step string, err error) error { return fmt.Errorf("flow logs %q: %s: %w", name, step, err) }
+	b := &flowLogsBuild{ctx: ctx, name: name, args: *args, c: c, parent: pulumi.Parent(c)}
+	b.groupName = args.LogGroupName
+	if b.groupName == "" {
+		b.groupName = fmt.Sprintf("/aws/vpc-flow-logs/%s/%s/%s", ctx.Project(), ctx.Stack(), name)
+	}
 	// The evidence: the records, the key without which they cannot be read, and the alias that names the key.
 	// Retained on delete, `pulumi destroy` leaves them in the account. When the key is deleted (by Pulumi with
 	// DeleteWithStack, or by hand), its deletion waits KeyDeletionWindowDays (30) and can be cancelled meanwhile.
-	evidence := []pulumi.ResourceOption{pulumi.RetainOnDelete(!args.DeleteWithStack), parent}
+	b.evidence = []pulumi.ResourceOption{pulumi.RetainOnDelete(!args.DeleteWithStack), b.parent}
+	steps := []struct {
+		what string
+		run  func() error
+	}{
+		{"look up account", b.lookup},
+		{"create kms key", b.key},
+		{"create log group", b.logGroup},
+		{"create delivery role", b.role},
+		{"create flow log", b.flowLog},
+	}
+	for _, step := range steps {
+		if err := step.run(); err != nil {
+			return nil, fmt.Errorf("flow logs %q: %s: %w", name, step.what, err)
+		}
+	}
+	return c, ctx.RegisterResourceOutputs(c, outputsOf(c))
+}
 
-	// The key policy names the log group's ARN before the group exists (the group needs the key first), so the
-	// ARN is built from the deterministic name.
-	groupArn := acct.arn("logs", acct.Region, acct.ID, "log-group:"+groupName)
-	keyPolicy, err := flowLogsKeyPolicy(acct.rootArn(), acct.regionalServicePrincipal("logs"), groupArn).JSON()
-	if err != nil {
-		return nil, wrap("render key policy", err)
-	}
-	key, alias, err := newCustomerKey(ctx, name+"-flow-logs",
-		fmt.Sprintf("Encrypts VPC flow logs in %s", groupName),
-		fmt.Sprintf("alias/%s/%s/%s-flow-logs", ctx.Project(), ctx.Stack(), name),
-		keyPolicy, evidence...)
-	if err != nil {
-		return nil, wrap("create kms key", err)
-	}
+// Outputs returns the FlowLogs' outputs by name, as registered.
+func (c *FlowLogs) Outputs() pulumi.Map { return outputsOf(c) }
 
-	// DependsOn makes the ordering explicit: CreateLogGroup fails with AccessDeniedException if the key policy
-	// that admits CloudWatch Logs is not in place yet.
-	group, err := cloudwatch.NewLogGroup(ctx, name+"-flow-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String(groupName),
-		RetentionInDays: pulumi.Int(retention),
-		KmsKeyId:        key.Arn,
-		Tags:            nameTags(name + "-flow-logs"),
-	}, append(evidence, pulumi.DependsOn([]pulumi.Resource{key}))...)
-	if err != nil {
-		return nil, wrap("create log group", err)
-	}
+// flowLogsBuild is one NewFlowLogs in progress.
+type flowLogsBuild struct {
+	ctx       *pulumi.Context
+	name      string
+	args      FlowLogsArgs
+	c         *FlowLogs
+	parent    pulumi.ResourceOrInvokeOption
+	evidence  []pulumi.ResourceOption
+	groupName string
 
-	trust, err := flowLogsTrustPolicy(acct.ID, acct.arn("ec2", acct.Region, acct.ID, "vpc-flow-log/*")).JSON()
-	if err != nil {
-		return nil, wrap("render trust policy", err)
+	acct       account
+	boundary   string
+	kmsKey     *kms.Key
+	group      *cloudwatch.LogGroup
+	iamRole    *iam.Role
+	rolePolicy *iam.RolePolicy
+}
+
+func (b *flowLogsBuild) tags() pulumi.StringMap { return childTags(b.args.Tags, b.name+"-flow-logs") }
+
+// lookup asks the component's provider for the account, and checks the boundary against it.
+func (b *flowLogsBuild) lookup() error {
+	var err error
+	if b.acct, err = lookupAccount(b.ctx, b.parent); err != nil {
+		return err
 	}
-	// The role lives under FlowLogRolePath with the boundary, which is what deploy roles may create. A role's path
-	// cannot change in place: changing it (as when the path was introduced) replaces the role, and with it the
-	// role policy and the flow log (see the flow log below).
+	b.boundary, err = b.args.boundaryArn(b.acct)
+	return err
+}
+
+// key creates the customer-managed key. Its policy names the log group's ARN before the group exists (the group
+// needs the key first), so the ARN is built from the deterministic name.
+func (b *flowLogsBuild) key() error {
+	groupArn := b.acct.arn("logs", b.acct.Region, b.acct.ID, "log-group:"+b.groupName)
+	policy, err := flowLogsKeyPolicy(b.acct.rootArn(), b.acct.regionalServicePrincipal("logs"), groupArn).JSON()
+	if err != nil {
+		return fmt.Errorf("render key policy: %w", err)
+	}
+	key, alias, err := newCustomerKey(b.ctx, b.name+"-flow-logs", customerKey{
+		description: fmt.Sprintf("Encrypts VPC flow logs in %s", b.groupName),
+		alias:       fmt.Sprintf("alias/%s/%s/%s-flow-logs", b.ctx.Project(), b.ctx.Stack(), b.name),
+		policy:      policy,
+		tags:        b.tags(),
+	}, b.evidence...)
+	if err != nil {
+		return err
+	}
+	b.kmsKey = key
+	b.c.KeyArn, b.c.KeyAlias = key.Arn, alias.Name
+	return nil
+}
+
+// logGroup creates the encrypted log group. DependsOn makes the ordering explicit: CreateLogGroup fails with
+// AccessDeniedException if the key policy that admits CloudWatch Logs is not in place yet.
+func (b *flowLogsBuild) logGroup() error {
+	group, err := cloudwatch.NewLogGroup(b.ctx, b.name+"-flow-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(b.groupName),
+		RetentionInDays: pulumi.Int(orDefault(b.args.RetentionInDays, DefaultFlowLogRetentionDays)),
+		KmsKeyId:        b.kmsKey.Arn,
+		Tags:            b.tags(),
+	}, append(b.evidence, pulumi.DependsOn([]pulumi.Resource{b.kmsKey}))...)
+	if err != nil {
+		return err
+	}
+	b.group = group
+	b.c.LogGroupName, b.c.LogGroupArn = group.Name, group.Arn
+	return nil
+}
+
+// role creates the delivery role and its inline policy. The role lives under FlowLogRolePath with the boundary,
+// which is what deploy roles may create. A role's path cannot change in place: changing it (as when the path was
+// introduced) replaces the role, and with it the role policy and the flow log (see flowLog).
+func (b *flowLogsBuild) role() error {
+	trust, err := flowLogsTrustPolicy(b.acct.ID, b.acct.arn("ec2", b.acct.Region, b.acct.ID, "vpc-flow-log/*")).JSON()
+	if err != nil {
+		return fmt.Errorf("render trust policy: %w", err)
+	}
 	roleArgs := &iam.RoleArgs{
-		Description:      pulumi.String(fmt.Sprintf("Delivers VPC flow logs to %s; nothing else", groupName)),
+		Description:      pulumi.String(fmt.Sprintf("Delivers VPC flow logs to %s; nothing else", b.groupName)),
 		Path:             pulumi.String(FlowLogRolePath),
 		AssumeRolePolicy: pulumi.String(trust),
-		Tags:             nameTags(name + "-flow-logs"),
+		Tags:             b.tags(),
 	}
-	if boundary != "" {
-		roleArgs.PermissionsBoundary = pulumi.String(boundary)
+	if b.boundary != "" {
+		roleArgs.PermissionsBoundary = pulumi.String(b.boundary)
 	}
-	role, err := iam.NewRole(ctx, name+"-flow-logs", roleArgs, parent)
-	if err != nil {
-		return nil, wrap("create role", err)
+	if b.iamRole, err = iam.NewRole(b.ctx, b.name+"-flow-logs", roleArgs, b.parent); err != nil {
+		return err
 	}
+	b.c.RoleArn = b.iamRole.Arn
 	// DescribeLogGroups has no resource-level permissions (the Service Authorization Reference lists no resource
 	// type for it): the request's resource is "*", which a log-group ARN pattern never matches.
-	describeGroups := "*"
-	rolePolicy, err := iam.NewRolePolicy(ctx, name+"-flow-logs", &iam.RolePolicyArgs{
-		Role: role.ID(),
-		Policy: group.Arn.ApplyT(func(arn string) (string, error) {
-			return flowLogsRolePolicy(arn, describeGroups).JSON()
+	b.rolePolicy, err = iam.NewRolePolicy(b.ctx, b.name+"-flow-logs", &iam.RolePolicyArgs{
+		Role: b.iamRole.ID(),
+		Policy: b.group.Arn.ApplyT(func(arn string) (string, error) {
+			return flowLogsRolePolicy(arn, "*").JSON()
 		}).(pulumi.StringOutput),
-	}, parent)
-	if err != nil {
-		return nil, wrap("create role policy", err)
-	}
+	}, b.parent)
+	return err
+}
 
-	// EC2 cannot change a flow log (only its tags): a new role or format replaces it. DeleteBeforeReplace deletes
-	// the old one first, because CreateFlowLogs refuses a second flow log with the same resource and destination
-	// (FlowLogAlreadyExists). The price is a gap of seconds in the records during such a replacement.
-	flowLog, err := ec2.NewFlowLog(ctx, name, &ec2.FlowLogArgs{
-		VpcId:                  args.VpcId,
+// flowLog creates the flow log of every packet (ALL). EC2 cannot change a flow log (only its tags): a new role or
+// format replaces it. DeleteBeforeReplace deletes the old one first, because CreateFlowLogs refuses a second flow
+// log with the same resource and destination (FlowLogAlreadyExists). The price is a gap of seconds in the records
+// during such a replacement.
+func (b *flowLogsBuild) flowLog() error {
+	flowLog, err := ec2.NewFlowLog(b.ctx, b.name, &ec2.FlowLogArgs{
+		VpcId:                  b.args.VpcId,
 		TrafficType:            pulumi.String("ALL"),
 		LogDestinationType:     pulumi.String("cloud-watch-logs"),
-		LogDestination:         group.Arn,
-		IamRoleArn:             role.Arn,
-		MaxAggregationInterval: pulumi.Int(interval),
-		LogFormat:              pulumi.String(FlowLogFormat),
-		Tags:                   nameTags(name + "-flow-logs"),
-	}, parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy}), pulumi.DeleteBeforeReplace(true))
+		LogDestination:         b.group.Arn,
+		IamRoleArn:             b.iamRole.Arn,
+		MaxAggregationInterval: pulumi.Int(orDefault(b.args.MaxAggregationInterval, DefaultFlowLogAggregationSeconds)),
+		LogFormat:              pulumi.String(flowLogFormat),
+		Tags:                   b.tags(),
+	}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.rolePolicy}), pulumi.DeleteBeforeReplace(true))
 	if err != nil {
-		return nil, wrap("create flow log", err)
+		return err
 	}
-
-	c.KeyArn = key.Arn
-	c.KeyAlias = alias.Name
-	c.LogGroupName = group.Name
-	c.LogGroupArn = group.Arn
-	c.RoleArn = role.Arn
-	c.FlowLogId = flowLog.ID().ToStringOutput()
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"keyArn":       c.KeyArn,
-		"keyAlias":     c.KeyAlias,
-		"logGroupName": c.LogGroupName,
-		"logGroupArn":  c.LogGroupArn,
-		"roleArn":      c.RoleArn,
-		"flowLogId":    c.FlowLogId,
-	})
+	b.c.FlowLogId = flowLog.ID().ToStringOutput()
+	return nil
 }
 
 func orDefault(v, def int) int {
@@ -310,7 +364,7 @@ func flowLogsKeyPolicy(rootArn, logsPrincipal, logGroupArn string) keyPolicy {
 			Principal: servicePrincipal(logsPrincipal),
 			Action:    action("kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"),
 			Resource:  resource("*"),
-			Condition: Conditions{"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": logGroupArn}},
+			Condition: conditions{"ArnEquals": {"kms:EncryptionContext:aws:logs:arn": logGroupArn}},
 		},
 	}
 }
@@ -323,7 +377,7 @@ func flowLogsTrustPolicy(accountID, sourceArnPattern string) trustPolicy {
 		Effect:    allow,
 		Principal: servicePrincipal("vpc-flow-logs.amazonaws.com"),
 		Action:    action("sts:AssumeRole"),
-		Condition: Conditions{
+		Condition: conditions{
 			"StringEquals": {"aws:SourceAccount": accountID},
 			"ArnLike":      {"aws:SourceArn": sourceArnPattern},
 		},

@@ -9,24 +9,29 @@ import (
 // allows, so a mistaken deletion can be cancelled for a month.
 const KeyDeletionWindowDays = 30
 
+// customerKey describes a key to create: its description, alias name, rendered policy and tags.
+type customerKey struct {
+	description, alias, policy string
+	tags                       pulumi.StringMap
+}
+
 // newCustomerKey creates a symmetric customer-managed key with yearly rotation, a 30-day deletion window and an
-// explicit policy (rendered JSON), plus its alias. Both are named off name and take opts (which carry the parent).
-func newCustomerKey(ctx *pulumi.Context, name, description, alias, policy string,
-	opts ...pulumi.ResourceOption) (*kms.Key, *kms.Alias, error) {
+// explicit policy, plus its alias. Both are named off name and take opts (which carry the parent).
+func newCustomerKey(ctx *pulumi.Context, name string, k customerKey, opts ...pulumi.ResourceOption) (*kms.Key, *kms.Alias, error) {
 	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
-		Description:           pulumi.String(description),
+		Description:           pulumi.String(k.description),
 		KeyUsage:              pulumi.String("ENCRYPT_DECRYPT"),
 		CustomerMasterKeySpec: pulumi.String("SYMMETRIC_DEFAULT"),
 		EnableKeyRotation:     pulumi.Bool(true),
 		DeletionWindowInDays:  pulumi.Int(KeyDeletionWindowDays),
-		Policy:                pulumi.String(policy),
-		Tags:                  nameTags(name),
+		Policy:                pulumi.String(k.policy),
+		Tags:                  k.tags,
 	}, opts...)
 	if err != nil {
 		return nil, nil, err
 	}
 	a, err := kms.NewAlias(ctx, name, &kms.AliasArgs{
-		Name:        pulumi.String(alias),
+		Name:        pulumi.String(k.alias),
 		TargetKeyId: key.KeyId,
 	}, opts...)
 	if err != nil {

@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -26,8 +27,8 @@ import (
 // Egress (both ACLs): 100 tcp, 101 udp, 102 icmp to 0.0.0.0/0, everything: what leaves is decided by security
 // groups, which start empty.
 
-// NaclRule is one allow rule of a network ACL.
-type NaclRule struct {
+// naclRule is one allow rule of a network ACL.
+type naclRule struct {
 	RuleNo   int
 	Protocol string // "tcp", "udp" or "icmp"; never "-1"
 	Cidr     string
@@ -39,24 +40,24 @@ type NaclRule struct {
 
 // Rule numbers of the first public ingress port rule and the step between them.
 const (
-	PublicPortRuleBase = 200
-	PublicPortRuleStep = 10
+	publicPortRuleBase = 200
+	publicPortRuleStep = 10
 )
 
 // MaxPublicIngressPorts keeps the public ACL within AWS's default quota of 20 inbound rules per network ACL:
 // the 8 rules every ACL has, plus one per port.
 const MaxPublicIngressPorts = 20 - 8
 
-// AdminPorts are the remote administration ports (SSH, RDP) no rule may open to the internet.
-var AdminPorts = []int{22, 3389}
+// adminPorts are the remote administration ports (SSH, RDP) no rule may open to the internet.
+var adminPorts = []int{22, 3389}
 
 // DefaultPublicIngressPorts is what the stacks' publicIngressPorts key defaults to: HTTPS and HTTP, for an
 // internet-facing load balancer. The component's own default (a nil list) opens no port.
-var DefaultPublicIngressPorts = []int{443, 80}
+func DefaultPublicIngressPorts() []int { return []int{443, 80} }
 
 // vpcRules admit everything inside the VPC, protocol by protocol.
-func vpcRules(vpcCidr string) []NaclRule {
-	return []NaclRule{
+func vpcRules(vpcCidr string) []naclRule {
+	return []naclRule{
 		{RuleNo: 100, Protocol: "tcp", Cidr: vpcCidr, FromPort: 0, ToPort: 65535},
 		{RuleNo: 101, Protocol: "udp", Cidr: vpcCidr, FromPort: 0, ToPort: 65535},
 		{RuleNo: 102, Protocol: "icmp", Cidr: vpcCidr, IcmpType: -1, IcmpCode: -1},
@@ -68,8 +69,8 @@ func vpcRules(vpcCidr string) []NaclRule {
 // forbid 0.0.0.0/0 to 22 or 3389; 22 is below 1024). The cost: a NAT-translated connection whose public port
 // happens to be 3389 (1 in 64,512) is dropped and retried. ICMP type 3 code 4 (fragmentation needed) keeps path
 // MTU discovery working.
-func returnTrafficRules() []NaclRule {
-	return []NaclRule{
+func returnTrafficRules() []naclRule {
+	return []naclRule{
 		{RuleNo: 110, Protocol: "tcp", Cidr: anyIPv4, FromPort: 1024, ToPort: 3388},
 		{RuleNo: 120, Protocol: "tcp", Cidr: anyIPv4, FromPort: 3390, ToPort: 65535},
 		{RuleNo: 130, Protocol: "udp", Cidr: anyIPv4, FromPort: 1024, ToPort: 3388},
@@ -78,26 +79,26 @@ func returnTrafficRules() []NaclRule {
 	}
 }
 
-// PrivateNaclIngress is the default network ACL's ingress: the VPC and return traffic, nothing else from the
+// privateNaclIngress is the default network ACL's ingress: the VPC and return traffic, nothing else from the
 // internet. Private subnets, and any subnet another stack adds to the VPC later, use it.
-func PrivateNaclIngress(vpcCidr string) []NaclRule {
+func privateNaclIngress(vpcCidr string) []naclRule {
 	return append(vpcRules(vpcCidr), returnTrafficRules()...)
 }
 
-// PublicNaclIngress is the public subnets' ACL ingress: the private rules plus one TCP rule per public port.
-func PublicNaclIngress(vpcCidr string, ports []int) []NaclRule {
-	rules := PrivateNaclIngress(vpcCidr)
+// publicNaclIngress is the public subnets' ACL ingress: the private rules plus one TCP rule per public port.
+func publicNaclIngress(vpcCidr string, ports []int) []naclRule {
+	rules := privateNaclIngress(vpcCidr)
 	for i, p := range ports {
-		rules = append(rules, NaclRule{RuleNo: PublicPortRuleBase + i*PublicPortRuleStep, Protocol: "tcp",
+		rules = append(rules, naclRule{RuleNo: publicPortRuleBase + i*publicPortRuleStep, Protocol: "tcp",
 			Cidr: anyIPv4, FromPort: p, ToPort: p})
 	}
 	return rules
 }
 
-// NaclEgress is both ACLs' egress: every TCP, UDP and ICMP packet out. What may leave is decided by security
+// naclEgress is both ACLs' egress: every TCP, UDP and ICMP packet out. What may leave is decided by security
 // groups, which start empty.
-func NaclEgress() []NaclRule {
-	return []NaclRule{
+func naclEgress() []naclRule {
+	return []naclRule{
 		{RuleNo: 100, Protocol: "tcp", Cidr: anyIPv4, FromPort: 0, ToPort: 65535},
 		{RuleNo: 101, Protocol: "udp", Cidr: anyIPv4, FromPort: 0, ToPort: 65535},
 		{RuleNo: 102, Protocol: "icmp", Cidr: anyIPv4, IcmpType: -1, IcmpCode: -1},
@@ -116,7 +117,7 @@ func checkPublicIngressPorts(ports []int) []string {
 		switch {
 		case p < 1 || p > 65535:
 			out = append(out, fmt.Sprintf("%d is not a TCP port (1-65535)", p))
-		case containsInt(AdminPorts, p):
+		case slices.Contains(adminPorts, p):
 			out = append(out, fmt.Sprintf("%d is a remote administration port (22 SSH, 3389 RDP) and is never opened to the internet; use SSM Session Manager", p))
 		case seen[p]:
 			out = append(out, fmt.Sprintf("%d is listed twice", p))
@@ -126,52 +127,66 @@ func checkPublicIngressPorts(ports []int) []string {
 	return out
 }
 
-// The two ACL resource types take the same rule shape under different Go types; these build each.
-
-func defaultNaclRuleArgs(ingress, egress []NaclRule) (ec2.DefaultNetworkAclIngressArray, ec2.DefaultNetworkAclEgressArray) {
-	var in ec2.DefaultNetworkAclIngressArray
+// naclRuleArgs turns rules into the ACL entries of both resource types. ec2.NetworkAcl and ec2.DefaultNetworkAcl
+// take the same entry shape under four Go types with identical fields, so each entry is built once and converted.
+func naclRuleArgs(ingress, egress []naclRule) (ec2.NetworkAclIngressArray, ec2.NetworkAclEgressArray) {
+	var in ec2.NetworkAclIngressArray
 	for _, r := range ingress {
-		a := &ec2.DefaultNetworkAclIngressArgs{RuleNo: pulumi.Int(r.RuleNo), Action: pulumi.String("allow"),
-			Protocol: pulumi.String(r.Protocol), CidrBlock: pulumi.String(r.Cidr),
-			FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort)}
-		if r.Protocol == "icmp" {
-			a.IcmpType, a.IcmpCode = pulumi.Int(r.IcmpType), pulumi.Int(r.IcmpCode)
-		}
-		in = append(in, a)
+		a := r.args()
+		in = append(in, &a)
 	}
-	var out ec2.DefaultNetworkAclEgressArray
+	var out ec2.NetworkAclEgressArray
 	for _, r := range egress {
-		a := &ec2.DefaultNetworkAclEgressArgs{RuleNo: pulumi.Int(r.RuleNo), Action: pulumi.String("allow"),
-			Protocol: pulumi.String(r.Protocol), CidrBlock: pulumi.String(r.Cidr),
-			FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort)}
-		if r.Protocol == "icmp" {
-			a.IcmpType, a.IcmpCode = pulumi.Int(r.IcmpType), pulumi.Int(r.IcmpCode)
-		}
-		out = append(out, a)
+		a := ec2.NetworkAclEgressArgs(r.args())
+		out = append(out, &a)
 	}
 	return in, out
 }
 
-func naclRuleArgs(ingress, egress []NaclRule) (ec2.NetworkAclIngressArray, ec2.NetworkAclEgressArray) {
-	var in ec2.NetworkAclIngressArray
+// defaultNaclRuleArgs is naclRuleArgs for the adopted default ACL.
+func defaultNaclRuleArgs(ingress, egress []naclRule) (ec2.DefaultNetworkAclIngressArray, ec2.DefaultNetworkAclEgressArray) {
+	var in ec2.DefaultNetworkAclIngressArray
 	for _, r := range ingress {
-		a := &ec2.NetworkAclIngressArgs{RuleNo: pulumi.Int(r.RuleNo), Action: pulumi.String("allow"),
-			Protocol: pulumi.String(r.Protocol), CidrBlock: pulumi.String(r.Cidr),
-			FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort)}
-		if r.Protocol == "icmp" {
-			a.IcmpType, a.IcmpCode = pulumi.Int(r.IcmpType), pulumi.Int(r.IcmpCode)
-		}
-		in = append(in, a)
+		a := ec2.DefaultNetworkAclIngressArgs(r.args())
+		in = append(in, &a)
 	}
-	var out ec2.NetworkAclEgressArray
+	var out ec2.DefaultNetworkAclEgressArray
 	for _, r := range egress {
-		a := &ec2.NetworkAclEgressArgs{RuleNo: pulumi.Int(r.RuleNo), Action: pulumi.String("allow"),
-			Protocol: pulumi.String(r.Protocol), CidrBlock: pulumi.String(r.Cidr),
-			FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort)}
-		if r.Protocol == "icmp" {
-			a.IcmpType, a.IcmpCode = pulumi.Int(r.IcmpType), pulumi.Int(r.IcmpCode)
-		}
-		out = append(out, a)
+		a := ec2.DefaultNetworkAclEgressArgs(r.args())
+		out = append(out, &a)
 	}
 	return in, out
+}
+
+// args is one allow entry; ICMP type and code are set for icmp rules only.
+func (r naclRule) args() ec2.NetworkAclIngressArgs {
+	a := ec2.NetworkAclIngressArgs{RuleNo: pulumi.Int(r.RuleNo), Action: pulumi.String("allow"),
+		Protocol: pulumi.String(r.Protocol), CidrBlock: pulumi.String(r.Cidr),
+		FromPort: pulumi.Int(r.FromPort), ToPort: pulumi.Int(r.ToPort)}
+	if r.Protocol == "icmp" {
+		a.IcmpType, a.IcmpCode = pulumi.Int(r.IcmpType), pulumi.Int(r.IcmpCode)
+	}
+	return a
+}
+
+// publicNetworkAcl gives the public subnets a network ACL of their own: the private rules plus the public
+// ingress ports. Associating it moves them off the default ACL.
+func (b *networkBuild) publicNetworkAcl() error {
+	ingress, egress := naclRuleArgs(publicNaclIngress(b.args.VpcCidr, b.args.PublicIngressPorts), naclEgress())
+	var subnetIds pulumi.StringArray
+	for _, s := range b.publics {
+		subnetIds = append(subnetIds, s.ID())
+	}
+	nacl, err := ec2.NewNetworkAcl(b.ctx, b.name+"-public-nacl", &ec2.NetworkAclArgs{
+		VpcId:     b.vpc.ID(),
+		SubnetIds: subnetIds,
+		Ingress:   ingress,
+		Egress:    egress,
+		Tags:      b.tags(b.name+"-public-nacl", "Tier", tierPublic.String()),
+	}, b.parent)
+	if err != nil {
+		return err
+	}
+	b.c.PublicNetworkAclId = nacl.ID().ToStringOutput()
+	return nil
 }

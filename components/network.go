@@ -2,9 +2,8 @@ package components
 
 import (
 	"fmt"
-	"net/netip"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -29,7 +28,7 @@ const (
 )
 
 // NatStrategies lists the allowed NAT strategies.
-var NatStrategies = []NatStrategy{NatSingle, NatOnePerAz, NatNone}
+func NatStrategies() []NatStrategy { return []NatStrategy{NatSingle, NatOnePerAz, NatNone} }
 
 // DefaultVpcCidr is the VPC CIDR used when NetworkArgs.VpcCidr is empty.
 const DefaultVpcCidr = "10.0.0.0/16"
@@ -72,6 +71,11 @@ type NetworkArgs struct {
 	// at most MaxPublicIngressPorts. If empty, the public subnets admit only return traffic, like the private ones.
 	// (The stacks' publicIngressPorts key defaults to DefaultPublicIngressPorts.)
 	PublicIngressPorts []int
+
+	// Tags are added to every child resource, under each child's own Name (and Tier) tag. Keys must not start
+	// with "aws:" or be Name or Tier; at most 40. If empty, children carry only their Name (and Tier) plus the
+	// provider's default tags.
+	Tags map[string]string
 }
 
 var bucketArnPattern = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):s3:::[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
@@ -90,7 +94,7 @@ func (a *NetworkArgs) Validate() error {
 		}
 	}
 	if a.NatStrategy != "" && !isNatStrategy(a.NatStrategy) {
-		p.add("NatStrategy", "%q is not one of %v", a.NatStrategy, NatStrategies)
+		p.add("NatStrategy", "%q is not one of %v", a.NatStrategy, NatStrategies())
 	}
 	for _, arn := range a.S3EndpointExtraBucketArns {
 		switch {
@@ -103,15 +107,17 @@ func (a *NetworkArgs) Validate() error {
 	for _, msg := range checkPublicIngressPorts(a.PublicIngressPorts) {
 		p.add("PublicIngressPorts", "%s", msg)
 	}
+	checkTags(&p, a.Tags)
 	return p.err()
 }
 
 // Preflight looks up the account and region and reports, as a *ValidationError, what only they reveal: a
-// region missing from the AWS service-bucket table. NewNetwork checks the same before it registers anything; a
-// composition of several components calls every Preflight first, so that none of them registers anything when
-// another would fail.
-func (a *NetworkArgs) Preflight(ctx *pulumi.Context) error {
-	acct, err := lookupAccount(ctx)
+// region missing from the AWS service-bucket table. A composition of several components calls every Preflight
+// before it creates any of them, so that none registers anything when another would fail; pass the invoke
+// options (pulumi.Provider) that the component will get. NewNetwork makes the same check itself, after it has
+// registered and looked up the account through its own provider, before it creates any child.
+func (a *NetworkArgs) Preflight(ctx *pulumi.Context, opts ...pulumi.InvokeOption) error {
+	acct, err := lookupAccount(ctx, opts...)
 	if err != nil {
 		return err
 	}
@@ -133,14 +139,7 @@ func (a *NetworkArgs) serviceBuckets(acct account) ([]ServiceBucket, error) {
 	return buckets, nil
 }
 
-func isNatStrategy(s NatStrategy) bool {
-	for _, n := range NatStrategies {
-		if s == n {
-			return true
-		}
-	}
-	return false
-}
+func isNatStrategy(s NatStrategy) bool { return slices.Contains(NatStrategies(), s) }
 
 func checkAzNames(azs []string) string {
 	if len(azs) != AzCount {
@@ -186,7 +185,8 @@ const NetworkType = "aws-foundation:components:Network"
 // anyIPv4 is the IPv4 default route and "anywhere".
 const anyIPv4 = "0.0.0.0/0"
 
-// NewNetwork validates args, looks up the account (and the AZs when not given), then creates the network.
+// NewNetwork validates args, registers the component, looks up the account (and the AZs when not given) through
+// the component's provider, then creates the network, one named step at a time.
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
 	if args == nil {
 		args = &NetworkArgs{}
@@ -194,258 +194,108 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("network %q: %w", name, err)
 	}
-	cidr := args.VpcCidr
-	if cidr == "" {
-		cidr = DefaultVpcCidr
-	}
-	nat := args.NatStrategy
-	if nat == "" {
-		nat = NatSingle
-	}
-	acct, err := lookupAccount(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("network %q: %w", name, err)
-	}
-	serviceBuckets, err := args.serviceBuckets(acct)
-	if err != nil {
-		return nil, fmt.Errorf("network %q: %w", name, err)
-	}
-	azs := args.AvailabilityZones
-	if len(azs) == 0 {
-		if azs, err = lookupAzs(ctx); err != nil {
-			return nil, fmt.Errorf("network %q: %w", name, err)
-		}
-	}
-	vpcPrefix := netip.MustParsePrefix(cidr) // validated above
-
 	c := &Network{}
 	if err := ctx.RegisterComponentResource(NetworkType, name, c, opts...); err != nil {
 		return nil, err
 	}
-	parent := pulumi.Parent(c)
-	wrap := func(step string, err error) error { return fmt.Errorf("network %q: %s: %w", name, step, err) }
+	b := &networkBuild{ctx: ctx, name: name, args: args.withDefaults(), c: c, parent: pulumi.Parent(c)}
+	steps := []struct {
+		what string
+		run  func() error
+	}{
+		{"look up account and availability zones", b.lookup},
+		{"create vpc and internet gateway", b.vpcAndGateway},
+		{"create public subnets", b.publicSubnets},
+		{"create nat gateways", b.natGateways},
+		{"create private subnets and their routing", b.privateSubnets},
+		{"create s3 gateway endpoint", b.s3Endpoint},
+		{"adopt default security group and network acl", b.adoptDefaults},
+		{"create public network acl", b.publicNetworkAcl},
+	}
+	for _, step := range steps {
+		if err := step.run(); err != nil {
+			return nil, fmt.Errorf("network %q: %s: %w", name, step.what, err)
+		}
+	}
+	return c, ctx.RegisterResourceOutputs(c, outputsOf(c))
+}
 
-	vpc, err := ec2.NewVpc(ctx, name+"-vpc", &ec2.VpcArgs{
-		CidrBlock:          pulumi.String(cidr),
+// Outputs returns the Network's outputs by name, as registered and as the stacks export them.
+func (c *Network) Outputs() pulumi.Map { return outputsOf(c) }
+
+// withDefaults returns a copy with the documented defaults filled in.
+func (a NetworkArgs) withDefaults() NetworkArgs {
+	if a.VpcCidr == "" {
+		a.VpcCidr = DefaultVpcCidr
+	}
+	if a.NatStrategy == "" {
+		a.NatStrategy = NatSingle
+	}
+	return a
+}
+
+// networkBuild is one NewNetwork in progress: what the steps have created so far. Each step is a method in the
+// file its name suggests (subnets.go, nat.go, endpoint.go, defaults.go, nacl.go).
+type networkBuild struct {
+	ctx    *pulumi.Context
+	name   string
+	args   NetworkArgs
+	c      *Network
+	parent pulumi.ResourceOrInvokeOption
+
+	acct           account
+	azs            []string
+	serviceBuckets []ServiceBucket
+	vpc            *ec2.Vpc
+	igw            *ec2.InternetGateway
+	publics        []*ec2.Subnet
+	nats           []*ec2.NatGateway
+	privateRtIds   pulumi.StringArray
+}
+
+// tags are a child's tags: the caller's, under the child's Name and the extra key/value pairs.
+func (b *networkBuild) tags(name string, kv ...string) pulumi.StringMap {
+	return childTags(b.args.Tags, name, kv...)
+}
+
+// lookup asks the component's provider for the account, region and partition, and for the AZs when none are
+// given, and checks what only they reveal.
+func (b *networkBuild) lookup() error {
+	var err error
+	if b.acct, err = lookupAccount(b.ctx, b.parent); err != nil {
+		return err
+	}
+	if b.serviceBuckets, err = b.args.serviceBuckets(b.acct); err != nil {
+		return err
+	}
+	b.azs = b.args.AvailabilityZones
+	if len(b.azs) == 0 {
+		b.azs, err = lookupAzs(b.ctx, b.parent)
+	}
+	b.c.AvailabilityZones = pulumi.ToStringArray(b.azs).ToStringArrayOutput()
+	return err
+}
+
+// vpcAndGateway creates the VPC, with DNS on (the S3 endpoint and most AWS services need it), and its internet
+// gateway.
+func (b *networkBuild) vpcAndGateway() error {
+	var err error
+	b.vpc, err = ec2.NewVpc(b.ctx, b.name+"-vpc", &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(b.args.VpcCidr),
 		EnableDnsSupport:   pulumi.Bool(true),
 		EnableDnsHostnames: pulumi.Bool(true),
-		Tags:               nameTags(name + "-vpc"),
-	}, parent)
+		Tags:               b.tags(b.name + "-vpc"),
+	}, b.parent)
 	if err != nil {
-		return nil, wrap("create vpc", err)
+		return err
 	}
-
-	igw, err := ec2.NewInternetGateway(ctx, name+"-igw", &ec2.InternetGatewayArgs{
-		VpcId: vpc.ID(),
-		Tags:  nameTags(name + "-igw"),
-	}, parent)
-	if err != nil {
-		return nil, wrap("create internet gateway", err)
-	}
-
-	publicRt, err := ec2.NewRouteTable(ctx, name+"-public", &ec2.RouteTableArgs{
-		VpcId: vpc.ID(),
-		Tags:  nameTags(name+"-public", "Tier", TierPublic.String()),
-	}, parent)
-	if err != nil {
-		return nil, wrap("create public route table", err)
-	}
-	if _, err := ec2.NewRoute(ctx, name+"-public-default", &ec2.RouteArgs{
-		RouteTableId:         publicRt.ID(),
-		DestinationCidrBlock: pulumi.String(anyIPv4),
-		GatewayId:            igw.ID(),
-	}, parent); err != nil {
-		return nil, wrap("create public default route", err)
-	}
-
-	var publicIds, privateIds, privateRtIds, natIds, natIps []pulumi.StringOutput
-	var publicSubnets []*ec2.Subnet
-	subnet := func(tier Tier, i int, az string) (*ec2.Subnet, error) {
-		block, err := SubnetCIDR(vpcPrefix, tier, i)
-		if err != nil {
-			return nil, err
-		}
-		n := fmt.Sprintf("%s-%s-%s", name, tier, az)
-		return ec2.NewSubnet(ctx, n, &ec2.SubnetArgs{
-			VpcId:               vpc.ID(),
-			AvailabilityZone:    pulumi.String(az),
-			CidrBlock:           pulumi.String(block.String()),
-			MapPublicIpOnLaunch: pulumi.Bool(false),
-			Tags:                nameTags(n, "Tier", tier.String()),
-		}, parent)
-	}
-
-	for i, az := range azs {
-		s, err := subnet(TierPublic, i, az)
-		if err != nil {
-			return nil, wrap("create public subnet", err)
-		}
-		publicSubnets = append(publicSubnets, s)
-		publicIds = append(publicIds, s.ID().ToStringOutput())
-		if _, err := ec2.NewRouteTableAssociation(ctx, fmt.Sprintf("%s-public-%s", name, az), &ec2.RouteTableAssociationArgs{
-			SubnetId:     s.ID(),
-			RouteTableId: publicRt.ID(),
-		}, parent); err != nil {
-			return nil, wrap("associate public subnet", err)
-		}
-	}
-
-	// NAT gateways: none, one in the first public subnet, or one in each.
-	natCount := map[NatStrategy]int{NatNone: 0, NatSingle: 1, NatOnePerAz: AzCount}[nat]
-	var natGws []*ec2.NatGateway
-	for i := 0; i < natCount; i++ {
-		n := fmt.Sprintf("%s-nat-%s", name, azs[i])
-		eip, err := ec2.NewEip(ctx, n, &ec2.EipArgs{
-			Domain: pulumi.String("vpc"),
-			Tags:   nameTags(n),
-		}, parent)
-		if err != nil {
-			return nil, wrap("create nat elastic ip", err)
-		}
-		gw, err := ec2.NewNatGateway(ctx, n, &ec2.NatGatewayArgs{
-			AllocationId: eip.ID(),
-			SubnetId:     publicSubnets[i].ID(),
-			Tags:         nameTags(n),
-		}, parent, pulumi.DependsOn([]pulumi.Resource{igw}))
-		if err != nil {
-			return nil, wrap("create nat gateway", err)
-		}
-		natGws = append(natGws, gw)
-		natIds = append(natIds, gw.ID().ToStringOutput())
-		natIps = append(natIps, eip.PublicIp)
-	}
-
-	var privateRts pulumi.StringArray
-	for i, az := range azs {
-		s, err := subnet(TierPrivate, i, az)
-		if err != nil {
-			return nil, wrap("create private subnet", err)
-		}
-		privateIds = append(privateIds, s.ID().ToStringOutput())
-		n := fmt.Sprintf("%s-private-%s", name, az)
-		rt, err := ec2.NewRouteTable(ctx, n, &ec2.RouteTableArgs{
-			VpcId: vpc.ID(),
-			Tags:  nameTags(n, "Tier", TierPrivate.String()),
-		}, parent)
-		if err != nil {
-			return nil, wrap("create private route table", err)
-		}
-		privateRts = append(privateRts, rt.ID())
-		privateRtIds = append(privateRtIds, rt.ID().ToStringOutput())
-		if _, err := ec2.NewRouteTableAssociation(ctx, n, &ec2.RouteTableAssociationArgs{
-			SubnetId:     s.ID(),
-			RouteTableId: rt.ID(),
-		}, parent); err != nil {
-			return nil, wrap("associate private subnet", err)
-		}
-		if len(natGws) > 0 {
-			gw := natGws[min(i, len(natGws)-1)] // single: always the first; onePerAz: its own AZ's
-			if _, err := ec2.NewRoute(ctx, n+"-default", &ec2.RouteArgs{
-				RouteTableId:         rt.ID(),
-				DestinationCidrBlock: pulumi.String(anyIPv4),
-				NatGatewayId:         gw.ID(),
-			}, parent); err != nil {
-				return nil, wrap("create private default route", err)
-			}
-		}
-	}
-
-	endpointPolicy, err := s3EndpointPolicy(acct, serviceBuckets, args.S3EndpointExtraBucketArns)
-	if err != nil {
-		return nil, wrap("render s3 endpoint policy", err)
-	}
-	endpoint, err := ec2.NewVpcEndpoint(ctx, name+"-s3", &ec2.VpcEndpointArgs{
-		VpcId:           vpc.ID(),
-		ServiceName:     pulumi.String(fmt.Sprintf("%s.%s.s3", acct.ReverseDNSPrefix, acct.Region)),
-		VpcEndpointType: pulumi.String("Gateway"),
-		RouteTableIds:   privateRts,
-		Policy:          pulumi.String(endpointPolicy),
-		Tags:            nameTags(name + "-s3"),
-	}, parent)
-	if err != nil {
-		return nil, wrap("create s3 gateway endpoint", err)
-	}
-
-	// Adopting the default security group with no rules removes AWS's allow-all egress and intra-group ingress:
-	// anything launched without an explicit group can talk to nothing (FSBP EC2.2, CIS 5.4).
-	defaultSg, err := ec2.NewDefaultSecurityGroup(ctx, name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
-		VpcId:   vpc.ID(),
-		Ingress: ec2.DefaultSecurityGroupIngressArray{},
-		Egress:  ec2.DefaultSecurityGroupEgressArray{},
-		Tags:    nameTags(name + "-default-sg"),
-	}, parent)
-	if err != nil {
-		return nil, wrap("adopt default security group", err)
-	}
-
-	// The default network ACL holds the private rules: the VPC and return traffic. Private subnets use it, and so
-	// does any subnet another stack adds to this VPC later (AWS associates every new subnet with the default ACL).
-	//
-	// subnetIds is deliberately not listed, and changes to it are ignored. pulumi-aws (the Terraform provider's
-	// aws_default_network_acl) reads back every subnet associated with the default ACL, and an association cannot
-	// be "removed" from it, only replaced by another ACL's. Listing our subnets would make every subnet another
-	// stack adds show up as a change to undo: a diff on every preview and drift on every refresh that no update
-	// can fix (the provider docs' "Managing Subnets In A Default Network ACL", and terraform-aws-modules/vpc#736).
-	// With IgnoreChanges, Pulumi keeps the stored value for previews and updates, and since Pulumi 3.117 a refresh
-	// diffs against the program with the same IgnoreChanges (pulumi/pulumi#16146), so
-	// `pulumi refresh --expect-no-changes` stays clean. The public subnets are moved off this ACL by the public
-	// ACL's own association below.
-	ingress, egress := defaultNaclRuleArgs(PrivateNaclIngress(cidr), NaclEgress())
-	defaultNacl, err := ec2.NewDefaultNetworkAcl(ctx, name+"-default-nacl", &ec2.DefaultNetworkAclArgs{
-		DefaultNetworkAclId: vpc.DefaultNetworkAclId,
-		Ingress:             ingress,
-		Egress:              egress,
-		Tags:                nameTags(name+"-default-nacl", "Tier", TierPrivate.String()),
-	}, parent, pulumi.IgnoreChanges([]string{"subnetIds"}))
-	if err != nil {
-		return nil, wrap("adopt default network acl", err)
-	}
-
-	// The public subnets get a network ACL of their own: the private rules plus the public ingress ports.
-	publicIngress, publicEgress := naclRuleArgs(PublicNaclIngress(cidr, args.PublicIngressPorts), NaclEgress())
-	var publicSubnetIds pulumi.StringArray
-	for _, s := range publicSubnets {
-		publicSubnetIds = append(publicSubnetIds, s.ID())
-	}
-	publicNacl, err := ec2.NewNetworkAcl(ctx, name+"-public-nacl", &ec2.NetworkAclArgs{
-		VpcId:     vpc.ID(),
-		SubnetIds: publicSubnetIds,
-		Ingress:   publicIngress,
-		Egress:    publicEgress,
-		Tags:      nameTags(name+"-public-nacl", "Tier", TierPublic.String()),
-	}, parent)
-	if err != nil {
-		return nil, wrap("create public network acl", err)
-	}
-
-	c.VpcId = vpc.ID().ToStringOutput()
-	c.VpcCidr = vpc.CidrBlock
-	c.AvailabilityZones = pulumi.ToStringArray(azs).ToStringArrayOutput()
-	c.PublicSubnetIds = pulumi.ToStringArrayOutput(publicIds)
-	c.PrivateSubnetIds = pulumi.ToStringArrayOutput(privateIds)
-	c.PublicRouteTableId = publicRt.ID().ToStringOutput()
-	c.PrivateRouteTableIds = pulumi.ToStringArrayOutput(privateRtIds)
-	c.NatGatewayIds = stringArrayOutput(natIds)
-	c.NatPublicIps = stringArrayOutput(natIps)
-	c.S3EndpointId = endpoint.ID().ToStringOutput()
-	c.DefaultSecurityGroupId = defaultSg.ID().ToStringOutput()
-	c.DefaultNetworkAclId = defaultNacl.ID().ToStringOutput()
-	c.PublicNetworkAclId = publicNacl.ID().ToStringOutput()
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"vpcId":                  c.VpcId,
-		"vpcCidr":                c.VpcCidr,
-		"availabilityZones":      c.AvailabilityZones,
-		"publicSubnetIds":        c.PublicSubnetIds,
-		"privateSubnetIds":       c.PrivateSubnetIds,
-		"publicRouteTableId":     c.PublicRouteTableId,
-		"privateRouteTableIds":   c.PrivateRouteTableIds,
-		"natGatewayIds":          c.NatGatewayIds,
-		"natPublicIps":           c.NatPublicIps,
-		"s3EndpointId":           c.S3EndpointId,
-		"defaultSecurityGroupId": c.DefaultSecurityGroupId,
-		"defaultNetworkAclId":    c.DefaultNetworkAclId,
-		"publicNetworkAclId":     c.PublicNetworkAclId,
-	})
+	b.c.VpcId = b.vpc.ID().ToStringOutput()
+	b.c.VpcCidr = b.vpc.CidrBlock
+	b.igw, err = ec2.NewInternetGateway(b.ctx, b.name+"-igw", &ec2.InternetGatewayArgs{
+		VpcId: b.vpc.ID(),
+		Tags:  b.tags(b.name + "-igw"),
+	}, b.parent)
+	return err
 }
 
 // stringArrayOutput turns outputs into one array output; an empty list stays an empty (not null) array.
@@ -458,50 +308,20 @@ func stringArrayOutput(outs []pulumi.StringOutput) pulumi.StringArrayOutput {
 
 // lookupAzs returns the first AzCount available, no-opt-in AZs of the region, sorted by name. Opt-in zones
 // (Local Zones, Wavelength) are left out: they lack NAT gateways and many instance types.
-func lookupAzs(ctx *pulumi.Context) ([]string, error) {
+func lookupAzs(ctx *pulumi.Context, opts ...pulumi.InvokeOption) ([]string, error) {
 	res, err := aws.GetAvailabilityZones(ctx, &aws.GetAvailabilityZonesArgs{
 		State: pulumi.StringRef("available"),
 		Filters: []aws.GetAvailabilityZonesFilter{
 			{Name: "opt-in-status", Values: []string{"opt-in-not-required"}},
 		},
-	})
+	}, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("look up availability zones: %w", err)
 	}
-	names := append([]string(nil), res.Names...)
-	sort.Strings(names)
+	names := slices.Sorted(slices.Values(res.Names))
 	if len(names) < AzCount {
 		return nil, fmt.Errorf("region has %d available availability zones (%v); the network needs %d",
 			len(names), names, AzCount)
 	}
 	return names[:AzCount], nil
-}
-
-// s3EndpointPolicy lets the endpoint reach only this account's buckets (aws:ResourceAccount), plus read-only
-// access to the AWS service buckets and the extra buckets. Without it, a compromised workload could copy data to
-// any bucket in the world over the endpoint, out of sight of egress controls on the NAT path.
-func s3EndpointPolicy(acct account, serviceBuckets []ServiceBucket, extraBucketArns []string) (string, error) {
-	doc := endpointPolicy{{
-		Sid:       "OwnAccountBucketsOnly",
-		Effect:    allow,
-		Principal: anyPrincipal(),
-		Action:    action("s3:*"),
-		Resource:  resource("*"),
-		Condition: Conditions{"StringEquals": {"aws:ResourceAccount": acct.ID}},
-	}}
-	doc = append(doc, serviceBucketStatements(acct.Partition, serviceBuckets)...)
-	if len(extraBucketArns) > 0 {
-		var arns []string
-		for _, arn := range extraBucketArns {
-			arns = append(arns, arn, arn+"/*")
-		}
-		doc = append(doc, resourceStatement{
-			Sid:       "ReadExtraBuckets",
-			Effect:    allow,
-			Principal: anyPrincipal(),
-			Action:    action("s3:GetObject", "s3:ListBucket"),
-			Resource:  resource(arns...),
-		})
-	}
-	return doc.JSON()
 }

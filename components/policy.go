@@ -79,8 +79,8 @@ type resources struct {
 // resource lists the resources a statement covers.
 func resource(arns ...string) resources { return resources{arns: arns} }
 
-// Conditions maps a condition operator (StringEquals, ArnLike, Bool, ...) to its keys and values.
-type Conditions map[string]map[string]any
+// conditions maps a condition operator (StringEquals, ArnLike, Bool, ...) to its keys and values.
+type conditions map[string]map[string]any
 
 // identityStatement is a statement of an identity policy (a role's inline policy, a permissions boundary).
 type identityStatement struct {
@@ -88,7 +88,7 @@ type identityStatement struct {
 	Effect    effect
 	Action    actions
 	Resource  resources
-	Condition Conditions
+	Condition conditions
 }
 
 // resourceStatement is a statement of a bucket, key or endpoint policy.
@@ -98,7 +98,7 @@ type resourceStatement struct {
 	Principal principal
 	Action    actions
 	Resource  resources
-	Condition Conditions
+	Condition conditions
 }
 
 // trustStatement is a statement of a role trust policy: it has no Resource, which IAM refuses there.
@@ -107,7 +107,7 @@ type trustStatement struct {
 	Effect    effect
 	Principal principal
 	Action    actions
-	Condition Conditions
+	Condition conditions
 }
 
 type identityPolicy []identityStatement
@@ -125,7 +125,7 @@ type wireStatement struct {
 	NotAction   []string   `json:"NotAction,omitempty"`
 	Resource    []string   `json:"Resource,omitempty"`
 	NotResource []string   `json:"NotResource,omitempty"`
-	Condition   Conditions `json:"Condition,omitempty"`
+	Condition   conditions `json:"Condition,omitempty"`
 }
 
 type wireDocument struct {

@@ -2,6 +2,7 @@ package components
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -16,8 +17,8 @@ import (
 // through the endpoint, and add a name here or, for one stack, to s3EndpointExtraBucketArns.
 const ServiceBucketsAsOf = "2026-11-28"
 
-// ServiceBucketGroup is the buckets one AWS feature reads, with the page that documents them.
-type ServiceBucketGroup struct {
+// serviceBucketGroup is the buckets one AWS feature reads, with the page that documents them.
+type serviceBucketGroup struct {
 	// Service says who reads the buckets, for example "Amazon ECR image layers".
 	Service string
 	// Doc is the AWS documentation page that lists the buckets and the actions they need.
@@ -28,8 +29,8 @@ type ServiceBucketGroup struct {
 	Buckets []string
 }
 
-// ServiceBucketGroups is the allow-list table, in policy order.
-var ServiceBucketGroups = []ServiceBucketGroup{
+// serviceBucketGroups is the allow-list table, in policy order.
+var serviceBucketGroups = []serviceBucketGroup{
 	{
 		Service: "Amazon ECR image layers",
 		Doc:     "https://docs.aws.amazon.com/AmazonECR/latest/userguide/vpc-endpoints.html#ecr-minimum-s3-perms",
@@ -60,10 +61,13 @@ var ServiceBucketGroups = []ServiceBucketGroup{
 	},
 }
 
-// ServiceBucketRegions are the regions whose bucket names the table has been checked for (every name above is
+// serviceBucketRegions are the regions whose bucket names the table has been checked for (every name above is
 // documented per commercial region, but AWS has exceptions in newer and opt-in regions). A stack in another
 // region is an error, never an endpoint that silently blocks package installs.
-var ServiceBucketRegions = []string{"eu-central-1", "eu-west-1", "us-east-1"}
+var serviceBucketRegions = []string{"eu-central-1", "eu-west-1", "us-east-1"}
+
+// ServiceBucketRegions returns the regions the service-bucket table knows.
+func ServiceBucketRegions() []string { return slices.Clone(serviceBucketRegions) }
 
 // ServiceBucket is one AWS-owned bucket in one region, with the read-only actions workloads need on it.
 type ServiceBucket struct {
@@ -74,12 +78,12 @@ type ServiceBucket struct {
 
 // ServiceBuckets returns the AWS-owned buckets of a region, or an error naming the regions the table knows.
 func ServiceBuckets(region string) ([]ServiceBucket, error) {
-	if !containsString(ServiceBucketRegions, region) {
+	if !slices.Contains(serviceBucketRegions, region) {
 		return nil, fmt.Errorf("no AWS service bucket names are known for region %q (the table as of %s has %s)",
-			region, ServiceBucketsAsOf, strings.Join(ServiceBucketRegions, ", "))
+			region, ServiceBucketsAsOf, strings.Join(serviceBucketRegions, ", "))
 	}
 	var out []ServiceBucket
-	for _, g := range ServiceBucketGroups {
+	for _, g := range serviceBucketGroups {
 		for _, pattern := range g.Buckets {
 			out = append(out, ServiceBucket{Name: strings.ReplaceAll(pattern, "{region}", region),
 				Actions: g.Actions, Service: g.Service})
@@ -116,13 +120,4 @@ func serviceBucketStatements(partition string, buckets []ServiceBucket) []resour
 		})
 	}
 	return out
-}
-
-func containsString(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/dynamodb"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/s3"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
@@ -50,6 +51,10 @@ type StateBackendArgs struct {
 
 	// AccessLogDays is how long access logs are kept. If zero, DefaultAccessLogDays (365). Must be positive.
 	AccessLogDays int
+
+	// Tags are added to every child resource, under each child's own Name tag. Keys must not start with "aws:" or
+	// be Name or Tier; at most 40. If empty, children carry only their Name plus the provider's default tags.
+	Tags map[string]string
 }
 
 var (
@@ -103,6 +108,7 @@ func (a *StateBackendArgs) Validate() error {
 	if a.AccessLogDays < 0 {
 		p.add("AccessLogDays", "%d must be positive (days)", a.AccessLogDays)
 	}
+	checkTags(&p, a.Tags)
 	return p.err()
 }
 
@@ -123,6 +129,19 @@ func (a *StateBackendArgs) validateNames(p *problems) {
 	if a.LockTableName != "" && !tableNameChars.MatchString(a.LockTableName) {
 		p.add("LockTableName", "%q must be 3 to 255 letters, digits, '_', '-' or '.'", a.LockTableName)
 	}
+}
+
+// Preflight looks up the account and region and reports, as a *ValidationError, what only they reveal: a name
+// derived from them that S3 or DynamoDB would refuse. A composition calls it before it creates the component,
+// with the invoke options (pulumi.Provider) the component will get, so that nothing is registered when it would
+// fail. NewStateBackend makes the same check itself, after registering, before it creates any child.
+func (a *StateBackendArgs) Preflight(ctx *pulumi.Context, opts ...pulumi.InvokeOption) error {
+	acct, err := lookupAccount(ctx, opts...)
+	if err != nil {
+		return err
+	}
+	derived := a.withDefaults(ctx.Project(), acct)
+	return derived.Validate()
 }
 
 // withDefaults returns a copy with every empty field filled in for the account.
@@ -166,9 +185,9 @@ type StateBackend struct {
 // StateBackendType is the StateBackend type token.
 const StateBackendType = "aws-foundation:components:StateBackend"
 
-// NewStateBackend validates args, looks up the account, then creates the key, buckets and lock table. Every
-// child is protected and retained on delete: `pulumi destroy` cannot remove state, and removing the stack
-// leaves the resources in place.
+// NewStateBackend validates args, registers the component, looks up the account through the component's
+// provider, then creates the key, the two buckets and the lock table. Every child is protected and retained on
+// delete: `pulumi destroy` cannot remove state, and removing the stack leaves the resources in place.
 func NewStateBackend(ctx *pulumi.Context, name string, args *StateBackendArgs, opts ...pulumi.ResourceOption) (*StateBackend, error) {
 	if args == nil {
 		args = &StateBackendArgs{}
@@ -176,231 +195,206 @@ func NewStateBackend(ctx *pulumi.Context, name string, args *StateBackendArgs, o
 	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("state backend %q: %w", name, err)
 	}
-	acct, err := lookupAccount(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("state backend %q: %w", name, err)
-	}
-	a := args.withDefaults(ctx.Project(), acct)
-	if err := a.Validate(); err != nil { // the derived names
-		return nil, fmt.Errorf("state backend %q: derived names: %w", name, err)
-	}
-
 	c := &StateBackend{}
 	if err := ctx.RegisterComponentResource(StateBackendType, name, c, opts...); err != nil {
 		return nil, err
 	}
-	keep := []pulumi.ResourceOption{pulumi.Protect(true), pulumi.RetainOnDelete(true), pulumi.Parent(c)}
-	wrap := func(step string, err error) error { return fmt.Errorf("state backend %q: %s: %w", name, step, err) }
+	b := &stateBackendBuild{ctx: ctx, name: name, c: c, parent: pulumi.Parent(c)}
+	b.keep = []pulumi.ResourceOption{pulumi.Protect(true), pulumi.RetainOnDelete(true), b.parent}
+	steps := []struct {
+		what string
+		run  func() error
+	}{
+		{"look up account", func() error { return b.lookup(args) }},
+		{"create kms key", b.key},
+		{"create log bucket", b.logBucket},
+		{"create state bucket", b.stateBucket},
+		{"create lock table", b.lockTable},
+	}
+	for _, step := range steps {
+		if err := step.run(); err != nil {
+			return nil, fmt.Errorf("state backend %q: %s: %w", name, step.what, err)
+		}
+	}
+	b.backendOutputs()
+	return c, ctx.RegisterResourceOutputs(c, outputsOf(c))
+}
 
-	aliasName := fmt.Sprintf("alias/%s/%s", ctx.Project(), name)
-	stateKeyPolicy, err := keyPolicy{rootAdminStatement(acct.rootArn())}.JSON()
-	if err != nil {
-		return nil, wrap("render key policy", err)
-	}
-	key, alias, err := newCustomerKey(ctx, name+"-key",
-		"Encrypts Pulumi state, its access logs' source bucket, the lock table and stack secrets", aliasName,
-		stateKeyPolicy, keep...)
-	if err != nil {
-		return nil, wrap("create kms key", err)
-	}
+// Outputs returns the StateBackend's outputs by name, as registered and as the bootstrap stack exports them.
+func (c *StateBackend) Outputs() pulumi.Map { return outputsOf(c) }
 
-	logBucket, err := newPrivateBucket(ctx, name+"-logs", a.LogBucketName, bucketEncryption{sse: "AES256"}, keep)
-	if err != nil {
-		return nil, wrap("create log bucket", err)
-	}
-	stateBucket, err := newPrivateBucket(ctx, name+"-bucket", a.BucketName,
-		bucketEncryption{sse: "aws:kms", key: key.Arn}, keep)
-	if err != nil {
-		return nil, wrap("create state bucket", err)
-	}
+// stateBackendBuild is one NewStateBackend in progress.
+type stateBackendBuild struct {
+	ctx    *pulumi.Context
+	name   string
+	c      *StateBackend
+	parent pulumi.ResourceOrInvokeOption
+	keep   []pulumi.ResourceOption
 
-	logPrefix := a.BucketName + "/"
-	if _, err := s3.NewBucketPolicy(ctx, name+"-logs", &s3.BucketPolicyArgs{
-		Bucket: logBucket.bucket.ID(),
-		Policy: pulumi.All(logBucket.bucket.Arn, stateBucket.bucket.Arn).ApplyT(func(v []any) (string, error) {
-			return logBucketPolicy(v[0].(string), logPrefix, v[1].(string), acct.ID).JSON()
-		}).(pulumi.StringOutput),
-	}, append(keep, pulumi.DependsOn([]pulumi.Resource{logBucket.publicAccess}))...); err != nil {
-		return nil, wrap("create log bucket policy", err)
+	acct   account
+	args   StateBackendArgs // with the derived names
+	kmsKey *kms.Key
+	alias  *kms.Alias
+	logs   *privateBucket
+	state  *privateBucket
+	table  *dynamodb.Table
+}
+
+func (b *stateBackendBuild) tags(name string) pulumi.StringMap { return childTags(b.args.Tags, name) }
+
+// lookup asks the component's provider for the account and region, derives the names left empty, and checks
+// them (a derived name can still be too long).
+func (b *stateBackendBuild) lookup(args *StateBackendArgs) error {
+	var err error
+	if b.acct, err = lookupAccount(b.ctx, b.parent); err != nil {
+		return err
 	}
-	// The log bucket is versioned too (FSBP S3.14): an overwritten or deleted log object stays recoverable for
-	// the retention period. Its lifecycle expires logs after AccessLogDays, then expires the noncurrent versions
-	// that leaves after AccessLogDays more, so nothing outlives twice the retention.
-	logVersioning, err := s3.NewBucketVersioningV2(ctx, name+"-logs", &s3.BucketVersioningV2Args{
-		Bucket:                  logBucket.bucket.ID(),
-		VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
-	}, keep...)
+	b.args = args.withDefaults(b.ctx.Project(), b.acct)
+	if err := b.args.Validate(); err != nil {
+		return fmt.Errorf("derived names: %w", err)
+	}
+	return nil
+}
+
+// key creates the key that encrypts state, the lock table and stack secrets. Its policy makes the account the
+// administrator: who may use it is decided by IAM policies in the account (docs/iam).
+func (b *stateBackendBuild) key() error {
+	policy, err := keyPolicy{rootAdminStatement(b.acct.rootArn())}.JSON()
 	if err != nil {
-		return nil, wrap("enable log bucket versioning", err)
+		return fmt.Errorf("render key policy: %w", err)
 	}
-	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name+"-logs", &s3.BucketLifecycleConfigurationV2Args{
-		Bucket: logBucket.bucket.ID(),
-		Rules: s3.BucketLifecycleConfigurationV2RuleArray{
+	b.kmsKey, b.alias, err = newCustomerKey(b.ctx, b.name+"-key", customerKey{
+		description: "Encrypts Pulumi state, its access logs' source bucket, the lock table and stack secrets",
+		alias:       fmt.Sprintf("alias/%s/%s", b.ctx.Project(), b.name),
+		policy:      policy,
+		tags:        b.tags(b.name + "-key"),
+	}, b.keep...)
+	return err
+}
+
+// logBucket creates the bucket that receives the state bucket's server access logs. SSE-S3, because S3 cannot
+// deliver access logs to a bucket encrypted with SSE-KMS. Versioned (FSBP S3.14): an overwritten or deleted log
+// object stays recoverable; lifecycle expires logs after AccessLogDays, then the noncurrent versions that leaves
+// after AccessLogDays more, so nothing outlives twice the retention.
+func (b *stateBackendBuild) logBucket() error {
+	stateArn := b.acct.arn("s3", "", "", b.args.BucketName) // a bucket ARN is its name: known before it exists
+	var err error
+	b.logs, err = newPrivateBucket(b.ctx, b.name+"-logs", privateBucketSpec{
+		bucketName: b.args.LogBucketName,
+		sse:        "AES256",
+		policy: func(arn pulumi.StringOutput) pulumi.StringOutput {
+			return arn.ApplyT(func(arn string) (string, error) {
+				return logBucketPolicy(arn, b.logPrefix(), stateArn, b.acct.ID).JSON()
+			}).(pulumi.StringOutput)
+		},
+		lifecycle: s3.BucketLifecycleConfigurationV2RuleArray{
 			&s3.BucketLifecycleConfigurationV2RuleArgs{
 				Id:         pulumi.String("expire-access-logs"),
 				Status:     pulumi.String("Enabled"),
 				Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
-				Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(a.AccessLogDays)},
+				Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(b.args.AccessLogDays)},
 				NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
-					NoncurrentDays: pulumi.Int(a.AccessLogDays),
+					NoncurrentDays: pulumi.Int(b.args.AccessLogDays),
 				},
-				AbortIncompleteMultipartUpload: &s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
-					DaysAfterInitiation: pulumi.Int(AbortIncompleteUploadDays),
-				},
+				AbortIncompleteMultipartUpload: abortIncompleteUploads(),
 			},
 			expiredDeleteMarkersRule(),
 		},
-	}, append(keep, pulumi.DependsOn([]pulumi.Resource{logVersioning}))...); err != nil {
-		return nil, wrap("create log bucket lifecycle", err)
-	}
+		tags: b.tags(b.name + "-logs"),
+	}, b.keep)
+	return err
+}
 
-	if _, err := s3.NewBucketVersioningV2(ctx, name+"-bucket", &s3.BucketVersioningV2Args{
-		Bucket:                  stateBucket.bucket.ID(),
-		VersioningConfiguration: &s3.BucketVersioningV2VersioningConfigurationArgs{Status: pulumi.String("Enabled")},
-	}, keep...); err != nil {
-		return nil, wrap("enable versioning", err)
-	}
-	if _, err := s3.NewBucketPolicy(ctx, name+"-bucket", &s3.BucketPolicyArgs{
-		Bucket: stateBucket.bucket.ID(),
-		Policy: pulumi.All(stateBucket.bucket.Arn, key.Arn).ApplyT(func(v []any) (string, error) {
-			return stateBucketPolicy(v[0].(string), v[1].(string)).JSON()
-		}).(pulumi.StringOutput),
-	}, append(keep, pulumi.DependsOn([]pulumi.Resource{stateBucket.publicAccess}))...); err != nil {
-		return nil, wrap("create state bucket policy", err)
-	}
-	if _, err := s3.NewBucketLifecycleConfigurationV2(ctx, name+"-bucket", &s3.BucketLifecycleConfigurationV2Args{
-		Bucket: stateBucket.bucket.ID(),
-		Rules: s3.BucketLifecycleConfigurationV2RuleArray{
+// logPrefix is where the state bucket's access logs land in the log bucket.
+func (b *stateBackendBuild) logPrefix() string { return b.args.BucketName + "/" }
+
+// stateBucket creates the state bucket: KMS-encrypted with the key by default, TLS only, writes with any other
+// encryption refused, overwritten state kept NoncurrentVersionDays (and the NoncurrentVersionsToKeep newest
+// versions whatever their age), access logged to the log bucket.
+func (b *stateBackendBuild) stateBucket() error {
+	var err error
+	b.state, err = newPrivateBucket(b.ctx, b.name+"-bucket", privateBucketSpec{
+		bucketName: b.args.BucketName,
+		sse:        "aws:kms",
+		kmsKeyArn:  b.kmsKey.Arn,
+		policy: func(arn pulumi.StringOutput) pulumi.StringOutput {
+			return pulumi.All(arn, b.kmsKey.Arn).ApplyT(func(v []any) (string, error) {
+				return stateBucketPolicy(v[0].(string), v[1].(string)).JSON()
+			}).(pulumi.StringOutput)
+		},
+		lifecycle: s3.BucketLifecycleConfigurationV2RuleArray{
 			&s3.BucketLifecycleConfigurationV2RuleArgs{
 				Id:     pulumi.String("expire-old-state-versions"),
 				Status: pulumi.String("Enabled"),
 				Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
 				NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
-					NoncurrentDays:          pulumi.Int(a.NoncurrentVersionDays),
-					NewerNoncurrentVersions: pulumi.Int(a.NoncurrentVersionsToKeep),
+					NoncurrentDays:          pulumi.Int(b.args.NoncurrentVersionDays),
+					NewerNoncurrentVersions: pulumi.Int(b.args.NoncurrentVersionsToKeep),
 				},
-				AbortIncompleteMultipartUpload: &s3.BucketLifecycleConfigurationV2RuleAbortIncompleteMultipartUploadArgs{
-					DaysAfterInitiation: pulumi.Int(AbortIncompleteUploadDays),
-				},
+				AbortIncompleteMultipartUpload: abortIncompleteUploads(),
 			},
 			expiredDeleteMarkersRule(),
+			// Every update writes a lock object under a key of its own and deletes it: the rule above would keep
+			// that single noncurrent version (and its delete marker) forever, since no newer version ever comes.
+			&s3.BucketLifecycleConfigurationV2RuleArgs{
+				Id:     pulumi.String("expire-released-locks"),
+				Status: pulumi.String("Enabled"),
+				Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{Prefix: pulumi.String(".pulumi/locks/")},
+				NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
+					NoncurrentDays: pulumi.Int(1),
+				},
+			},
 		},
-	}, keep...); err != nil {
-		return nil, wrap("create state bucket lifecycle", err)
+		tags: b.tags(b.name + "-bucket"),
+	}, b.keep)
+	if err != nil {
+		return err
 	}
-	if _, err := s3.NewBucketLoggingV2(ctx, name+"-bucket", &s3.BucketLoggingV2Args{
-		Bucket:       stateBucket.bucket.ID(),
-		TargetBucket: logBucket.bucket.ID(),
-		TargetPrefix: pulumi.String(logPrefix),
-	}, keep...); err != nil {
-		return nil, wrap("enable access logging", err)
-	}
+	_, err = s3.NewBucketLoggingV2(b.ctx, b.name+"-bucket", &s3.BucketLoggingV2Args{
+		Bucket:       b.state.bucket.ID(),
+		TargetBucket: b.logs.bucket.ID(),
+		TargetPrefix: pulumi.String(b.logPrefix()),
+	}, b.keep...)
+	return err
+}
 
-	// On demand: a lock table sees a handful of requests per `terraform apply`; a lock and an unlock cost a few
-	// millionths of a dollar, so even a thousand applies a month stay under one cent. Provisioned 5 RCU + 5 WCU
-	// would list at about $2.85/month in us-east-1, but DynamoDB's always-free tier covers 25 RCU and 25 WCU of
-	// provisioned capacity per account, so it would usually cost $0 too. On demand is chosen because
-	// there is no capacity to size, no request is throttled for want of provisioned capacity, and the free tier
-	// may already be used up by other tables in the account.
-	table, err := dynamodb.NewTable(ctx, name+"-lock", &dynamodb.TableArgs{
-		Name:        pulumi.String(a.LockTableName),
+// lockTable creates the DynamoDB lock table for Terraform/OpenTofu users before 1.11.
+//
+// On demand: a lock table sees a handful of requests per `terraform apply`; a lock and an unlock cost a few
+// millionths of a dollar, so even a thousand applies a month stay under one cent. Provisioned 5 RCU + 5 WCU
+// would list at about $2.85/month in us-east-1, but DynamoDB's always-free tier covers 25 RCU and 25 WCU of
+// provisioned capacity per account, so it would usually cost $0 too. On demand is chosen because there is no
+// capacity to size, no request is throttled for want of provisioned capacity, and the free tier may already be
+// used up by other tables in the account.
+func (b *stateBackendBuild) lockTable() error {
+	var err error
+	b.table, err = dynamodb.NewTable(b.ctx, b.name+"-lock", &dynamodb.TableArgs{
+		Name:        pulumi.String(b.args.LockTableName),
 		BillingMode: pulumi.String("PAY_PER_REQUEST"),
 		HashKey:     pulumi.String("LockID"),
 		Attributes: dynamodb.TableAttributeArray{
 			&dynamodb.TableAttributeArgs{Name: pulumi.String("LockID"), Type: pulumi.String("S")},
 		},
 		PointInTimeRecovery:       &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(true)},
-		ServerSideEncryption:      &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true), KmsKeyArn: key.Arn},
+		ServerSideEncryption:      &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true), KmsKeyArn: b.kmsKey.Arn},
 		DeletionProtectionEnabled: pulumi.Bool(true),
-		Tags:                      nameTags(name + "-lock"),
-	}, keep...)
-	if err != nil {
-		return nil, wrap("create lock table", err)
-	}
+		Tags:                      b.tags(b.name + "-lock"),
+	}, b.keep...)
+	return err
+}
 
-	region := acct.Region
-	c.StateBucketName = stateBucket.bucket.Bucket
-	c.StateBucketArn = stateBucket.bucket.Arn
-	c.LogBucketName = logBucket.bucket.Bucket
-	c.LockTableName = table.Name
-	c.KmsKeyArn = key.Arn
-	c.KmsKeyAlias = alias.Name
-	c.BackendUrl = pulumi.Sprintf("s3://%s?region=%s&awssdk=v2", stateBucket.bucket.Bucket, region)
-	c.SecretsProvider = pulumi.Sprintf("awskms://%s?region=%s", alias.Name, region)
-	c.TerraformBackendConfig = pulumi.All(stateBucket.bucket.Bucket, key.Arn, table.Name).ApplyT(func(v []any) string {
-		return TerraformBackendBlock(v[0].(string), region, v[1].(string), v[2].(string))
+// backendOutputs fills the component's outputs, the ready-made login and secrets-provider URLs among them.
+func (b *stateBackendBuild) backendOutputs() {
+	c, region, bucket := b.c, b.acct.Region, b.state.bucket
+	c.StateBucketName, c.StateBucketArn = bucket.Bucket, bucket.Arn
+	c.LogBucketName = b.logs.bucket.Bucket
+	c.LockTableName = b.table.Name
+	c.KmsKeyArn, c.KmsKeyAlias = b.kmsKey.Arn, b.alias.Name
+	c.BackendUrl = pulumi.Sprintf("s3://%s?region=%s&awssdk=v2", bucket.Bucket, region)
+	c.SecretsProvider = pulumi.Sprintf("awskms://%s?region=%s", b.alias.Name, region)
+	c.TerraformBackendConfig = pulumi.All(bucket.Bucket, b.kmsKey.Arn, b.table.Name).ApplyT(func(v []any) string {
+		return terraformBackendBlock(v[0].(string), region, v[1].(string), v[2].(string))
 	}).(pulumi.StringOutput)
-	return c, ctx.RegisterResourceOutputs(c, pulumi.Map{
-		"stateBucketName":        c.StateBucketName,
-		"stateBucketArn":         c.StateBucketArn,
-		"logBucketName":          c.LogBucketName,
-		"lockTableName":          c.LockTableName,
-		"kmsKeyArn":              c.KmsKeyArn,
-		"kmsKeyAlias":            c.KmsKeyAlias,
-		"backendUrl":             c.BackendUrl,
-		"secretsProvider":        c.SecretsProvider,
-		"terraformBackendConfig": c.TerraformBackendConfig,
-	})
-}
-
-// bucketEncryption is a bucket's default encryption: "aws:kms" with a key, or "AES256" (SSE-S3).
-type bucketEncryption struct {
-	sse string
-	key pulumi.StringOutput
-}
-
-// privateBucket is a bucket with its public access block.
-type privateBucket struct {
-	bucket       *s3.BucketV2
-	publicAccess *s3.BucketPublicAccessBlock
-}
-
-// newPrivateBucket creates a bucket that can never be public, is owned by the bucket owner only (ACLs off), and
-// encrypts by default. forceDestroy stays false: a bucket with objects is never deleted by Pulumi.
-func newPrivateBucket(ctx *pulumi.Context, name, bucketName string, enc bucketEncryption,
-	opts []pulumi.ResourceOption) (*privateBucket, error) {
-	b, err := s3.NewBucketV2(ctx, name, &s3.BucketV2Args{
-		Bucket:       pulumi.String(bucketName),
-		ForceDestroy: pulumi.Bool(false),
-		Tags:         nameTags(name),
-	}, opts...)
-	if err != nil {
-		return nil, err
-	}
-	pab, err := s3.NewBucketPublicAccessBlock(ctx, name, &s3.BucketPublicAccessBlockArgs{
-		Bucket:                b.ID(),
-		BlockPublicAcls:       pulumi.Bool(true),
-		BlockPublicPolicy:     pulumi.Bool(true),
-		IgnorePublicAcls:      pulumi.Bool(true),
-		RestrictPublicBuckets: pulumi.Bool(true),
-	}, opts...)
-	if err != nil {
-		return nil, err
-	}
-	if _, err := s3.NewBucketOwnershipControls(ctx, name, &s3.BucketOwnershipControlsArgs{
-		Bucket: b.ID(),
-		Rule:   &s3.BucketOwnershipControlsRuleArgs{ObjectOwnership: pulumi.String("BucketOwnerEnforced")},
-	}, opts...); err != nil {
-		return nil, err
-	}
-	byDefault := &s3.BucketServerSideEncryptionConfigurationV2RuleApplyServerSideEncryptionByDefaultArgs{
-		SseAlgorithm: pulumi.String(enc.sse),
-	}
-	if enc.sse == "aws:kms" {
-		byDefault.KmsMasterKeyId = enc.key
-	}
-	if _, err := s3.NewBucketServerSideEncryptionConfigurationV2(ctx, name, &s3.BucketServerSideEncryptionConfigurationV2Args{
-		Bucket: b.ID(),
-		Rules: s3.BucketServerSideEncryptionConfigurationV2RuleArray{
-			&s3.BucketServerSideEncryptionConfigurationV2RuleArgs{
-				ApplyServerSideEncryptionByDefault: byDefault,
-				BucketKeyEnabled:                   pulumi.Bool(enc.sse == "aws:kms"),
-			},
-		},
-	}, opts...); err != nil {
-		return nil, err
-	}
-	return &privateBucket{bucket: b, publicAccess: pab}, nil
 }
 
 // denyInsecureTransport refuses any request to the bucket or its objects without TLS, or with TLS older than 1.2.
@@ -408,9 +402,9 @@ func denyInsecureTransport(bucketArn string) []resourceStatement {
 	both := resource(bucketArn, bucketArn+"/*")
 	return []resourceStatement{
 		{Sid: "DenyInsecureTransport", Effect: deny, Principal: anyPrincipal(), Action: action("s3:*"),
-			Resource: both, Condition: Conditions{"Bool": {"aws:SecureTransport": "false"}}},
+			Resource: both, Condition: conditions{"Bool": {"aws:SecureTransport": "false"}}},
 		{Sid: "DenyOutdatedTls", Effect: deny, Principal: anyPrincipal(), Action: action("s3:*"),
-			Resource: both, Condition: Conditions{"NumericLessThan": {"s3:TlsVersion": "1.2"}}},
+			Resource: both, Condition: conditions{"NumericLessThan": {"s3:TlsVersion": "1.2"}}},
 	}
 }
 
@@ -425,25 +419,25 @@ func stateBucketPolicy(bucketArn, keyArn string) resourcePolicy {
 	return append(denyInsecureTransport(bucketArn),
 		resourceStatement{Sid: "DenyOtherEncryption", Effect: deny, Principal: anyPrincipal(), Action: put,
 			Resource: objects,
-			Condition: Conditions{
+			Condition: conditions{
 				"StringNotEquals": {"s3:x-amz-server-side-encryption": "aws:kms"},
 				"Null":            {"s3:x-amz-server-side-encryption": "false"},
 			}},
 		resourceStatement{Sid: "DenyOtherKmsKey", Effect: deny, Principal: anyPrincipal(), Action: put,
 			Resource: objects,
-			Condition: Conditions{
+			Condition: conditions{
 				"StringNotEquals": {"s3:x-amz-server-side-encryption-aws-kms-key-id": keyArn},
 				"Null":            {"s3:x-amz-server-side-encryption-aws-kms-key-id": "false"},
 			}},
 		resourceStatement{Sid: "DenyKmsWithoutThisKeyId", Effect: deny, Principal: anyPrincipal(), Action: put,
 			Resource: objects,
-			Condition: Conditions{"Null": {
+			Condition: conditions{"Null": {
 				"s3:x-amz-server-side-encryption":                "false",
 				"s3:x-amz-server-side-encryption-aws-kms-key-id": "true",
 			}}},
 		resourceStatement{Sid: "DenyCustomerProvidedKeys", Effect: deny, Principal: anyPrincipal(), Action: put,
 			Resource:  objects,
-			Condition: Conditions{"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}}},
+			Condition: conditions{"Null": {"s3:x-amz-server-side-encryption-customer-algorithm": "false"}}},
 	)
 }
 
@@ -454,29 +448,18 @@ func logBucketPolicy(logBucketArn, prefix, sourceBucketArn, accountID string) re
 		resourceStatement{Sid: "S3ServerAccessLogsFromStateBucket", Effect: allow,
 			Principal: servicePrincipal("logging.s3.amazonaws.com"),
 			Action:    action("s3:PutObject"), Resource: resource(logBucketArn + "/" + prefix + "*"),
-			Condition: Conditions{
+			Condition: conditions{
 				"ArnLike":      {"aws:SourceArn": sourceBucketArn},
 				"StringEquals": {"aws:SourceAccount": accountID},
 			}},
 	)
 }
 
-// expiredDeleteMarkersRule removes delete markers that no longer hide any version, once lifecycle has expired
-// every version behind them (a rule with Expiration days cannot also set ExpiredObjectDeleteMarker).
-func expiredDeleteMarkersRule() *s3.BucketLifecycleConfigurationV2RuleArgs {
-	return &s3.BucketLifecycleConfigurationV2RuleArgs{
-		Id:         pulumi.String("remove-expired-delete-markers"),
-		Status:     pulumi.String("Enabled"),
-		Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
-		Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{ExpiredObjectDeleteMarker: pulumi.Bool(true)},
-	}
-}
-
-// TerraformBackendBlock is a ready Terraform/OpenTofu backend block for this backend. Each project sets its own
+// terraformBackendBlock is a ready Terraform/OpenTofu backend block for this backend. Each project sets its own
 // key. It locks with S3-native lock files (use_lockfile, Terraform 1.11 and later, where DynamoDB locking is
 // deprecated; OpenTofu's S3 backend has the same argument); the DynamoDB table stays for Terraform before 1.11,
 // named in a comment line to swap in.
-func TerraformBackendBlock(bucket, region, keyArn, table string) string {
+func terraformBackendBlock(bucket, region, keyArn, table string) string {
 	return fmt.Sprintf(`terraform {
   backend "s3" {
     bucket       = %q

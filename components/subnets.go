@@ -4,30 +4,33 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/ec2"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// Tier is a subnet tier. Each tier owns a fixed block of slots in the subnet layout.
-type Tier int
+// tier is a subnet tier. Each tier owns a fixed block of slots in the subnet layout.
+type tier int
 
 const (
-	// TierPublic subnets route to the internet gateway. Slots 0-3.
-	TierPublic Tier = 0
-	// TierPrivate subnets route through NAT (or nowhere with NatStrategyNone). Slots 4-7.
-	TierPrivate Tier = 1
+	// tierPublic subnets route to the internet gateway. Slots 0-3.
+	tierPublic tier = 0
+	// tierPrivate subnets route through NAT (or nowhere with NatStrategyNone). Slots 4-7.
+	tierPrivate tier = 1
 )
 
-func (t Tier) String() string {
+func (t tier) String() string {
 	switch t {
-	case TierPublic:
+	case tierPublic:
 		return "public"
-	case TierPrivate:
+	case tierPrivate:
 		return "private"
 	}
 	return fmt.Sprintf("tier%d", int(t))
 }
 
 // The subnet layout. The VPC CIDR is cut into 16 equal slots (4 extra prefix bits, the same as Terraform's
-// cidrsubnet(vpc, 4, slot)). Slot = tier*LayoutSlotsPerTier + azIndex:
+// cidrsubnet(vpc, 4, slot)). Slot = tier*layoutSlotsPerTier + azIndex:
 //
 //	slot  0- 3  public  AZ a, b, c, (d reserved)
 //	slot  4- 7  private AZ a, b, c, (d reserved)
@@ -36,27 +39,27 @@ func (t Tier) String() string {
 // A (tier, AZ) pair always lands in the same slot, so changing the NAT strategy or adding a tier never
 // renumbers an existing subnet. For 10.0.0.0/16 every subnet is a /20 (4,091 usable addresses).
 const (
-	LayoutNewBits      = 4
-	LayoutSlotsPerTier = 4
+	layoutNewBits      = 4
+	layoutSlotsPerTier = 4
 	// MinVpcPrefix and MaxVpcPrefix bound the VPC prefix: AWS allows /16 to /28, and the layout needs 4 more
 	// bits for subnets that AWS still accepts (/28 at the smallest), so the VPC can be at most a /24.
 	MinVpcPrefix = 16
-	MaxVpcPrefix = 28 - LayoutNewBits
+	MaxVpcPrefix = 28 - layoutNewBits
 )
 
-// SubnetCIDR returns the CIDR of the subnet of tier in the AZ with index az (0-based) inside vpc.
-func SubnetCIDR(vpc netip.Prefix, tier Tier, az int) (netip.Prefix, error) {
-	if az < 0 || az >= LayoutSlotsPerTier {
-		return netip.Prefix{}, fmt.Errorf("az index %d outside 0..%d", az, LayoutSlotsPerTier-1)
+// subnetCIDR returns the CIDR of the subnet of tier in the AZ with index az (0-based) inside vpc.
+func subnetCIDR(vpc netip.Prefix, t tier, az int) (netip.Prefix, error) {
+	if az < 0 || az >= layoutSlotsPerTier {
+		return netip.Prefix{}, fmt.Errorf("az index %d outside 0..%d", az, layoutSlotsPerTier-1)
 	}
-	if tier < 0 || int(tier)*LayoutSlotsPerTier+az >= 1<<LayoutNewBits {
-		return netip.Prefix{}, fmt.Errorf("tier %d has no slots in the layout", tier)
+	if t < 0 || int(t)*layoutSlotsPerTier+az >= 1<<layoutNewBits {
+		return netip.Prefix{}, fmt.Errorf("tier %d has no slots in the layout", t)
 	}
 	if !vpc.Addr().Is4() || vpc.Bits() > MaxVpcPrefix {
 		return netip.Prefix{}, fmt.Errorf("vpc cidr %s must be IPv4 with a prefix of /%d or shorter", vpc, MaxVpcPrefix)
 	}
-	slot := uint32(int(tier)*LayoutSlotsPerTier + az) //nolint:gosec // 0 <= slot < 16, checked above
-	bits := vpc.Bits() + LayoutNewBits
+	slot := uint32(int(t)*layoutSlotsPerTier + az) //nolint:gosec // 0 <= slot < 16, checked above
+	bits := vpc.Bits() + layoutNewBits
 	base := vpc.Masked().Addr().As4()
 	n := binary.BigEndian.Uint32(base[:]) + slot<<(32-bits)
 	var out [4]byte
@@ -85,7 +88,7 @@ func checkVpcCidr(cidr string) string {
 	}
 	if p.Bits() > MaxVpcPrefix {
 		return fmt.Sprintf("%q is too small for the subnet layout (16 slots of /%d); use /%d to /%d",
-			cidr, p.Bits()+LayoutNewBits, MinVpcPrefix, MaxVpcPrefix)
+			cidr, p.Bits()+layoutNewBits, MinVpcPrefix, MaxVpcPrefix)
 	}
 	for _, r := range rfc1918 {
 		if r.Bits() <= p.Bits() && r.Contains(p.Addr()) {
@@ -93,4 +96,102 @@ func checkVpcCidr(cidr string) string {
 		}
 	}
 	return fmt.Sprintf("%q is not inside a private range (10.0.0.0/8, 172.16.0.0/12, 192.168.0.0/16)", cidr)
+}
+
+// subnet creates the subnet of a tier in the AZ with index i. No subnet maps public IPs on launch: an instance
+// gets a public address only when someone asks for one.
+func (b *networkBuild) subnet(t tier, i int) (*ec2.Subnet, error) {
+	block, err := subnetCIDR(netip.MustParsePrefix(b.args.VpcCidr), t, i) // validated by NetworkArgs.Validate
+	if err != nil {
+		return nil, err
+	}
+	az := b.azs[i]
+	n := fmt.Sprintf("%s-%s-%s", b.name, t, az)
+	return ec2.NewSubnet(b.ctx, n, &ec2.SubnetArgs{
+		VpcId:               b.vpc.ID(),
+		AvailabilityZone:    pulumi.String(az),
+		CidrBlock:           pulumi.String(block.String()),
+		MapPublicIpOnLaunch: pulumi.Bool(false),
+		Tags:                b.tags(n, "Tier", t.String()),
+	}, b.parent)
+}
+
+// publicSubnets creates one public subnet per AZ and the route table they share, whose default route is the
+// internet gateway.
+func (b *networkBuild) publicSubnets() error {
+	rt, err := ec2.NewRouteTable(b.ctx, b.name+"-public", &ec2.RouteTableArgs{
+		VpcId: b.vpc.ID(),
+		Tags:  b.tags(b.name+"-public", "Tier", tierPublic.String()),
+	}, b.parent)
+	if err != nil {
+		return err
+	}
+	b.c.PublicRouteTableId = rt.ID().ToStringOutput()
+	if _, err := ec2.NewRoute(b.ctx, b.name+"-public-default", &ec2.RouteArgs{
+		RouteTableId:         rt.ID(),
+		DestinationCidrBlock: pulumi.String(anyIPv4),
+		GatewayId:            b.igw.ID(),
+	}, b.parent); err != nil {
+		return err
+	}
+	var ids []pulumi.StringOutput
+	for i, az := range b.azs {
+		s, err := b.subnet(tierPublic, i)
+		if err != nil {
+			return err
+		}
+		b.publics = append(b.publics, s)
+		ids = append(ids, s.ID().ToStringOutput())
+		if _, err := ec2.NewRouteTableAssociation(b.ctx, fmt.Sprintf("%s-public-%s", b.name, az), &ec2.RouteTableAssociationArgs{
+			SubnetId:     s.ID(),
+			RouteTableId: rt.ID(),
+		}, b.parent); err != nil {
+			return err
+		}
+	}
+	b.c.PublicSubnetIds = pulumi.ToStringArrayOutput(ids)
+	return nil
+}
+
+// privateSubnets creates one private subnet per AZ, each with its own route table (so that NatOnePerAz can route
+// each AZ through its own gateway), and the default route to a NAT gateway when there is one.
+func (b *networkBuild) privateSubnets() error {
+	var subnetIds, rtIds []pulumi.StringOutput
+	for i, az := range b.azs {
+		s, err := b.subnet(tierPrivate, i)
+		if err != nil {
+			return err
+		}
+		subnetIds = append(subnetIds, s.ID().ToStringOutput())
+		n := fmt.Sprintf("%s-private-%s", b.name, az)
+		rt, err := ec2.NewRouteTable(b.ctx, n, &ec2.RouteTableArgs{
+			VpcId: b.vpc.ID(),
+			Tags:  b.tags(n, "Tier", tierPrivate.String()),
+		}, b.parent)
+		if err != nil {
+			return err
+		}
+		b.privateRtIds = append(b.privateRtIds, rt.ID())
+		rtIds = append(rtIds, rt.ID().ToStringOutput())
+		if _, err := ec2.NewRouteTableAssociation(b.ctx, n, &ec2.RouteTableAssociationArgs{
+			SubnetId:     s.ID(),
+			RouteTableId: rt.ID(),
+		}, b.parent); err != nil {
+			return err
+		}
+		if len(b.nats) == 0 {
+			continue
+		}
+		gw := b.nats[min(i, len(b.nats)-1)] // single: always the first; onePerAz: its own AZ's
+		if _, err := ec2.NewRoute(b.ctx, n+"-default", &ec2.RouteArgs{
+			RouteTableId:         rt.ID(),
+			DestinationCidrBlock: pulumi.String(anyIPv4),
+			NatGatewayId:         gw.ID(),
+		}, b.parent); err != nil {
+			return err
+		}
+	}
+	b.c.PrivateSubnetIds = pulumi.ToStringArrayOutput(subnetIds)
+	b.c.PrivateRouteTableIds = pulumi.ToStringArrayOutput(rtIds)
+	return nil
 }

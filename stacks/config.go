@@ -51,7 +51,7 @@ var Settings = []Setting{
 	{"s3EndpointAwsServiceBuckets", "boolean", true,
 		"Let the S3 endpoint read the AWS-owned buckets of ECR, Amazon Linux 2/2023 repos and SSM Agent in the region.",
 		"Network.NoAwsServiceBuckets"},
-	{"publicIngressPorts", "array", components.DefaultPublicIngressPorts,
+	{"publicIngressPorts", "array", components.DefaultPublicIngressPorts(),
 		"TCP ports the public subnets admit from the internet; 1-65535, never 22 or 3389; may be empty.",
 		"Network.PublicIngressPorts"},
 	{"flowLogsRetentionDays", "integer", components.DefaultFlowLogRetentionDays,
@@ -94,6 +94,11 @@ type Config struct {
 // validator is implemented by every component's Args.
 type validator interface{ Validate() error }
 
+// validatorFunc makes a validation method a validator.
+type validatorFunc func() error
+
+func (f validatorFunc) Validate() error { return f() }
+
 // LoadConfig reads, defaults and validates the stack's configuration. It returns one error listing every
 // problem, each naming its config key, and registers nothing.
 func LoadConfig(ctx *pulumi.Context) (*Config, error) {
@@ -127,10 +132,8 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	var toCheck []validator
 	switch c.Kind {
 	case KindEnvironment:
-		// The VPC id comes from the Network at composition; a placeholder keeps Validate from reporting it.
-		flowLogs := c.FlowLogs
-		flowLogs.VpcId = pulumi.String("vpc-from-network")
-		toCheck = []validator{&c.Network, &flowLogs}
+		// The VPC id comes from the Network at composition: everything else of the flow logs is checked now.
+		toCheck = []validator{&c.Network, validatorFunc(c.FlowLogs.ValidateSettings)}
 	case KindBootstrap:
 		toCheck = []validator{&c.StateBackend}
 	default:

@@ -4,6 +4,7 @@ package stacks
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -48,26 +49,9 @@ func composeEnvironment(ctx *pulumi.Context, cfg *Config) error {
 	if err != nil {
 		return err
 	}
-	exports := pulumi.Map{
-		"vpcId":                  network.VpcId,
-		"vpcCidr":                network.VpcCidr,
-		"availabilityZones":      network.AvailabilityZones,
-		"publicSubnetIds":        network.PublicSubnetIds,
-		"privateSubnetIds":       network.PrivateSubnetIds,
-		"publicRouteTableId":     network.PublicRouteTableId,
-		"privateRouteTableIds":   network.PrivateRouteTableIds,
-		"natGatewayIds":          network.NatGatewayIds,
-		"natPublicIps":           network.NatPublicIps,
-		"s3EndpointId":           network.S3EndpointId,
-		"defaultSecurityGroupId": network.DefaultSecurityGroupId,
-		"defaultNetworkAclId":    network.DefaultNetworkAclId,
-		"publicNetworkAclId":     network.PublicNetworkAclId,
-		"flowLogsKeyArn":         flowLogs.KeyArn,
-		"flowLogsKeyAlias":       flowLogs.KeyAlias,
-		"flowLogsLogGroupName":   flowLogs.LogGroupName,
-		"flowLogsLogGroupArn":    flowLogs.LogGroupArn,
-		"flowLogsRoleArn":        flowLogs.RoleArn,
-		"flowLogId":              flowLogs.FlowLogId,
+	exports := network.Outputs()
+	for k, v := range flowLogs.Outputs() {
+		exports[flowLogsExportName(k)] = v
 	}
 	exportAll(ctx, exports)
 	return nil
@@ -76,23 +60,27 @@ func composeEnvironment(ctx *pulumi.Context, cfg *Config) error {
 // composeBootstrap builds the StateBackend only. Its component is named "state", so the key's alias is
 // alias/<project>/state whatever the stack is called.
 func composeBootstrap(ctx *pulumi.Context, cfg *Config) error {
+	// Names derived from the account and region are checked before anything is registered.
+	if err := cfg.StateBackend.Preflight(ctx); err != nil {
+		return err
+	}
 	backend, err := components.NewStateBackend(ctx, "state", &cfg.StateBackend)
 	if err != nil {
 		return err
 	}
-	exports := pulumi.Map{
-		"stateBucketName":        backend.StateBucketName,
-		"stateBucketArn":         backend.StateBucketArn,
-		"logBucketName":          backend.LogBucketName,
-		"lockTableName":          backend.LockTableName,
-		"kmsKeyArn":              backend.KmsKeyArn,
-		"kmsKeyAlias":            backend.KmsKeyAlias,
-		"backendUrl":             backend.BackendUrl,
-		"secretsProvider":        backend.SecretsProvider,
-		"terraformBackendConfig": backend.TerraformBackendConfig,
-	}
+	exports := backend.Outputs()
 	exportAll(ctx, exports)
 	return nil
+}
+
+// flowLogsExportName is the stack output name of a FlowLogs output: prefixed with "flowLogs" unless it already
+// names the flow log (keyArn is exported as flowLogsKeyArn, flowLogId as flowLogId), so the network's and the
+// flow logs' outputs share one namespace without a clash.
+func flowLogsExportName(output string) string {
+	if strings.HasPrefix(output, "flowLog") {
+		return output
+	}
+	return "flowLogs" + strings.ToUpper(output[:1]) + output[1:]
 }
 
 // exportAll exports every output of a composition as a stack output.

@@ -75,6 +75,18 @@ func requireNothingRegistered(t testing.TB, res *mockrun.Result) {
 	require.Empty(t, names, "invalid input must be refused before anything is registered")
 }
 
+// requireNoChildCreated fails when a failed run created any AWS resource. A component registers itself before its
+// lookups (so that they use its provider); what only a lookup reveals is refused after that, before any child.
+func requireNoChildCreated(t testing.TB, res *mockrun.Result) {
+	t.Helper()
+	require.NotNil(t, res)
+	var names []string
+	for _, r := range res.AWS() {
+		names = append(names, r.String())
+	}
+	require.Empty(t, names, "a problem the lookups reveal must be refused before any child is created")
+}
+
 // requireClean fails with every finding of a check.
 func requireClean(t testing.TB, findings []controls.Finding, what string) {
 	t.Helper()

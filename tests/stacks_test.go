@@ -169,7 +169,7 @@ func TestEnvironmentStacksPassTheNetworkChecks(t *testing.T) {
 		requireClean(t, controls.DefaultSecurityGroupsHaveNoRules(res), stack)
 		requireClean(t, controls.NaclsAdmitNoInternetToAdminPorts(res), stack)
 		requireClean(t, controls.NaclRulesNameTheirProtocol(res), stack)
-		requireClean(t, controls.PublicSubnetsAdmitOnlyConfiguredPorts(res, components.DefaultPublicIngressPorts), stack)
+		requireClean(t, controls.PublicSubnetsAdmitOnlyConfiguredPorts(res, components.DefaultPublicIngressPorts()), stack)
 		requireClean(t, controls.S3EndpointsReachOnlyNamedBuckets(res), stack)
 		requireClean(t, controls.SubnetsDoNotMapPublicIps(res), stack)
 	}

@@ -112,7 +112,7 @@ var Controls = []Control{
 		How:      "The default ACL keeps the private rules (the VPC and return traffic) for private subnets and any subnet added later; the public ACL adds one TCP rule per publicIngressPorts entry (443 and 80 by default).",
 		Tests:    []string{"TestPublicSubnetsHaveTheirOwnAclAdmittingTheConfiguredPorts", "TestDefaultNaclKeepsThePrivateRulesAndIgnoresSubnetsAddedLater", "TestPublicAclFollowsPublicIngressPorts"},
 		Types:    []string{mockrun.TypeVpc}, Check: func(r *mockrun.Result) []Finding {
-			return PublicSubnetsAdmitOnlyConfiguredPorts(r, components.DefaultPublicIngressPorts)
+			return PublicSubnetsAdmitOnlyConfiguredPorts(r, components.DefaultPublicIngressPorts())
 		}},
 	{ID: "AF-VPC-07", Title: "S3 gateway endpoints reach only this account's buckets, plus read-only access to buckets named exactly (no wildcards).",
 		Upstream:        []string{"AWS data perimeter (resource perimeter)", "NIST 800-53 SC-7"},

@@ -37,12 +37,16 @@ type Resource struct {
 	DeleteBeforeReplace bool
 	IgnoreChanges       []string
 	Dependencies        []string
+	// Provider is the explicit provider of a custom resource ("urn::id"), or "" for the default provider.
+	Provider string
 }
 
 // Invoke is one recorded provider function call.
 type Invoke struct {
 	Token string
 	Args  resource.PropertyMap
+	// Provider is the explicit provider the call went to ("urn::id"), or "" for the default provider.
+	Provider string
 }
 
 // Mocks is a pulumi.MockResourceMonitor that records every registration and answers only the invokes the
@@ -59,6 +63,9 @@ type Mocks struct {
 	resources []Resource
 	invokes   []Invoke
 	eips      int
+	// providerRegions are the regions of explicit aws providers, by "urn::id": lookups and ARNs of resources
+	// that use such a provider answer with its region, as AWS would.
+	providerRegions map[string]string
 }
 
 // NewMocks returns mocks for a project and stack in the default account and the given region ("" for the
@@ -90,8 +97,9 @@ func (m *Mocks) Invokes() []Invoke {
 // Call answers the provider functions the program uses.
 func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 	m.mu.Lock()
-	m.invokes = append(m.invokes, Invoke{Token: args.Token, Args: args.Args})
+	m.invokes = append(m.invokes, Invoke{Token: args.Token, Args: args.Args, Provider: args.Provider})
 	m.mu.Unlock()
+	region := m.regionOf(args.Provider)
 	switch args.Token {
 	case "aws:index/getCallerIdentity:getCallerIdentity":
 		return resource.NewPropertyMapFromMap(map[string]any{
@@ -100,8 +108,8 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 		}), nil
 	case "aws:index/getRegion:getRegion":
 		return resource.NewPropertyMapFromMap(map[string]any{
-			"name": m.Region, "id": m.Region, "description": "mock region",
-			"endpoint": fmt.Sprintf("ec2.%s.amazonaws.com", m.Region),
+			"name": region, "id": region, "description": "mock region",
+			"endpoint": fmt.Sprintf("ec2.%s.amazonaws.com", region),
 		}), nil
 	case "aws:index/getPartition:getPartition":
 		return resource.NewPropertyMapFromMap(map[string]any{
@@ -109,13 +117,17 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 			"reverseDnsPrefix": "com.amazonaws",
 		}), nil
 	case "aws:index/getAvailabilityZones:getAvailabilityZones":
+		zones := m.AvailableZones
+		if region != m.Region { // an explicit provider's region: the same unsorted shape, in that region
+			zones = []string{region + "d", region + "a", region + "c", region + "b"}
+		}
 		var names, ids []any
-		for i, n := range m.AvailableZones {
+		for i, n := range zones {
 			names = append(names, n)
 			ids = append(ids, fmt.Sprintf("use1-az%d", i+1))
 		}
 		return resource.NewPropertyMapFromMap(map[string]any{
-			"id": m.Region, "names": names, "zoneIds": ids,
+			"id": region, "names": names, "zoneIds": ids,
 		}), nil
 	}
 	return nil, fmt.Errorf("mockrun: unexpected invoke %q: teach Mocks.Call to answer it", args.Token)
@@ -152,9 +164,20 @@ func (m *Mocks) NewResource(args pulumi.MockResourceArgs) (string, resource.Prop
 	}
 	sort.Strings(r.Dependencies)
 	r.URN = m.urn(r.Parent, r.Type, r.Name)
+	r.Provider = args.Provider
 	out := args.Inputs.Copy()
 	if args.Custom {
-		r.ID = m.answer(r.Type, r.Name, args.Inputs, out)
+		r.ID = m.answer(r.Type, r.Name, m.regionOf(args.Provider), args.Inputs, out)
+	}
+	if r.Type == "pulumi:providers:aws" {
+		if v, ok := args.Inputs["region"]; ok && v.IsString() {
+			m.mu.Lock()
+			if m.providerRegions == nil {
+				m.providerRegions = map[string]string{}
+			}
+			m.providerRegions[r.URN+"::"+r.ID] = v.StringValue()
+			m.mu.Unlock()
+		}
 	}
 	r.Outputs = out
 	m.mu.Lock()
@@ -173,8 +196,18 @@ func (m *Mocks) urn(parent, typ, name string) string {
 		tokens.Type(typ), name))
 }
 
-// answer fills out with the computed attributes AWS would return and returns the id.
-func (m *Mocks) answer(typ, name string, in, out resource.PropertyMap) string {
+// regionOf is the region of a provider reference: an explicit aws provider's own, else the mocks' region.
+func (m *Mocks) regionOf(provider string) string {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if r, ok := m.providerRegions[provider]; ok {
+		return r
+	}
+	return m.Region
+}
+
+// answer fills out with the computed attributes AWS would return in region and returns the id.
+func (m *Mocks) answer(typ, name, region string, in, out resource.PropertyMap) string {
 	str := func(k string) string {
 		if v, ok := in[resource.PropertyKey(k)]; ok && v.IsString() {
 			return v.StringValue()
@@ -193,7 +226,7 @@ func (m *Mocks) answer(typ, name string, in, out resource.PropertyMap) string {
 	case "aws:ec2/vpc:Vpc":
 		set("defaultNetworkAclId", "acl-default-"+name)
 		set("defaultSecurityGroupId", "sg-default-"+name)
-		set("arn", arn("ec2", m.Region, m.Account, "vpc/"+id))
+		set("arn", arn("ec2", region, m.Account, "vpc/"+id))
 	case "aws:ec2/eip:Eip":
 		m.mu.Lock()
 		m.eips++
@@ -204,13 +237,13 @@ func (m *Mocks) answer(typ, name string, in, out resource.PropertyMap) string {
 	case "aws:kms/key:Key":
 		id = "key-" + name
 		set("keyId", id)
-		set("arn", arn("kms", m.Region, m.Account, "key/"+id))
+		set("arn", arn("kms", region, m.Account, "key/"+id))
 	case "aws:kms/alias:Alias":
 		id = str("name")
-		set("arn", arn("kms", m.Region, m.Account, id))
+		set("arn", arn("kms", region, m.Account, id))
 	case "aws:cloudwatch/logGroup:LogGroup":
 		id = str("name")
-		set("arn", arn("logs", m.Region, m.Account, "log-group:"+id))
+		set("arn", arn("logs", region, m.Account, "log-group:"+id))
 	case "aws:iam/role:Role":
 		id = str("name")
 		if id == "" {
@@ -232,7 +265,7 @@ func (m *Mocks) answer(typ, name string, in, out resource.PropertyMap) string {
 		set("arn", arn("s3", "", "", id))
 	case "aws:dynamodb/table:Table":
 		id = str("name")
-		set("arn", arn("dynamodb", m.Region, m.Account, "table/"+id))
+		set("arn", arn("dynamodb", region, m.Account, "table/"+id))
 	}
 	set("id", id)
 	return id

@@ -102,7 +102,7 @@ func NatCostTable(dir string) (string, error) {
 	a := cost.DefaultAssumptions
 	fmt.Fprintf(&b, "| `natStrategy` | NAT gateways | Public IPv4 | NAT hours + IPv4, USD/month | + %g GB processed | prod stack total | Source design |\n", a.NatGBPerMonth)
 	b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: |\n")
-	for _, nat := range components.NatStrategies {
+	for _, nat := range components.NatStrategies() {
 		c := map[string]string{}
 		for k, v := range cfg {
 			c[k] = v

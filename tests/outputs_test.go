@@ -1,0 +1,115 @@
+package tests
+
+import (
+	"maps"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/aws-foundation/aws-foundation/components"
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// outputNames runs one component under mocks and returns the names of its outputs.
+func outputNames(t *testing.T, build func(ctx *pulumi.Context) (pulumi.Map, error)) []string {
+	t.Helper()
+	var names []string
+	_, err := mockrun.Run(func(ctx *pulumi.Context) error {
+		outs, err := build(ctx)
+		names = slices.Sorted(maps.Keys(outs))
+		return err
+	}, mockrun.Options{})
+	require.NoError(t, err)
+	require.NotEmpty(t, names)
+	return names
+}
+
+func networkOutputs(t *testing.T) []string {
+	return outputNames(t, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		n, err := components.NewNetwork(ctx, "net", &components.NetworkArgs{})
+		if err != nil {
+			return nil, err
+		}
+		return n.Outputs(), nil
+	})
+}
+
+func flowLogsOutputs(t *testing.T) []string {
+	return outputNames(t, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		f, err := components.NewFlowLogs(ctx, "net", &components.FlowLogsArgs{VpcId: pulumi.String("vpc-1")})
+		if err != nil {
+			return nil, err
+		}
+		return f.Outputs(), nil
+	})
+}
+
+func stateBackendOutputs(t *testing.T) []string {
+	return outputNames(t, func(ctx *pulumi.Context) (pulumi.Map, error) {
+		b, err := components.NewStateBackend(ctx, "state", &components.StateBackendArgs{})
+		if err != nil {
+			return nil, err
+		}
+		return b.Outputs(), nil
+	})
+}
+
+// readmeTable returns the backticked names in the first column of the table under a README heading.
+func readmeTable(t *testing.T, heading string) []string {
+	t.Helper()
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	require.NoError(t, err)
+	text := string(raw)
+	i := strings.Index(text, "\n"+heading)
+	require.GreaterOrEqual(t, i, 0, "README has no heading %q", heading)
+	var names []string
+	inTable := false
+	for _, line := range strings.Split(text[i+1:], "\n")[1:] {
+		if !strings.HasPrefix(line, "|") {
+			if inTable {
+				break
+			}
+			continue
+		}
+		inTable = true
+		first := strings.Split(line, "|")[1]
+		for _, m := range regexp.MustCompile("`([A-Za-z0-9]+)`").FindAllStringSubmatch(first, -1) {
+			names = append(names, m[1])
+		}
+	}
+	slices.Sort(names)
+	return names
+}
+
+func TestTheReadmeOutputTablesListExactlyEachComponentsOutputs(t *testing.T) {
+	assert.Equal(t, networkOutputs(t), readmeTable(t, "### Network outputs"), "README's Network outputs table")
+	assert.Equal(t, flowLogsOutputs(t), readmeTable(t, "### FlowLogs outputs"), "README's FlowLogs outputs table")
+	assert.Equal(t, stateBackendOutputs(t), readmeTable(t, "### Bootstrap stack outputs"), "README's bootstrap outputs table")
+}
+
+func TestStackExportsAreTheComponentsOutputs(t *testing.T) {
+	envExports := slices.Sorted(maps.Keys(runStack(t, "prod", false).Exports))
+	want := networkOutputs(t)
+	for _, k := range flowLogsOutputs(t) {
+		if strings.HasPrefix(k, "flowLog") {
+			want = append(want, k)
+		} else {
+			want = append(want, "flowLogs"+strings.ToUpper(k[:1])+k[1:])
+		}
+	}
+	slices.Sort(want)
+	assert.Equal(t, want, envExports, "an environment stack exports the Network's outputs and the FlowLogs' (prefixed)")
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	require.NoError(t, err)
+	for _, k := range want {
+		assert.Contains(t, string(raw), "`"+k+"`", "README names the export %s", k)
+	}
+	bootExports := slices.Sorted(maps.Keys(runStack(t, "bootstrap", false).Exports))
+	assert.Equal(t, stateBackendOutputs(t), bootExports, "the bootstrap stack exports the StateBackend's outputs")
+}
