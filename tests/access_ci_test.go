@@ -23,6 +23,9 @@ type ciRole struct {
 	Subject     string `yaml:"subject"`
 	Trust       string `yaml:"trust"`
 	Permissions string `yaml:"permissions"`
+	// Managed lists customer-managed policy documents attached besides the inline one (deploy-prod's evidence
+	// guard): they do not count toward IAM's 10,240-character quota on a role's inline policies.
+	Managed []string `yaml:"managed"`
 }
 
 func (r ciRole) arn() string { return fmt.Sprintf("arn:aws:iam::%s:role/%s", accessAccount, r.Name) }
@@ -30,6 +33,15 @@ func (r ciRole) arn() string { return fmt.Sprintf("arn:aws:iam::%s:role/%s", acc
 func (r ciRole) trustID() string { return "docs/" + strings.TrimSuffix(r.Trust, ".json") }
 
 func (r ciRole) permissionsID() string { return "docs/" + strings.TrimSuffix(r.Permissions, ".json") }
+
+// identityIDs are the catalog IDs of every identity policy of the role: its inline policy and its managed ones.
+func (r ciRole) identityIDs() []string {
+	out := []string{r.permissionsID()}
+	for _, m := range r.Managed {
+		out = append(out, "docs/"+strings.TrimSuffix(m, ".json"))
+	}
+	return out
+}
 
 func ciRoles(t testing.TB) []ciRole {
 	t.Helper()
@@ -194,18 +206,74 @@ func (a roleAssumption) subject(t testing.TB) string {
 
 const oidcProvider = "token.actions.githubusercontent.com"
 
+// repoClaim is how a subject names the repository: by names only ("example-org/aws-foundation", the format of
+// repositories created before 15 July 2026 that have not opted in), or by names and GitHub's immutable ids
+// ("example-org@1234567/aws-foundation@765432109", the format of every other repository).
+type repoClaim struct {
+	org, orgID, repo, repoID string
+}
+
+func (c repoClaim) String() string {
+	if c.orgID == "" && c.repoID == "" {
+		return c.org + "/" + c.repo
+	}
+	return c.org + "@" + c.orgID + "/" + c.repo + "@" + c.repoID
+}
+
+// form names the subject format in scenario names.
+func (c repoClaim) form() string {
+	if c.orgID == "" && c.repoID == "" {
+		return "name-only subject"
+	}
+	return "immutable subject"
+}
+
+var (
+	ourNames     = repoClaim{org: githubOrg, repo: githubRepo}
+	ourIDs       = repoClaim{org: githubOrg, orgID: githubOrgID, repo: githubRepo, repoID: githubRepoID}
+	ourRepoForms = []repoClaim{ourNames, ourIDs}
+)
+
 // assume is a scenario of a GitHub job assuming a role over OIDC.
-func assume(name string, r ciRole, repo, sub, aud string, want verdict) scenario {
+func assume(name string, r ciRole, repo repoClaim, sub, aud string, want verdict) scenario {
 	return scenario{name: name, who: fmt.Sprintf("arn:aws:iam::%s:oidc-provider/%s", accessAccount, oidcProvider),
 		action: "sts:AssumeRoleWithWebIdentity", on: r.arn(), resource: r.trustID(),
-		ctx: map[string]any{oidcProvider + ":aud": aud, oidcProvider + ":sub": "repo:" + repo + ":" + sub}, want: want}
+		ctx: map[string]any{oidcProvider + ":aud": aud, oidcProvider + ":sub": "repo:" + repo.String() + ":" + sub}, want: want}
+}
+
+// The limits of a subject, shown by scenarios that stay allowed. GitHub derives the context from the job
+// alone: a job that declares an environment gets environment:NAME whatever its trigger and branch; any job of
+// a pull request gets pull_request; any job on main without an environment gets ref:refs/heads/main. So the
+// trust tells the kind of job apart, not the workflow file or the branch: the GitHub environment's protection
+// rules (deployment branches: main only; required reviewers for prod) are the gate, and a customised subject
+// template with job_workflow_ref the stronger option (README, Delivery).
+func residualSubject(r ciRole) string {
+	switch {
+	case strings.HasPrefix(r.Subject, "environment:"):
+		env := strings.TrimPrefix(r.Subject, "environment:")
+		return fmt.Sprintf("residual risk: a pull_request job of any branch that declares environment: %s presents %s, "+
+			"which %s trusts; only the %s environment's protection rules (deployment branches: main only) stop it", env, r.Subject, r.Name, env)
+	case r.Subject == "ref:refs/heads/main":
+		return fmt.Sprintf("residual risk: any job without an environment of any workflow that runs on main presents %s, "+
+			"which %s trusts, not only drift.yml's", r.Subject, r.Name)
+	case r.Subject == "pull_request":
+		return fmt.Sprintf("residual risk: any pull_request job without an environment, including one that the pull request "+
+			"itself adds or edits, presents %s, which %s trusts (it only reads)", r.Subject, r.Name)
+	}
+	return ""
+}
+
+// residualNames: while the trust keeps its name-only entry, a token whose subject carries these names without
+// ids matches it, whichever account now holds the names.
+func residualNames(r ciRole) string {
+	return fmt.Sprintf("residual risk: while its name-only entry stays, %s trusts any repository that presents these "+
+		"names without ids (a recycled owner or repository name); delete the entry once GitHub issues the immutable form", r.Name)
 }
 
 // ciScenarios: every workflow job can assume the role it uses, and no other subject can assume any role.
 func ciScenarios(t testing.TB) []scenario {
 	t.Helper()
 	roles := ciRoles(t)
-	repo := githubOrg + "/" + githubRepo
 	var out []scenario
 	used := map[string]bool{}
 	for _, a := range roleAssumptions(t) {
@@ -213,22 +281,42 @@ func ciScenarios(t testing.TB) []scenario {
 		require.True(t, ok, "%s uses vars.%s in environment %q, which no role in docs/iam/roles.yaml provides",
 			a.where, a.variable, a.environment)
 		used[r.Name] = true
-		out = append(out, assume(fmt.Sprintf("%s assumes %s", a.where, r.Name), r, repo, a.subject(t), "sts.amazonaws.com", allowed))
+		for _, repo := range ourRepoForms {
+			out = append(out, assume(fmt.Sprintf("%s assumes %s (%s)", a.where, r.Name, repo.form()), r, repo, a.subject(t),
+				"sts.amazonaws.com", allowed))
+		}
 	}
 	subjects := []string{"pull_request", "ref:refs/heads/main", "ref:refs/heads/feature", "environment:dev",
 		"environment:prod", "environment:staging", "ref:refs/tags/v1.0.0"}
+	const aud = "sts.amazonaws.com"
 	for _, r := range roles {
 		assert.True(t, used[r.Name], "role %s is used by no workflow", r.Name)
 		for _, sub := range subjects {
-			if sub != r.Subject {
-				out = append(out, assume(fmt.Sprintf("a job with subject %s cannot assume %s", sub, r.Name), r, repo, sub,
-					"sts.amazonaws.com", denied))
+			if sub == r.Subject {
+				continue
+			}
+			for _, repo := range ourRepoForms {
+				out = append(out, assume(fmt.Sprintf("a job with subject %s (%s) cannot assume %s", sub, repo.form(), r.Name),
+					r, repo, sub, aud, denied))
 			}
 		}
+		other := repoClaim{org: githubOrg, repo: "other"}
+		fork := repoClaim{org: "someone-else", repo: githubRepo}
 		out = append(out,
-			assume(fmt.Sprintf("another repository of the owner cannot assume %s", r.Name), r, githubOrg+"/other", r.Subject, "sts.amazonaws.com", denied),
-			assume(fmt.Sprintf("a fork cannot assume %s", r.Name), r, "someone-else/"+githubRepo, r.Subject, "sts.amazonaws.com", denied),
-			assume(fmt.Sprintf("a token for another audience cannot assume %s", r.Name), r, repo, r.Subject, "https://example.com", denied))
+			assume(fmt.Sprintf("another repository of the owner cannot assume %s (name-only subject)", r.Name), r, other, r.Subject, aud, denied),
+			assume(fmt.Sprintf("another repository of the owner cannot assume %s (immutable subject)", r.Name),
+				r, repoClaim{org: githubOrg, orgID: githubOrgID, repo: "other", repoID: "765432110"}, r.Subject, aud, denied),
+			assume(fmt.Sprintf("a fork cannot assume %s (name-only subject)", r.Name), r, fork, r.Subject, aud, denied),
+			assume(fmt.Sprintf("a fork cannot assume %s (immutable subject)", r.Name),
+				r, repoClaim{org: "someone-else", orgID: "7654321", repo: githubRepo, repoID: "876543210"}, r.Subject, aud, denied),
+			// Recycled names: the same names with other ids are another repository or another owner.
+			assume(fmt.Sprintf("a repository of the same name with another id (deleted and re-created) cannot assume %s", r.Name),
+				r, repoClaim{org: githubOrg, orgID: githubOrgID, repo: githubRepo, repoID: "876543210"}, r.Subject, aud, denied),
+			assume(fmt.Sprintf("an owner of the same name with another id (a recycled organization name) cannot assume %s", r.Name),
+				r, repoClaim{org: githubOrg, orgID: "7654321", repo: githubRepo, repoID: githubRepoID}, r.Subject, aud, denied),
+			assume(fmt.Sprintf("a token for another audience cannot assume %s", r.Name), r, ourNames, r.Subject, "https://example.com", denied),
+			assume(residualNames(r), r, ourNames, r.Subject, aud, allowed),
+			assume(residualSubject(r), r, ourNames, r.Subject, aud, allowed))
 	}
 	return out
 }
@@ -329,37 +417,65 @@ func TestEveryCIRoleMutationTurnsItsScenariosRed(t *testing.T) {
 	scenarios := allCIScenarios(t)
 	var mutations []mutation
 	for _, r := range ciRoles(t) {
-		deniedSubjects := []string{}
+		var deniedSubjects, allowedNames, allowedIDs, otherRepos, recycled []string
 		for _, s := range scenarios {
-			if strings.HasSuffix(s.name, "cannot assume "+r.Name) && strings.HasPrefix(s.name, "a job with subject") {
+			switch {
+			case strings.HasPrefix(s.name, "a job with subject") && strings.HasSuffix(s.name, "cannot assume "+r.Name):
 				deniedSubjects = append(deniedSubjects, s.name)
+			case s.want == allowed && strings.HasSuffix(s.name, "assumes "+r.Name+" (name-only subject)"):
+				allowedNames = append(allowedNames, s.name)
+			case s.want == allowed && strings.HasSuffix(s.name, "assumes "+r.Name+" (immutable subject)"):
+				allowedIDs = append(allowedIDs, s.name)
+			case strings.HasPrefix(s.name, "another repository of the owner cannot assume "+r.Name+" ("),
+				strings.HasPrefix(s.name, "a fork cannot assume "+r.Name+" ("):
+				otherRepos = append(otherRepos, s.name)
+			case strings.HasSuffix(s.name, "with another id (deleted and re-created) cannot assume "+r.Name),
+				strings.HasSuffix(s.name, "with another id (a recycled organization name) cannot assume "+r.Name):
+				recycled = append(recycled, s.name)
 			}
 		}
+		require.NotEmpty(t, allowedNames, r.Name)
+		require.Len(t, allowedIDs, len(allowedNames), r.Name)
+		require.Len(t, otherRepos, 4, r.Name)
+		require.Len(t, recycled, 2, r.Name)
+		residuals := []string{residualNames(r), residualSubject(r)}
+		sub := func(op string, values ...string) func(testing.TB, map[string]any) {
+			return setField("GitHubActionsOidc", "Condition", map[string]any{
+				"StringEquals": map[string]any{oidcProvider + ":aud": "sts.amazonaws.com"},
+				op:             map[string]any{oidcProvider + ":sub": values}})
+		}
+		names, ids := "repo:"+ourNames.String()+":", "repo:"+ourIDs.String()+":"
 		mutations = append(mutations,
 			mutation{name: r.Name + " trusts every subject of the repository", policy: r.trustID(),
-				edit: both(dropCondition("GitHubActionsOidc", "StringEquals", oidcProvider+":sub"),
-					setField("GitHubActionsOidc", "Condition", map[string]any{
-						"StringEquals": map[string]any{oidcProvider + ":aud": "sts.amazonaws.com"},
-						"StringLike":   map[string]any{oidcProvider + ":sub": "repo:" + githubOrg + "/" + githubRepo + ":*"}})),
-				scenarios: deniedSubjects},
+				edit: sub("StringLike", names+"*", ids+"*"), scenarios: deniedSubjects},
 			mutation{name: r.Name + " trusts every repository", policy: r.trustID(),
 				edit:      dropCondition("GitHubActionsOidc", "StringEquals", oidcProvider+":sub"),
-				scenarios: []string{"another repository of the owner cannot assume " + r.Name, "a fork cannot assume " + r.Name}},
+				scenarios: append(append([]string(nil), otherRepos...), recycled...)},
+			mutation{name: r.Name + " trusts the names with any ids", policy: r.trustID(),
+				edit:      sub("StringLike", names+r.Subject, "repo:"+githubOrg+"@*/"+githubRepo+"@*:"+r.Subject),
+				scenarios: recycled},
 			mutation{name: r.Name + " trusts any audience", policy: r.trustID(),
 				edit:      dropCondition("GitHubActionsOidc", "StringEquals", oidcProvider+":aud"),
 				scenarios: []string{"a token for another audience cannot assume " + r.Name}},
 			mutation{name: r.Name + " trusts another subject", policy: r.trustID(),
-				edit: replaceText(":"+r.Subject+"\"", ":environment:elsewhere\""),
-				scenarios: func() []string {
-					var out []string
-					for _, s := range scenarios {
-						if s.want == allowed && strings.HasSuffix(s.name, "assumes "+r.Name) {
-							out = append(out, s.name)
-						}
-					}
-					return out
-				}()},
+				edit:      replaceText(":"+r.Subject+"\"", ":environment:elsewhere\""),
+				scenarios: append(append(append([]string(nil), allowedNames...), allowedIDs...), residuals...)},
+			mutation{name: r.Name + " trusts only the name-only subject (what the documents held before)", policy: r.trustID(),
+				edit: sub("StringEquals", names+r.Subject), scenarios: allowedIDs},
+			mutation{name: r.Name + " trusts only the immutable subject (the entry to keep once GitHub issues it)", policy: r.trustID(),
+				edit: sub("StringEquals", ids+r.Subject), scenarios: append(append([]string(nil), allowedNames...), residualNames(r))},
 		)
+		// The hardening step README describes: a subject template that adds job_workflow_ref, so that the trust
+		// names the workflow file and the branch it runs from. A pull request runs from refs/pull/N/merge, so this
+		// cannot tell preview.yml of a pull request from another workflow of that pull request: no such mutation for
+		// the preview role.
+		if wf := map[string]string{"environment:dev": "up.yml", "environment:prod": "up.yml", "ref:refs/heads/main": "drift.yml"}[r.Subject]; wf != "" {
+			ref := fmt.Sprintf(":job_workflow_ref:%s/%s/.github/workflows/%s@refs/heads/main", githubOrg, githubRepo, wf)
+			mutations = append(mutations, mutation{
+				name:   r.Name + " trusts a customised subject with job_workflow_ref (the hardening step)",
+				policy: r.trustID(), edit: sub("StringEquals", ids+r.Subject+ref, names+r.Subject+ref),
+				scenarios: []string{residualSubject(r)}})
+		}
 	}
 	for _, r := range readerRoles(t) {
 		n := func(s string) []string { return []string{r.Name + " " + s} }
@@ -395,4 +511,5 @@ func TestEveryCIRoleMutationTurnsItsScenariosRed(t *testing.T) {
 	}
 	requireEveryScenarioIsCovered(t, scenarios, mutations, "")
 	requireMutationsTurnScenariosRed(t, c, scenarios, mutations)
+	t.Logf("%d scenarios, %d mutations", len(scenarios), len(mutations))
 }

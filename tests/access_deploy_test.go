@@ -1,14 +1,18 @@
 package tests
 
-// The deploy roles (docs/iam/deploy-<stack>-permissions.json) and the permissions boundary of the flow-log roles
-// they create (docs/iam/flow-logs-boundary.json), evaluated by the access tier's engines (access_engine_test.go):
+// The deploy roles (docs/iam/deploy-<stack>-permissions.json, and deploy-prod-evidence-guard.json for prod) and
+// the permissions boundaries of the flow-log roles they create (docs/iam/flow-logs-boundary-<stack>.json, one per
+// stack), evaluated by the access tier's engines (access_engine_test.go):
 //
 //   (a) each deploy role can make every API call that creating, updating and deleting its own stack's resources
 //       takes, on every resource the call is authorized against, and read and write its own stack's state;
-//   (b) it cannot escalate (roles without the boundary, other boundaries, managed policies, its own trust), cannot
-//       administer the state key, and cannot create untagged resources or change another stack's or nobody's;
-//   (c) a flow-log role under the boundary can only deliver flow logs, whatever its own policy says;
-//   (d) every scenario turns red under at least one mutation of the documents.
+//   (b) it cannot escalate (roles without its stack's boundary, other boundaries, managed policies, its own trust),
+//       cannot administer the state key, and cannot create untagged resources or change another stack's or nobody's;
+//   (c) a flow-log role under its stack's boundary can only deliver flow logs to that stack's flow-log groups,
+//       whatever its own policy says;
+//   (d) where the stack retains its flow-log evidence (prod), the deploy role cannot destroy it; where it does not
+//       (dev), the deploy role can, by design; no deploy role can schedule a key deletion shorter than 30 days;
+//   (e) every scenario turns red under at least one mutation of the documents.
 //
 // Where a grant cannot be narrowed (the VPC's default security group and network ACL are created untagged, a KMS
 // key is tagged inside CreateKey), a scenario named "residual risk: ..." shows what stays possible, so the
@@ -32,17 +36,27 @@ import (
 
 const (
 	deployProject     = "aws-foundation"
-	deployBoundaryArn = "arn:aws:iam::" + accessAccount + ":policy/aws-foundation-flow-logs-boundary"
-	flowLogsBoundary  = "docs/flow-logs-boundary"
 	stateBucketPolicy = "bootstrap/BucketPolicy:state-bucket"
 	stateKeyPolicy    = "bootstrap/Key:state-key"
 	adminPolicyArn    = "arn:aws:iam::aws:policy/AdministratorAccess"
-	// iamInlineQuota is IAM's limit on the inline policies of one role, counted without white space.
+	// iamInlineQuota is IAM's limit on the inline policies of one role, added up, counted without white space.
 	iamInlineQuota = 10240
+	// iamManagedQuota is IAM's limit on one customer-managed policy (a boundary, the evidence guard).
+	iamManagedQuota = 6144
 )
 
+// boundaryArn is the flow-logs boundary of a stack: a customer-managed policy made from
+// docs/iam/flow-logs-boundary-<stack>.json, which the stack file names (flowLogsPermissionsBoundary).
+func boundaryArn(stack string) string {
+	return "arn:aws:iam::" + accessAccount + ":policy/aws-foundation-flow-logs-boundary-" + stack
+}
+
+// boundaryDoc is the catalog ID of a stack's flow-logs boundary.
+func boundaryDoc(stack string) string { return "docs/flow-logs-boundary-" + stack }
+
 // deployDocs are the documents this file owns.
-var deployDocs = []string{"docs/deploy-dev-permissions", "docs/deploy-prod-permissions", flowLogsBoundary}
+var deployDocs = []string{"docs/deploy-dev-permissions", "docs/deploy-prod-permissions", "docs/deploy-prod-evidence-guard",
+	boundaryDoc("dev"), boundaryDoc("prod")}
 
 // deployCatalog is the tier's catalog with the test policies and flow-log roles whose trust a deploy role rewrote.
 func deployCatalog(t testing.TB) policyCatalog {
@@ -64,8 +78,16 @@ func trustsDeployRole(stack string) string { return "test/flow-log-role-trusting
 // deployWorld is what one environment stack's deploy-role scenarios refer to, taken from a mock run of its stack
 // file so that the documents are checked against what the program really registers.
 type deployWorld struct {
-	stack, other string // "dev", "prod"
-	who, doc     string // the deploy role and its permissions document
+	stack, other string   // "dev", "prod"
+	who, doc     string   // the deploy role and its permissions document (inline)
+	managed      []string // its customer-managed policies (catalog IDs): deploy-prod's evidence guard
+	boundary     string   // the ARN of this stack's flow-logs boundary
+	boundaryDoc  string   // its catalog ID
+	otherBound   string   // the ARN of the other environment's boundary
+	keyWindow    string   // the waiting period, in days, of the flow-log key's deletion (deletionWindowInDays)
+	// retained lists the resource types whose every resource of this stack is retained on delete (prod's flow-log
+	// evidence): Pulumi never makes their delete calls, and the deploy role is refused them.
+	retained     map[string]bool
 	region       string
 	requestTags  map[string]any // aws:RequestTag/<key> of a creation: the stack file's aws:defaultTags and a Name
 	resourceTags map[string]any // aws:ResourceTag/<key> of a resource of this stack
@@ -83,6 +105,9 @@ type deployWorld struct {
 	stateKeyArn  string
 	registered   []string // resource types the stack registers
 }
+
+// identity is every identity policy of the deploy role: its inline document and its managed ones.
+func (w deployWorld) identity() []string { return append([]string{w.doc}, w.managed...) }
 
 func otherEnvironment(stack string) string {
 	if stack == "dev" {
@@ -117,8 +142,24 @@ func newDeployWorld(t testing.TB, stack string) deployWorld {
 	w.flowLogRole = role.Out("arn")
 	require.True(t, strings.HasPrefix(w.flowLogRole, fmt.Sprintf("arn:aws:iam::%s:role/aws-foundation/flow-logs/%s-", accessAccount, stack)),
 		"%s: the flow-log role %s must be under the path the deploy role may manage", stack, w.flowLogRole)
-	require.Equal(t, deployBoundaryArn, role.Str("permissionsBoundary"),
-		"%s: the deploy role creates flow-log roles only with this permissions boundary", stack)
+	w.boundary, w.boundaryDoc, w.otherBound = boundaryArn(stack), boundaryDoc(stack), boundaryArn(w.other)
+	require.Equal(t, w.boundary, role.Str("permissionsBoundary"),
+		"%s: the deploy role creates flow-log roles only with its own stack's permissions boundary "+
+			"(flowLogsPermissionsBoundary: aws-foundation-flow-logs-boundary-%s in Pulumi.%s.yaml)", stack, stack, stack)
+	for _, r := range ciRoles(t) {
+		if r.Name == "aws-foundation-deploy-"+stack {
+			w.managed = r.identityIDs()[1:]
+		}
+	}
+	w.keyWindow = fmt.Sprint(one(t, res, mockrun.TypeKmsKey, name).Value("deletionWindowInDays"))
+	w.retained = map[string]bool{}
+	for _, typ := range []string{mockrun.TypeLogGroup, mockrun.TypeKmsKey, mockrun.TypeKmsAlias} {
+		all := len(res.OfType(typ)) > 0
+		for _, r := range res.OfType(typ) {
+			all = all && r.RetainOnDelete
+		}
+		w.retained[typ] = all
+	}
 	w.otherRole = one(t, other, mockrun.TypeRole, w.other+"-flow-logs").Out("arn")
 	w.keyArn = one(t, res, mockrun.TypeKmsKey, name).Out("arn")
 	w.key = stack + "/Key:" + name
@@ -179,30 +220,40 @@ type apiCall struct {
 // Statements of the deploy documents, by Sid.
 const (
 	sidCreateVpc     = "CreateVpcIgwEipTagged"
-	sidCreateSubnet  = "CreateSubnetRouteTableNaclTagged"
-	sidCreateNat     = "CreateNatGatewayS3EndpointTagged"
+	sidCreateSubnet  = "CreateSubnetRtbNaclTagged"
+	sidCreateNat     = "CreateNatS3EndpointTagged"
 	sidCreateFlowLog = "CreateFlowLogTagged"
 	sidTagOnCreate   = "TagOnCreate"
-	sidAdopt         = "AdoptDefaultSgNaclRiskAnyUntaggedSgOrNaclInRegionCanBeClaimed"
-	sidRewriteNacl   = "RewriteDefaultNaclRiskEntriesOfAnyUntaggedNaclInRegionCanChange"
+	sidAdopt         = "AdoptRiskUntaggedSgNaclClaimable"
+	sidRewriteNacl   = "RewriteRiskUntaggedNaclEntries"
 	sidCreateGroups  = "CreateFlowLogGroupsTagged"
-	sidCreateKeys    = "CreateKeysRiskUntaggedKeysWithNoOtherAliasCanBeClaimed"
+	sidCreateKeys    = "CreateKeysRiskUntaggedKeyClaimable"
 	sidAliases       = "ThisStacksAliases"
 	sidReadKeys      = "ReadKeysAndLogGroups"
-	sidChange        = "ChangeOnlyThisStacksTaggedResources"
+	sidChange        = "ChangeThisStacksTaggedResources"
 	sidRetag         = "RetagWithinStack"
 	sidUntag         = "UntagNeverProjectOrEnvironment"
 	sidRoles         = "FlowLogRolesOnlyUnderBoundary"
 	sidReadRoles     = "TagReadFlowLogRoles"
-	sidPassRole      = "PassFlowLogRolesToVpcFlowLogsOnly"
+	sidPassRole      = "PassFlowLogRolesToFlowLogsOnly"
 	sidRead          = "Read"
 	sidListMeta      = "ListStateBucketReadMeta"
 	sidState         = "ThisStacksStateOnly"
 	sidUseStateKey   = "UseStateKey"
 	sidDenyStateKey  = "DenyStateKeyAdministration"
-	sidDenyBoundary  = "DenyBoundaryRemovalManagedPoliciesRoleChaining"
+	sidDenyBoundary  = "DenyUnboundingAttachingChaining"
 	sidDenyOther     = "DenyAnyOtherBoundary"
 	sidDenyCiRoles   = "DenyChangingCiRoles"
+	sidDenyWindow    = "DenyKeyDeletionUnder30Days"
+	// The evidence guard (docs/iam/deploy-prod-evidence-guard.json, a managed policy of deploy-prod only).
+	sidGuardEvidence  = "ProtectRetainedFlowLogEvidence"
+	sidGuardKeyPolicy = "ProtectRetainedFlowLogKeyPolicy"
+)
+
+// Values of the call table that depend on the stack, filled in by lifecycleScenarios.
+const (
+	thisStacksBoundary = "<this stack's flow-logs boundary ARN>"
+	thisKeysWindow     = "<the flow-log key's deletionWindowInDays>"
 )
 
 func newRes(kind string) onRes      { return onRes{kind, isNew} }
@@ -356,7 +407,8 @@ var deployCalls = map[string][]apiCall{
 		onUpdate("kms:UpdateKeyDescription", sidChange, ownRes("key")),
 		onUpdate("kms:TagResource", sidRetag, ownRes("key")).with("aws:RequestTag/Name", "renamed"),
 		onUpdate("kms:UntagResource", sidUntag, ownRes("key")).withAny("aws:TagKeys", []any{"Tier"}),
-		onDelete("kms:ScheduleKeyDeletion", sidChange, ownRes("key")),
+		// With the waiting period the program gives the key (deletionWindowInDays): under 30 days is refused.
+		onDelete("kms:ScheduleKeyDeletion", sidChange, ownRes("key")).with("kms:ScheduleKeyDeletionPendingWindowInDays", thisKeysWindow),
 	},
 	mockrun.TypeKmsAlias: {
 		onCreate("kms:CreateAlias", sidAliases, ownRes("alias")),
@@ -377,21 +429,21 @@ var deployCalls = map[string][]apiCall{
 		onDelete("logs:DeleteLogGroup", sidChange, ownRes("log-group")),
 	},
 	mockrun.TypeRole: {
-		onCreate("iam:CreateRole", sidRoles, newRes("role")).withTags().with("iam:PermissionsBoundary", deployBoundaryArn),
+		onCreate("iam:CreateRole", sidRoles, newRes("role")).withTags().with("iam:PermissionsBoundary", thisStacksBoundary),
 		onCreate("iam:TagRole", sidReadRoles, newRes("role")).withTags(),
 		onCreate("iam:GetRole", sidReadRoles, ownRes("role")),
 		onCreate("iam:ListRolePolicies", sidReadRoles, ownRes("role")),
 		onCreate("iam:ListAttachedRolePolicies", sidReadRoles, ownRes("role")),
-		onUpdate("iam:UpdateAssumeRolePolicy", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
-		onUpdate("iam:UpdateRoleDescription", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
-		onUpdate("iam:PutRolePermissionsBoundary", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
+		onUpdate("iam:UpdateAssumeRolePolicy", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", thisStacksBoundary),
+		onUpdate("iam:UpdateRoleDescription", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", thisStacksBoundary),
+		onUpdate("iam:PutRolePermissionsBoundary", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", thisStacksBoundary),
 		onDelete("iam:ListInstanceProfilesForRole", sidReadRoles, ownRes("role")),
-		onDelete("iam:DeleteRole", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
+		onDelete("iam:DeleteRole", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", thisStacksBoundary),
 	},
 	mockrun.TypeRolePolicy: {
-		onCreate("iam:PutRolePolicy", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
+		onCreate("iam:PutRolePolicy", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", thisStacksBoundary),
 		onCreate("iam:GetRolePolicy", sidReadRoles, ownRes("role")),
-		onDelete("iam:DeleteRolePolicy", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", deployBoundaryArn),
+		onDelete("iam:DeleteRolePolicy", sidRoles, ownRes("role")).with("iam:PermissionsBoundary", thisStacksBoundary),
 	},
 }
 
@@ -453,6 +505,12 @@ func (w deployWorld) lifecycleScenarios(t testing.TB) (out []scenario, grants ma
 		}
 		short := typ[strings.LastIndex(typ, ":")+1:]
 		for _, c := range calls {
+			if c.phase == "delete" && w.retained[typ] {
+				// Retained on delete: Pulumi never makes the call, and the evidence guard refuses it
+				// (evidenceScenarios).
+				assert.Contains(t, evidenceActions, c.action, "%s: %s deletes retained evidence; evidenceScenarios must refuse it", w.stack, c.action)
+				continue
+			}
 			for _, r := range c.on {
 				on := stateNames[r.state] + " " + r.kind
 				if r.kind == "*" {
@@ -460,8 +518,16 @@ func (w deployWorld) lifecycleScenarios(t testing.TB) (out []scenario, grants ma
 				}
 				s := scenario{
 					name: fmt.Sprintf("deploy-%s can %s its %s: %s on %s", w.stack, c.phase, short, c.action, on),
-					who:  w.who, action: c.action, on: w.arn(r), identity: []string{w.doc}, want: allowed,
+					who:  w.who, action: c.action, on: w.arn(r), identity: w.identity(), want: allowed,
 					ctx: mergeCtx(c.ctx),
+				}
+				for k, v := range s.ctx {
+					switch v {
+					case thisStacksBoundary:
+						s.ctx[k] = w.boundary
+					case thisKeysWindow:
+						s.ctx[k] = w.keyWindow
+					}
 				}
 				if c.tagged {
 					s.ctx = mergeCtx(s.ctx, w.requestTags)
@@ -496,7 +562,7 @@ func (w deployWorld) stateObject(key string) string { return w.bucket + "/.pulum
 func (w deployWorld) stateScenarios() (out []scenario, grants map[string]string) {
 	grants = map[string]string{}
 	add := func(grant string, s scenario) {
-		s.who, s.identity, s.want = w.who, []string{w.doc}, allowed
+		s.who, s.identity, s.want = w.who, w.identity(), allowed
 		grants[s.name] = grant
 		out = append(out, s)
 	}
@@ -565,10 +631,56 @@ const (
 		"(KMS gives no condition that tells CreateKey's tagging apart)"
 )
 
-// residualBoundary: the boundary names every project flow-log group, not one stack's, and a deploy role may write
-// its flow-log role's inline policy and pick its flow log's destination group.
-const residualBoundary = "residual risk: can still write into the other environment's flow-log group (one boundary " +
-	"covers every project flow-log group, and a deploy role writes its flow-log role's policy and its flow log's destination)"
+// residualTrust: no IAM condition key constrains the content of a trust policy (iam:UpdateAssumeRolePolicy and
+// iam:CreateRole carry none), so a deploy role that may manage its flow-log role may make it trust anyone. The
+// boundary still holds that role to its own stack's flow-log groups; an SCP or RCP closes the gap.
+const residualTrust = "residual risk: can make its flow-log role trust another account (no condition key constrains a " +
+	"trust policy's content); its stack's boundary still limits that role to the stack's flow-log groups"
+
+// Retained evidence: what Pulumi never calls on a retained resource and the evidence guard refuses, and what stays
+// possible because the program needs it or because no condition key narrows it.
+const (
+	residualRetention = "residual risk: can shorten the retention of its retained flow-log group (logs:PutRetentionPolicy " +
+		"has no condition key for the value; drift detection reports it)"
+	residualKeyPolicy = "residual risk: can rewrite its retained key's policy with the lockout safety check on " +
+		"(the program changes key policies; drift detection reports it)"
+)
+
+// evidenceActions are the calls that destroy flow-log evidence: a stack that retains it refuses each.
+var evidenceActions = []string{"logs:DeleteLogGroup", "logs:DisassociateKmsKey", "kms:ScheduleKeyDeletion", "kms:DeleteAlias",
+	"kms:PutKeyPolicy"}
+
+// evidenceScenarios are (d) for one stack: refused where the stack retains its flow-log evidence, allowed where
+// it deletes it by design (dev: flowLogsRetainOnDelete false).
+func (w deployWorld) evidenceScenarios() []scenario {
+	keep := w.retained[mockrun.TypeLogGroup] && w.retained[mockrun.TypeKmsKey] && w.retained[mockrun.TypeKmsAlias]
+	want, verb, why := allowed, "can still", " (it deletes its evidence by design: flowLogsRetainOnDelete false)"
+	if keep {
+		want, verb, why = refused, "cannot", " (explicitly denied)"
+	}
+	s := func(name, action, on, resource string, ctx map[string]any) scenario {
+		return scenario{name: fmt.Sprintf("deploy-%s %s %s%s", w.stack, verb, name, why), who: w.who, action: action, on: on,
+			identity: w.identity(), resource: resource, ctx: mergeCtx(w.resourceTags, ctx), want: want}
+	}
+	window := map[string]any{"kms:ScheduleKeyDeletionPendingWindowInDays": w.keyWindow}
+	bypass := map[string]any{"kms:BypassPolicyLockoutSafetyCheck": "true"}
+	out := []scenario{
+		s("delete its flow-log group", "logs:DeleteLogGroup", w.logGroupArn, "", nil),
+		s("remove the key of its flow-log group", "logs:DisassociateKmsKey", w.logGroupArn, "", nil),
+		s("schedule the deletion of its flow-log key, even with the 30-day waiting period", "kms:ScheduleKeyDeletion", w.keyArn, w.key, window),
+		s("delete its flow-log key's alias (the alias)", "kms:DeleteAlias", w.aliasArn, "", nil),
+		s("delete its flow-log key's alias (the key)", "kms:DeleteAlias", w.keyArn, w.key, nil),
+		s("put a key policy on its flow-log key that bypasses the lockout safety check", "kms:PutKeyPolicy", w.keyArn, w.key, bypass),
+	}
+	if keep {
+		out = append(out,
+			scenario{name: "deploy-" + w.stack + " " + residualRetention, who: w.who, action: "logs:PutRetentionPolicy",
+				on: w.logGroupArn, identity: w.identity(), ctx: w.resourceTags, want: allowed},
+			scenario{name: "deploy-" + w.stack + " " + residualKeyPolicy, who: w.who, action: "kms:PutKeyPolicy",
+				on: w.keyArn, identity: w.identity(), resource: w.key, ctx: w.resourceTags, want: allowed})
+	}
+	return out
+}
 
 // deniedScenarios are (b) for one stack, and the residual risks that stay allowed.
 func (w deployWorld) deniedScenarios() []scenario {
@@ -576,7 +688,15 @@ func (w deployWorld) deniedScenarios() []scenario {
 	o := w.other
 	base := func(s scenario) scenario {
 		s.name = p + " " + s.name
-		s.who, s.identity = w.who, []string{w.doc}
+		// A denial is judged on the inline document alone, so that its mutations can turn it red; it holds with
+		// deploy-prod's evidence guard too, which only denies (TestDeployProdPermissionsAreDeployDevsWithTheStackRenamed).
+		// What stays allowed is judged with every policy of the role.
+		if s.identity == nil && s.want == allowed {
+			s.identity = w.identity()
+		} else if s.identity == nil {
+			s.identity = []string{w.doc}
+		}
+		s.who = w.who
 		return s
 	}
 	stateObj := func(key string) string { return w.stateObject(key) }
@@ -625,6 +745,16 @@ func (w deployWorld) deniedScenarios() []scenario {
 		on: untaggedKey, resource: w.otherKey, want: denied})
 	add(scenario{name: "cannot schedule the deletion of an untagged key", action: "kms:ScheduleKeyDeletion",
 		on: untaggedKey, resource: w.otherKey, want: denied})
+	// KMS keys have no deletion window of their own: each ScheduleKeyDeletion call names its waiting period
+	// (7 to 30 days, 30 when absent). Judged on the permissions document alone, which both stacks share.
+	add(scenario{name: "cannot schedule the deletion of its own key with a 7-day waiting period (explicitly denied by its permissions document)",
+		action: "kms:ScheduleKeyDeletion", on: w.keyArn, resource: w.key, identity: []string{w.doc},
+		ctx: mergeCtx(w.resourceTags, map[string]any{"kms:ScheduleKeyDeletionPendingWindowInDays": "7"}), want: refused})
+	add(scenario{name: "may schedule the deletion of its own key with a 30-day waiting period, by its permissions document",
+		action: "kms:ScheduleKeyDeletion", on: w.keyArn, resource: w.key, identity: []string{w.doc},
+		ctx: mergeCtx(w.resourceTags, map[string]any{"kms:ScheduleKeyDeletionPendingWindowInDays": "30"}), want: allowed})
+	add(scenario{name: "may schedule the deletion of its own key naming no waiting period (KMS then waits 30 days), by its permissions document",
+		action: "kms:ScheduleKeyDeletion", on: w.keyArn, resource: w.key, identity: []string{w.doc}, ctx: w.resourceTags, want: allowed})
 	add(scenario{name: "cannot create a key without tags", action: "kms:CreateKey", on: "*", ctx: noTags, want: denied})
 	add(scenario{name: "cannot create a key tagged for " + o, action: "kms:CreateKey", on: "*", ctx: wrongReq, want: denied})
 	add(scenario{name: "cannot claim " + o + "'s key by tagging it as its own", action: "kms:TagResource",
@@ -671,6 +801,10 @@ func (w deployWorld) deniedScenarios() []scenario {
 		ctx: mergeCtx(w.resourceTags, map[string]any{"aws:RequestTag/Environment": o}), want: denied})
 	add(scenario{name: "cannot remove the Project tag of its own VPC", action: "ec2:DeleteTags", on: ec2Existing("vpc"),
 		ctx: mergeCtx(w.resourceTags, map[string]any{"aws:TagKeys": []any{"Project"}}), want: denied})
+	// DeleteTags without Tag.N deletes every tag; the request then carries no aws:TagKeys, which would make
+	// ForAllValues:StringNotEquals vacuously true, and the stripped resource untagged and claimable.
+	add(scenario{name: "cannot remove every tag of its own VPC (ec2:DeleteTags naming no tag carries no aws:TagKeys)",
+		action: "ec2:DeleteTags", on: ec2Existing("vpc"), ctx: w.resourceTags, want: denied})
 	add(scenario{name: "cannot open its default security group (the stack never adds rules)", action: "ec2:AuthorizeSecurityGroupIngress",
 		on: ec2Existing("security-group"), ctx: w.resourceTags, want: denied})
 	add(scenario{name: "cannot revoke the rules of an untagged security group", action: "ec2:RevokeSecurityGroupIngress",
@@ -708,19 +842,31 @@ func (w deployWorld) deniedScenarios() []scenario {
 	add(scenario{name: "cannot create a flow-log role with AdministratorAccess as its boundary (explicitly denied)",
 		action: "iam:CreateRole", on: mine, ctx: mergeCtx(reqTags, boundary(adminPolicyArn)), want: refused})
 	add(scenario{name: "cannot create a role outside the flow-log path", action: "iam:CreateRole",
-		on: fmt.Sprintf("arn:aws:iam::%s:role/admin", accessAccount), ctx: mergeCtx(reqTags, boundary(deployBoundaryArn)), want: denied})
+		on: fmt.Sprintf("arn:aws:iam::%s:role/admin", accessAccount), ctx: mergeCtx(reqTags, boundary(w.boundary)), want: denied})
 	add(scenario{name: "cannot create a role in " + o + "'s flow-log path", action: "iam:CreateRole",
-		on: flowLogPathRole(o + "-flow-logs-x1y2z3"), ctx: mergeCtx(reqTags, boundary(deployBoundaryArn)), want: denied})
+		on: flowLogPathRole(o + "-flow-logs-x1y2z3"), ctx: mergeCtx(reqTags, boundary(w.boundary)), want: denied})
+	add(scenario{name: "cannot create a flow-log role with " + o + "'s boundary (explicitly denied)", action: "iam:CreateRole",
+		on: mine, ctx: mergeCtx(reqTags, boundary(w.otherBound)), want: refused})
+	add(scenario{name: "cannot give its flow-log role " + o + "'s boundary (explicitly denied)", action: "iam:PutRolePermissionsBoundary",
+		on: w.flowLogRole, ctx: boundary(w.otherBound), want: refused})
+	add(scenario{name: residualTrust, action: "iam:UpdateAssumeRolePolicy", on: w.flowLogRole, ctx: boundary(w.boundary), want: allowed})
+	add(scenario{name: "cannot rewrite its stack's flow-logs boundary", action: "iam:CreatePolicyVersion", on: w.boundary, want: denied})
 	add(scenario{name: "cannot put an admin inline policy on a flow-log-path role without the boundary",
 		action: "iam:PutRolePolicy", on: mine, want: denied})
 	add(scenario{name: "cannot attach AdministratorAccess to its flow-log role (explicitly denied)", action: "iam:AttachRolePolicy",
-		on: w.flowLogRole, ctx: mergeCtx(boundary(deployBoundaryArn), map[string]any{"iam:PolicyARN": adminPolicyArn}), want: refused})
+		on: w.flowLogRole, ctx: mergeCtx(boundary(w.boundary), map[string]any{"iam:PolicyARN": adminPolicyArn}), want: refused})
 	add(scenario{name: "cannot delete its flow-log role's boundary (explicitly denied)", action: "iam:DeleteRolePermissionsBoundary",
-		on: w.flowLogRole, ctx: boundary(deployBoundaryArn), want: refused})
+		on: w.flowLogRole, ctx: boundary(w.boundary), want: refused})
 	add(scenario{name: "cannot give its flow-log role another boundary (explicitly denied)", action: "iam:PutRolePermissionsBoundary",
 		on: w.flowLogRole, ctx: boundary(adminPolicyArn), want: refused})
 	add(scenario{name: "cannot change its own trust (explicitly denied)", action: "iam:UpdateAssumeRolePolicy", on: w.who, want: refused})
 	add(scenario{name: "cannot put an inline policy on its own role (explicitly denied)", action: "iam:PutRolePolicy", on: w.who, want: refused})
+	for _, m := range w.managed {
+		arn := fmt.Sprintf("arn:aws:iam::%s:policy/aws-foundation-%s", accessAccount, strings.TrimPrefix(m, "docs/"))
+		add(scenario{name: "cannot detach its managed policy " + m + " (explicitly denied)", action: "iam:DetachRolePolicy",
+			on: w.who, ctx: map[string]any{"iam:PolicyARN": arn}, want: refused})
+		add(scenario{name: "cannot rewrite its managed policy " + m, action: "iam:CreatePolicyVersion", on: arn, want: denied})
+	}
 	add(scenario{name: "cannot assume its flow-log role even after making it trust itself (explicitly denied)",
 		action: "sts:AssumeRole", on: w.flowLogRole, resource: trustsDeployRole(w.stack), want: refused})
 	add(scenario{name: "cannot send flow logs to S3 or Firehose, where a bucket of any account could receive them",
@@ -737,11 +883,11 @@ func (w deployWorld) deniedScenarios() []scenario {
 	add(scenario{name: "cannot pass " + o + "'s flow-log role", action: "iam:PassRole", on: w.otherRole,
 		ctx: map[string]any{"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}, want: denied})
 	add(scenario{name: "cannot delete " + o + "'s flow-log role", action: "iam:DeleteRole", on: w.otherRole,
-		ctx: boundary(deployBoundaryArn), want: denied})
+		ctx: boundary(w.boundary), want: denied})
 	return out
 }
 
-// boundaryScenarios are (c): a flow-log role bounded by flow-logs-boundary.json can only deliver flow logs,
+// boundaryScenarios are (c): a flow-log role bounded by its stack's boundary can only deliver flow logs to its stack's groups,
 // whatever its identity policy grants; and the policy the program renders for it still works under the boundary.
 func (w deployWorld) boundaryScenarios() []scenario {
 	stream := w.logGroupArn + ":log-stream:eni-0123456789abcdef0-all"
@@ -749,11 +895,11 @@ func (w deployWorld) boundaryScenarios() []scenario {
 	admin := func(name, action, on string, want verdict) scenario {
 		return scenario{name: w.stack + " flow-log role with an admin inline policy under the boundary " + name,
 			who: w.flowLogRole, action: action, on: on, identity: []string{accountAdmin},
-			boundary: []string{flowLogsBoundary}, want: want}
+			boundary: []string{w.boundaryDoc}, want: want}
 	}
 	rendered := func(name, action, on string) scenario {
 		return scenario{name: w.stack + " flow-log role under the boundary " + name, who: w.flowLogRole, action: action,
-			on: on, identity: []string{w.stack + "/RolePolicy:" + w.stack + "-flow-logs"}, boundary: []string{flowLogsBoundary},
+			on: on, identity: []string{w.stack + "/RolePolicy:" + w.stack + "-flow-logs"}, boundary: []string{w.boundaryDoc},
 			want: allowed}
 	}
 	return []scenario{
@@ -767,7 +913,8 @@ func (w deployWorld) boundaryScenarios() []scenario {
 		admin("cannot delete its log group", "logs:DeleteLogGroup", w.logGroupArn, denied),
 		admin("cannot read the state", "s3:GetObject", w.stateObject("stacks/aws-foundation/"+w.stack+".json"), denied),
 		admin("cannot launch instances", "ec2:RunInstances", ec2Arn("instance", "*"), denied),
-		admin(residualBoundary, "logs:PutLogEvents", w.otherGroup+":log-stream:eni-0123456789abcdef0-all", allowed),
+		admin("cannot write into "+w.other+"'s flow-log group", "logs:PutLogEvents", w.otherGroup+":log-stream:eni-0123456789abcdef0-all", denied),
+		admin("cannot create a stream in "+w.other+"'s flow-log group", "logs:CreateLogStream", w.otherGroup+":log-stream:eni-0123456789abcdef0-all", denied),
 		rendered("still puts flow-log events with the policy the program renders", "logs:PutLogEvents", stream),
 		rendered("still creates flow-log streams with the policy the program renders", "logs:CreateLogStream", stream),
 		rendered("still describes its streams with the policy the program renders", "logs:DescribeLogStreams", w.logGroupArn),
@@ -807,6 +954,27 @@ func TestDeployRolesCannotEscalateOrReachOutsideTheirStack(t *testing.T) {
 	t.Logf("%d scenarios", len(all))
 }
 
+// TestDeployRolesCannotDestroyRetainedFlowLogEvidence: deploy-prod is refused every call that would destroy the
+// flow-log evidence prod retains (Pulumi never makes them: the resources are retained on delete); deploy-dev may make
+// them on its own evidence, which dev deletes with the stack by design.
+func TestDeployRolesCannotDestroyRetainedFlowLogEvidence(t *testing.T) {
+	c := deployCatalog(t)
+	var all []scenario
+	kept := 0
+	for _, w := range deployWorlds(t) {
+		all = append(all, w.evidenceScenarios()...)
+		if w.retained[mockrun.TypeLogGroup] {
+			kept++
+			assert.NotEmpty(t, w.managed, "%s retains its flow-log evidence: its deploy role needs the evidence guard", w.stack)
+		} else {
+			assert.Empty(t, w.managed, "%s deletes its flow-log evidence by design: no evidence guard", w.stack)
+		}
+	}
+	require.Equal(t, 1, kept, "prod retains its flow-log evidence, dev does not")
+	requireVerdicts(t, c, all)
+	t.Logf("%d scenarios", len(all))
+}
+
 func TestFlowLogRolesUnderTheBoundaryCanOnlyDeliverFlowLogs(t *testing.T) {
 	c := deployCatalog(t)
 	var all []scenario
@@ -835,11 +1003,34 @@ func (w deployWorld) deployMutations(grants map[string]string) []mutation {
 		sids = append(sids, sid)
 	}
 	sort.Strings(sids)
+	managedNames := func(format string) []string {
+		var out []string
+		for _, m := range w.managed {
+			out = append(out, p(fmt.Sprintf(format, m))...)
+		}
+		return out
+	}
 	var out []mutation
 	for _, sid := range sids {
 		names := bySid[sid]
 		sort.Strings(names)
 		switch sid {
+		case sidRoles:
+			names = append(names, p(residualTrust)...)
+		case sidChange:
+			names = append(names, p("may schedule the deletion of its own key with a 30-day waiting period, by its permissions document",
+				"may schedule the deletion of its own key naming no waiting period (KMS then waits 30 days), by its permissions document")...)
+			for _, s := range w.evidenceScenarios() {
+				if s.want == allowed && !strings.Contains(s.name, "(the alias)") {
+					names = append(names, s.name)
+				}
+			}
+		case sidAliases:
+			for _, s := range w.evidenceScenarios() {
+				if s.want == allowed && strings.Contains(s.name, "(the alias)") {
+					names = append(names, s.name)
+				}
+			}
 		case sidCreateKeys:
 			names = append(names, p(residualKey)...)
 		case sidAdopt:
@@ -919,6 +1110,20 @@ func (w deployWorld) deployMutations(grants map[string]string) []mutation {
 		mutation{name: w.doc + " that removes any tag", policy: w.doc,
 			edit:      dropCondition(sidUntag, "ForAllValues:StringNotEquals", "aws:TagKeys"),
 			scenarios: p("cannot remove the Environment tag of its own key", "cannot remove the Project tag of its own VPC")},
+		mutation{name: w.doc + " that removes every tag when the request names none (the reviewed defect)", policy: w.doc,
+			edit:      dropOperator(sidUntag, "Null"),
+			scenarios: p("cannot remove every tag of its own VPC (ec2:DeleteTags naming no tag carries no aws:TagKeys)")},
+		// Key deletion's waiting period.
+		mutation{name: w.doc + " without the waiting-period deny", policy: w.doc, edit: dropStatements(sidDenyWindow),
+			scenarios: p("cannot schedule the deletion of its own key with a 7-day waiting period (explicitly denied by its permissions document)")},
+		mutation{name: w.doc + " whose waiting-period deny also refuses 30 days", policy: w.doc,
+			edit: setField(sidDenyWindow, "Condition", map[string]any{"NumericLessThan": map[string]any{
+				"kms:ScheduleKeyDeletionPendingWindowInDays": "31"}}),
+			scenarios: p("may schedule the deletion of its own key with a 30-day waiting period, by its permissions document")},
+		mutation{name: w.doc + " whose waiting-period deny also refuses a call naming none", policy: w.doc,
+			edit: setField(sidDenyWindow, "Condition", map[string]any{"NumericLessThanIfExists": map[string]any{
+				"kms:ScheduleKeyDeletionPendingWindowInDays": "30"}}),
+			scenarios: p("may schedule the deletion of its own key naming no waiting period (KMS then waits 30 days), by its permissions document")},
 		mutation{name: w.doc + " with every alias", policy: w.doc,
 			edit:      setField(sidAliases, "Resource", []any{fmt.Sprintf("arn:aws:kms:%s:%s:alias/*", accessRegion, accessAccount)}),
 			scenarios: p("cannot create an alias in " + o + "'s namespace")},
@@ -968,7 +1173,20 @@ func (w deployWorld) deployMutations(grants map[string]string) []mutation {
 		mutation{name: w.doc + " without the boundary deny", policy: w.doc, edit: dropStatements(sidDenyOther),
 			scenarios: p("cannot create a flow-log role without the boundary (explicitly denied)",
 				"cannot create a flow-log role with AdministratorAccess as its boundary (explicitly denied)",
-				"cannot give its flow-log role another boundary (explicitly denied)")},
+				"cannot give its flow-log role another boundary (explicitly denied)",
+				"cannot create a flow-log role with "+o+"'s boundary (explicitly denied)",
+				"cannot give its flow-log role "+o+"'s boundary (explicitly denied)")},
+		mutation{name: w.doc + " that accepts every stack's boundary (one boundary for all, the reviewed defect)", policy: w.doc,
+			edit: both(setField(sidDenyOther, "Condition", map[string]any{"StringNotEquals": map[string]any{
+				"iam:PermissionsBoundary": []any{w.boundary, w.otherBound}}}),
+				setField(sidRoles, "Condition", map[string]any{"StringEquals": map[string]any{
+					"iam:PermissionsBoundary": []any{w.boundary, w.otherBound}}})),
+			scenarios: p("cannot create a flow-log role with "+o+"'s boundary (explicitly denied)",
+				"cannot give its flow-log role "+o+"'s boundary (explicitly denied)")},
+		mutation{name: w.doc + " that may rewrite managed policies", policy: w.doc,
+			edit: addStatement(map[string]any{"Effect": "Allow", "Action": []any{"iam:CreatePolicyVersion"},
+				"Resource": fmt.Sprintf("arn:aws:iam::%s:policy/*", accessAccount)}),
+			scenarios: append(p("cannot rewrite its stack's flow-logs boundary"), managedNames("cannot rewrite its managed policy %s")...)},
 		mutation{name: w.doc + " whose roles need no boundary", policy: w.doc,
 			edit: both(dropStatements(sidDenyOther), dropConditions(sidRoles)),
 			scenarios: p("cannot create a flow-log role without the boundary (explicitly denied)",
@@ -990,7 +1208,8 @@ func (w deployWorld) deployMutations(grants map[string]string) []mutation {
 			edit:      addStatement(map[string]any{"Effect": "Allow", "Action": "logs:CreateLogDelivery", "Resource": "*"}),
 			scenarios: p("cannot send flow logs to S3 or Firehose, where a bucket of any account could receive them")},
 		mutation{name: w.doc + " without the CI-role deny", policy: w.doc, edit: dropStatements(sidDenyCiRoles),
-			scenarios: p("cannot change its own trust (explicitly denied)", "cannot put an inline policy on its own role (explicitly denied)")},
+			scenarios: append(p("cannot change its own trust (explicitly denied)", "cannot put an inline policy on its own role (explicitly denied)"),
+				managedNames("cannot detach its managed policy %s (explicitly denied)")...)},
 		mutation{name: w.doc + " that may create users", policy: w.doc,
 			edit:      addStatement(map[string]any{"Effect": "Allow", "Action": "iam:CreateUser", "Resource": "*"}),
 			scenarios: p("cannot create a user")},
@@ -1000,6 +1219,63 @@ func (w deployWorld) deployMutations(grants map[string]string) []mutation {
 			edit:      setField(sidPassRole, "Resource", []any{fmt.Sprintf("arn:aws:iam::%s:role/*", accessAccount)}),
 			scenarios: p("cannot pass a role outside the flow-log path to VPC Flow Logs", "cannot pass "+o+"'s flow-log role")},
 	)
+	return append(out, w.evidenceMutations()...)
+}
+
+// evidenceMutations: without the evidence guard, deploy-prod could destroy prod's evidence; with a guard like prod's,
+// deploy-dev could no longer delete its own.
+func (w deployWorld) evidenceMutations() []mutation {
+	var refusedNames, allowedNames []string
+	var bypass, keyPolicy string
+	for _, s := range w.evidenceScenarios() {
+		switch {
+		case strings.Contains(s.name, residualKeyPolicy):
+			keyPolicy = s.name
+		case strings.Contains(s.name, residualRetention):
+		case s.want == refused && strings.Contains(s.name, "bypasses the lockout safety check"):
+			bypass = s.name
+		case s.want == refused:
+			refusedNames = append(refusedNames, s.name)
+		case s.want == allowed:
+			allowedNames = append(allowedNames, s.name)
+		}
+	}
+	if len(w.managed) == 0 {
+		// dev: a guard of its own evidence (prod's statements, renamed) turns each allowed call red.
+		return []mutation{{name: w.doc + " with an evidence guard like prod's", policy: w.doc,
+			edit: func(t testing.TB, doc map[string]any) {
+				region := fmt.Sprintf("arn:aws:%%s:%s:%s:", accessRegion, accessAccount)
+				key := fmt.Sprintf(region, "kms") + "key/*"
+				addStatement(map[string]any{"Sid": sidGuardEvidence, "Effect": "Deny",
+					"Action": []any{"logs:DeleteLogGroup", "logs:DisassociateKmsKey", "kms:ScheduleKeyDeletion", "kms:DeleteAlias"},
+					"Resource": []any{fmt.Sprintf(region, "logs") + "log-group:/aws/vpc-flow-logs/aws-foundation/" + w.stack + "/*", key,
+						fmt.Sprintf(region, "kms") + "alias/aws-foundation/" + w.stack + "/*"}})(t, doc)
+				addStatement(map[string]any{"Sid": sidGuardKeyPolicy, "Effect": "Deny", "Action": []any{"kms:PutKeyPolicy"},
+					"Resource": []any{key}, "Condition": map[string]any{"Bool": map[string]any{"kms:BypassPolicyLockoutSafetyCheck": "true"}}})(t, doc)
+			},
+			scenarios: allowedNames}}
+	}
+	guard := w.managed[0]
+	return []mutation{
+		{name: guard + " without " + sidGuardEvidence, policy: guard, edit: dropStatements(sidGuardEvidence), scenarios: refusedNames},
+		{name: guard + " without " + sidGuardKeyPolicy, policy: guard, edit: dropStatements(sidGuardKeyPolicy), scenarios: []string{bypass}},
+		{name: guard + " that refuses every key policy change (the program could no longer update the key)", policy: guard,
+			edit: dropConditions(sidGuardKeyPolicy), scenarios: []string{keyPolicy}},
+		{name: guard + " on another stack's evidence only", policy: guard,
+			edit: replaceText("/aws-foundation/"+w.stack+"/", "/aws-foundation/elsewhere/"),
+			scenarios: filter(refusedNames, func(n string) bool {
+				return strings.Contains(n, "flow-log group") || strings.Contains(n, "(the alias)")
+			})},
+	}
+}
+
+func filter(names []string, keep func(string) bool) []string {
+	var out []string
+	for _, n := range names {
+		if keep(n) {
+			out = append(out, n)
+		}
+	}
 	return out
 }
 
@@ -1026,22 +1302,26 @@ func (w deployWorld) boundaryMutations() []mutation {
 		}
 		return names
 	}
-	const deliver, find = "DeliverFlowLogsToProjectFlowLogGroupsOnly", "FindLogGroupsHasNoResourceLevelPermissions"
+	const deliver, find = "DeliverFlowLogsToThisStacksFlowLogGroupsOnly", "FindLogGroupsHasNoResourceLevelPermissions"
+	b, o := w.boundaryDoc, w.other
 	return []mutation{
-		{name: "boundary for every log group", policy: flowLogsBoundary, edit: setField(deliver, "Resource", "*"),
-			scenarios: p("cannot write another log group")},
-		{name: "boundary with every logs action", policy: flowLogsBoundary, edit: appendAction(deliver, "logs:*"),
+		{name: b + " for every log group", policy: b, edit: setField(deliver, "Resource", "*"),
+			scenarios: p("cannot write another log group", "cannot write into "+o+"'s flow-log group", "cannot create a stream in "+o+"'s flow-log group")},
+		{name: b + " for every stack's flow-log groups (one boundary for all, the reviewed defect)", policy: b,
+			edit:      replaceText("/aws-foundation/"+w.stack+"/", "/aws-foundation/"),
+			scenarios: p("cannot write into "+o+"'s flow-log group", "cannot create a stream in "+o+"'s flow-log group")},
+		{name: b + " with every logs action", policy: b, edit: appendAction(deliver, "logs:*"),
 			scenarios: p("cannot delete its log group")},
-		{name: "boundary that allows everything", policy: flowLogsBoundary,
+		{name: b + " that allows everything", policy: b,
 			edit: addStatement(map[string]any{"Effect": "Allow", "Action": "*", "Resource": "*"}),
 			scenarios: p("cannot create a user", "cannot create a role", "cannot read the state", "cannot launch instances",
-				"cannot write another log group", "cannot delete its log group")},
-		{name: "boundary without delivery", policy: flowLogsBoundary, edit: dropStatements(deliver),
-			scenarios: append(p("puts flow-log events", "creates flow-log streams", "describes its log group's streams", residualBoundary),
+				"cannot write another log group", "cannot delete its log group", "cannot write into "+o+"'s flow-log group")},
+		{name: b + " without delivery", policy: b, edit: dropStatements(deliver),
+			scenarios: append(p("puts flow-log events", "creates flow-log streams", "describes its log group's streams"),
 				r("still puts flow-log events with the policy the program renders",
 					"still creates flow-log streams with the policy the program renders",
 					"still describes its streams with the policy the program renders")...)},
-		{name: "boundary without DescribeLogGroups", policy: flowLogsBoundary, edit: dropStatements(find),
+		{name: b + " without DescribeLogGroups", policy: b, edit: dropStatements(find),
 			scenarios: append(p("finds log groups"), r("still finds its log group with the policy the program renders")...)},
 	}
 }
@@ -1053,7 +1333,8 @@ func TestEveryDeployPolicyMutationTurnsItsScenariosRed(t *testing.T) {
 	var prefixes []string
 	for _, w := range deployWorlds(t) {
 		allowedS, grants := w.allowedScenarios(t)
-		scenarios = append(append(append(scenarios, allowedS...), w.deniedScenarios()...), w.boundaryScenarios()...)
+		scenarios = append(append(append(append(scenarios, allowedS...), w.deniedScenarios()...), w.boundaryScenarios()...),
+			w.evidenceScenarios()...)
 		mutations = append(append(mutations, w.deployMutations(grants)...), w.boundaryMutations()...)
 		prefixes = append(prefixes, "deploy-"+w.stack+" ", w.stack+" flow-log role ")
 	}
@@ -1062,37 +1343,73 @@ func TestEveryDeployPolicyMutationTurnsItsScenariosRed(t *testing.T) {
 	t.Logf("%d scenarios, %d mutations", len(scenarios), len(mutations))
 }
 
+// TestDeployProdPermissionsAreDeployDevsWithTheStackRenamed: the inline documents differ only by the stack's name.
+// What only prod has, the guard of its retained flow-log evidence, is a managed policy of its own
+// (deploy-prod-evidence-guard.json): the inline document has no room left under IAM's quota, and a second inline
+// policy would count toward the same quota.
 func TestDeployProdPermissionsAreDeployDevsWithTheStackRenamed(t *testing.T) {
-	dev, err := os.ReadFile(filepath.Join(repoRoot, "docs", "iam", "deploy-dev-permissions.json"))
-	require.NoError(t, err)
-	prod, err := os.ReadFile(filepath.Join(repoRoot, "docs", "iam", "deploy-prod-permissions.json"))
-	require.NoError(t, err)
-	assert.Equal(t, string(prod), strings.ReplaceAll(string(dev), "dev", "prod"),
+	read := func(name string) string {
+		raw, err := os.ReadFile(filepath.Join(repoRoot, "docs", "iam", name))
+		require.NoError(t, err)
+		return string(raw)
+	}
+	dev, prod := read("deploy-dev-permissions.json"), read("deploy-prod-permissions.json")
+	assert.Equal(t, prod, strings.ReplaceAll(dev, "dev", "prod"),
 		"deploy-prod-permissions.json must be deploy-dev-permissions.json with every \"dev\" replaced by \"prod\"")
-	assert.NotContains(t, string(dev), "prod", "the dev document names nothing of prod")
+	assert.NotContains(t, dev, "prod", "the dev document names nothing of prod")
+	managed := map[string][]string{}
+	for _, r := range ciRoles(t) {
+		managed[r.Name] = r.Managed
+	}
+	assert.Empty(t, managed["aws-foundation-deploy-dev"], "dev deletes its flow-log evidence by design: no evidence guard")
+	assert.Equal(t, []string{"deploy-prod-evidence-guard.json"}, managed["aws-foundation-deploy-prod"],
+		"deploy-prod carries the evidence guard, as a managed policy")
+	guard := read("deploy-prod-evidence-guard.json")
+	assert.NotContains(t, guard, "dev", "the evidence guard names nothing of dev")
+	var doc struct{ Statement []map[string]any }
+	require.NoError(t, json.Unmarshal([]byte(guard), &doc))
+	for _, s := range doc.Statement {
+		assert.Equal(t, "Deny", s["Effect"], "the evidence guard only denies (the denial scenarios are judged without it): %v", s["Sid"])
+	}
 }
 
-// TestDeployPermissionsFitIAMsInlinePolicyQuota: IAM refuses a role whose inline policies exceed 10,240
-// characters without white space. Checked with the tier's values and with the longest values the placeholders
-// can take (a 63-character bucket name, a long region).
+// TestDeployPermissionsFitIAMsInlinePolicyQuota: IAM refuses a role whose inline policies, added up, exceed 10,240
+// characters without white space, and a managed policy (a boundary, the evidence guard) of more than 6,144.
+// Checked with the tier's values and with the longest values the placeholders can take (a 63-character bucket
+// name, a long region).
 func TestDeployPermissionsFitIAMsInlinePolicyQuota(t *testing.T) {
 	values := docsPlaceholders(t)
 	longest := map[string]string{"STATE_BUCKET": strings.Repeat("b", 63), "REGION": "ap-southeast-5",
 		"STATE_KEY_ARN": "arn:aws:kms:ap-southeast-5:123456789012:key/mrk-0123456789abcdef0123456789abcdef"}
-	for _, stack := range []string{"dev", "prod"} {
-		raw, err := os.ReadFile(filepath.Join(repoRoot, "docs", "iam", "deploy-"+stack+"-permissions.json"))
+	size := func(file string, vals map[string]string) int {
+		raw, err := os.ReadFile(filepath.Join(repoRoot, "docs", "iam", file))
 		require.NoError(t, err)
-		for what, vals := range map[string]map[string]string{"tier values": values, "longest values": mergeStrings(values, longest)} {
-			text := regexp.MustCompile(`\b(REGION|[A-Z][A-Z0-9]*(_[A-Z0-9]+)+)\b`).ReplaceAllStringFunc(string(raw),
-				func(p string) string { return vals[p] })
-			n := len(regexp.MustCompile(`\s`).ReplaceAllString(text, ""))
-			assert.LessOrEqual(t, n, iamInlineQuota, "deploy-%s-permissions.json with %s: %d characters", stack, what, n)
-			t.Logf("deploy-%s-permissions.json with %s: %d of %d characters", stack, what, n, iamInlineQuota)
-		}
+		text := regexp.MustCompile(`\b(REGION|[A-Z][A-Z0-9]*(_[A-Z0-9]+)+)\b`).ReplaceAllStringFunc(string(raw),
+			func(p string) string { return vals[p] })
 		var doc struct{ Statement []map[string]any }
-		require.NoError(t, json.Unmarshal(raw, &doc))
+		require.NoError(t, json.Unmarshal(raw, &doc), file)
 		for _, s := range doc.Statement {
-			assert.Regexp(t, `^[A-Za-z0-9]+$`, s["Sid"], "IAM accepts only letters and digits in a Sid")
+			assert.Regexp(t, `^[A-Za-z0-9]+$`, s["Sid"], "%s: IAM accepts only letters and digits in a Sid", file)
+		}
+		return len(regexp.MustCompile(`\s`).ReplaceAllString(text, ""))
+	}
+	for what, vals := range map[string]map[string]string{"tier values": values, "longest values": mergeStrings(values, longest)} {
+		for _, r := range ciRoles(t) {
+			if !strings.HasPrefix(r.Name, "aws-foundation-deploy-") {
+				continue
+			}
+			n := size(r.Permissions, vals) // the role's only inline policy
+			assert.LessOrEqual(t, n, iamInlineQuota, "%s's inline policies with %s: %d characters", r.Name, what, n)
+			t.Logf("%s: inline %s with %s: %d of %d characters", r.Name, r.Permissions, what, n, iamInlineQuota)
+			for _, m := range r.Managed {
+				n := size(m, vals)
+				assert.LessOrEqual(t, n, iamManagedQuota, "%s with %s: %d characters", m, what, n)
+			}
+		}
+		for _, stack := range []string{"dev", "prod"} {
+			f := "flow-logs-boundary-" + stack + ".json"
+			n := size(f, vals)
+			assert.LessOrEqual(t, n, iamManagedQuota, "%s with %s: %d characters", f, what, n)
 		}
 	}
 }

@@ -85,6 +85,10 @@ const (
 	otherAccount  = "999999999999"
 	githubOrg     = "example-org"
 	githubRepo    = "aws-foundation"
+	// GitHub's immutable ids of the owner and the repository, in the subject of repositories that use immutable
+	// subject claims (repo:OWNER@OWNER_ID/REPO@REPO_ID:...).
+	githubOrgID  = "1234567"
+	githubRepoID = "765432109"
 )
 
 // placeholder matches a docs/iam placeholder: an upper-case word such as REGION or STATE_KEY_ARN. Policy
@@ -105,6 +109,8 @@ func docsPlaceholders(t testing.TB) map[string]string {
 		"REGION":           accessRegion,
 		"GITHUB_ORG":       githubOrg,
 		"GITHUB_REPO":      githubRepo,
+		"GITHUB_ORG_ID":    githubOrgID,
+		"GITHUB_REPO_ID":   githubRepoID,
 		"STATE_BUCKET":     str("stateBucketName"),
 		"STATE_KEY_ARN":    str("kmsKeyArn"),
 		"STATE_LOG_BUCKET": str("logBucketName"),
