@@ -15,8 +15,11 @@
 #   recover                     rebuild a lost or damaged production backend by re-running the bootstrap stack
 #   restore STACK VERSION_ID    make an older version of a stack's state file the current one
 #   unlock STACK                clear a lock left by an interrupted update
-#   teardown --i-understand     delete the production backend for good
-#   empty-bucket BUCKET         delete every object version of a bucket (teardown uses it)
+#   teardown --i-understand [--including-stacks]
+#                               delete the production backend for good; it refuses while stacks' state is in the
+#                               state bucket, unless --including-stacks (their state is then deleted with it)
+#   empty-bucket BUCKET [ACCOUNT]  delete every object version of a bucket of ACCOUNT (default: the caller's
+#                               account); teardown uses it
 #
 # Environment:
 #   BOOTSTRAP_BACKEND_URL       where the bootstrap stack's own state lives: 's3://NAME?region=R&awssdk=v2', a bucket
@@ -47,6 +50,10 @@ TMP_DIR=''
 PROBE_OUT=''
 PROBE_ERR=''
 RERUN=''
+CALLER_ACCOUNT=''
+CALLER_PARTITION=''
+NL=$'\n'
+TAB=$'\t'
 # The operator's own backend must never decide where a command goes.
 unset PULUMI_BACKEND_URL
 
@@ -202,6 +209,14 @@ secrets), check them with: $SCRIPT_DIR/check-stack-file.sh STACK, and commit the
   STEP=''
 }
 
+# caller_account finds the account and partition of the AWS credentials in use: CALLER_ACCOUNT, CALLER_PARTITION.
+caller_account() {
+  step "identify the AWS account" "check your AWS credentials (aws sts get-caller-identity), then run: $RERUN"
+  probe aws sts get-caller-identity --query Arn --output text || probe_failed $?
+  IFS=: read -r _ CALLER_PARTITION _ _ CALLER_ACCOUNT _ <<<"$PROBE_OUT"
+  [[ $CALLER_ACCOUNT =~ ^[0-9]{12}$ ]] || die "unexpected caller identity '$PROBE_OUT'"
+}
+
 bootstrap_bucket() {
   [[ $# -ge 1 && $# -le 2 ]] || die "bootstrap-bucket needs NAME [REGION]"
   local bucket=$1 region=${2:-} partition account exists=0 rc=0
@@ -212,10 +227,9 @@ bootstrap_bucket() {
   fi
   [[ $region =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || die "region '$region': give one, for example: bootstrap-bucket $bucket us-east-1"
 
-  step "identify the AWS account" "check your AWS credentials (aws sts get-caller-identity), then run: $RERUN"
-  probe aws sts get-caller-identity --query Arn --output text || probe_failed $?
-  IFS=: read -r _ partition _ _ account _ <<<"$PROBE_OUT"
-  [[ $account =~ ^[0-9]{12}$ ]] || die "unexpected caller identity '$PROBE_OUT'"
+  caller_account
+  partition=$CALLER_PARTITION
+  account=$CALLER_ACCOUNT
 
   step "check whether bucket $bucket exists"
   probe aws s3api head-bucket --bucket "$bucket" --region "$region" --expected-bucket-owner "$account" || rc=$?
@@ -435,27 +449,41 @@ unlock() {
   pulumi_on "$backend" cancel --stack "$1" --yes
 }
 
-# bucket_exists says whether a bucket exists; it stops on any answer other than found or not found.
+# bucket_exists BUCKET ACCOUNT says whether BUCKET exists in ACCOUNT. A bucket of that name in another account, or
+# one this account may not read, stops the command: nothing of it is touched. Any other failure stops it too.
 bucket_exists() {
   local rc=0
-  probe aws s3api head-bucket --bucket "$1" || rc=$?
+  probe aws s3api head-bucket --bucket "$1" --expected-bucket-owner "$2" || rc=$?
   [[ $rc -ne 0 ]] || return 0
   case $PROBE_ERR in
     *404*|*'Not Found'*|*NoSuchBucket*) echo "bucket $1 does not exist: skipped"; return 1 ;;
+    *403*|*Forbidden*)
+      printf '%s\n' "$PROBE_ERR" >&2
+      die "bucket $1 is not account $2's, or you may not read it: nothing in it is touched" ;;
     *) probe_failed "$rc" ;;
   esac
 }
 
-# delete_bucket empties a bucket and deletes it, trying again while S3 answers BucketNotEmpty: access logs of
-# earlier requests keep arriving for a while after logging is turned off.
+# states_in_keys reads the keys of a bucket's current objects, separated by tabs or line breaks, and prints one a line
+# the state among them: each stack's state file (.pulumi/stacks/PROJECT/STACK.json or .json.gz, printed as
+# PROJECT/STACK; a removed stack leaves only a .json.bak, which does not count), and each Terraform state (a key
+# ending in .tfstate, printed as "terraform KEY").
+states_in_keys() {
+  tr '\t' '\n' | sed -n -E \
+    -e 's#^\.pulumi/stacks/(([^/]+/)?[^/]+)\.json(\.gz)?$#\1#p' \
+    -e 's#^(.*\.tfstate)$#terraform \1#p'
+}
+
+# delete_bucket BUCKET ACCOUNT empties a bucket of ACCOUNT and deletes it, trying again while S3 answers
+# BucketNotEmpty: access logs of earlier requests keep arriving for a while after logging is turned off.
 delete_bucket() {
-  local bucket=$1 attempt=1 err
+  local bucket=$1 account=$2 attempt=1 err
   while :; do
-    show "$0" empty-bucket "$bucket"
-    if [[ $DRY_RUN -eq 0 ]]; then empty_bucket "$bucket"; fi
-    show aws s3api delete-bucket --bucket "$bucket"
+    show "$0" empty-bucket "$bucket" "$account"
+    if [[ $DRY_RUN -eq 0 ]]; then empty_bucket "$bucket" "$account"; fi
+    show aws s3api delete-bucket --bucket "$bucket" --expected-bucket-owner "$account"
     [[ $DRY_RUN -eq 0 ]] || return 0
-    if err=$(aws s3api delete-bucket --bucket "$bucket" 2>&1); then return 0; fi
+    if err=$(aws s3api delete-bucket --bucket "$bucket" --expected-bucket-owner "$account" 2>&1); then return 0; fi
     printf '%s\n' "$err" >&2
     case $err in *BucketNotEmpty*) ;; *) return 1 ;; esac
     if [[ $attempt -ge $DELETE_ATTEMPTS ]]; then
@@ -469,12 +497,21 @@ delete_bucket() {
 }
 
 # teardown deletes the AWS resources first and forgets them in Pulumi last, so the bootstrap stack's outputs, and
-# this command, stay usable until the end: after a failure, running it again resumes where it stopped.
+# this command, stay usable until the end: after a failure, running it again resumes where it stopped. Every bucket
+# call names the backend's account (--expected-bucket-owner): a bucket of the same name elsewhere is never touched.
 teardown() {
-  [[ ${1:-} == --i-understand ]] || die "teardown deletes every stack's state for good; repeat with: teardown --i-understand"
+  local confirmed=0 including_stacks=0 arg
+  for arg in "$@"; do
+    case $arg in
+      --i-understand) confirmed=1 ;;
+      --including-stacks) including_stacks=1 ;;
+      *) die "teardown takes --i-understand [--including-stacks], not '$arg'" ;;
+    esac
+  done
+  [[ $confirmed -eq 1 ]] || die "teardown deletes every stack's state for good; repeat with: teardown --i-understand"
   need_backend
   need_passphrase
-  local bucket logs table key rc state_bucket=0
+  local bucket logs table key key_account account rc state_bucket=0 states backend
   step "read the bootstrap stack's outputs" "the bootstrap stack has no outputs: if an earlier teardown got as
 far as pulumi destroy, it is done; else run $0 phase1 first"
   bucket=$(output stateBucketName)
@@ -482,10 +519,39 @@ far as pulumi destroy, it is done; else run $0 phase1 first"
   table=$(output lockTableName)
   key=$(output kmsKeyArn)
 
-  step "turn off access logging of $bucket"
-  if bucket_exists "$bucket"; then
+  # The backend's account is the one of its key; every call below must be made in it.
+  caller_account
+  account=$CALLER_ACCOUNT
+  IFS=: read -r _ _ _ _ key_account _ <<<"$key"
+  [[ $key_account == "$account" ]] || die "the backend is in account ${key_account:-(unknown)} (its key is $key)," \
+    "your AWS credentials are for account $account: use credentials for the backend's account"
+
+  step "look for stacks' state in $bucket"
+  if bucket_exists "$bucket" "$account"; then
     state_bucket=1
-    run aws s3api put-bucket-logging --bucket "$bucket" --bucket-logging-status '{}'
+    probe aws s3api list-objects-v2 --bucket "$bucket" --expected-bucket-owner "$account" --query 'Contents[].Key' \
+      --output text || probe_failed $?
+    states=$(printf '%s\n' "$PROBE_OUT" | states_in_keys)
+    if [[ -n $states ]]; then
+      if [[ $including_stacks -eq 0 ]]; then
+        backend="env $(quote "PULUMI_BACKEND_URL=$(output backendUrl)") pulumi"
+        step "look for stacks' state in $bucket" "destroy or move each of them first. Destroy a stack with:
+  $backend destroy --stack STACK
+  $backend stack rm --stack STACK
+or move it to another backend (pulumi stack export here, pulumi stack init and stack import there, then
+pulumi stack rm here). A Terraform state: terraform destroy, or terraform init -migrate-state to another backend.
+Then run: $RERUN
+To delete their state with the backend anyway (their resources then stay in AWS, managed by nothing), run:
+$RERUN --including-stacks"
+        die "the state bucket $bucket still holds the state of: ${states//$NL/, }"
+      fi
+      echo "--including-stacks: deleting with the backend the state of: ${states//$NL/, }"
+      echo "  their resources stay in AWS, managed by nothing"
+    fi
+  fi
+  step "turn off access logging of $bucket"
+  if [[ $state_bucket -eq 1 ]]; then
+    run aws s3api put-bucket-logging --bucket "$bucket" --expected-bucket-owner "$account" --bucket-logging-status '{}'
   fi
   step "delete the lock table $table"
   rc=0
@@ -499,9 +565,9 @@ far as pulumi destroy, it is done; else run $0 phase1 first"
     probe_failed "$rc"
   fi
   step "empty and delete the state bucket $bucket"
-  if [[ $state_bucket -eq 1 ]]; then delete_bucket "$bucket"; fi
+  if [[ $state_bucket -eq 1 ]]; then delete_bucket "$bucket" "$account"; fi
   step "empty and delete the log bucket $logs"
-  if bucket_exists "$logs"; then delete_bucket "$logs"; fi
+  if bucket_exists "$logs" "$account"; then delete_bucket "$logs" "$account"; fi
   step "schedule the deletion of the state key"
   rc=0
   probe aws kms describe-key --key-id "$key" --query KeyMetadata.KeyState --output text || rc=$?
@@ -518,17 +584,70 @@ far as pulumi destroy, it is done; else run $0 phase1 first"
   pulumi_on "$BOOTSTRAP_BACKEND_URL" destroy --stack "$BOOTSTRAP_STACK" --yes
 }
 
-# empty_bucket deletes every object version and delete marker, 1,000 at a time.
+# delete_documents turns the listing's "KEY<tab>VERSION_ID" lines into delete-objects documents of at most 1,000
+# keys each (the call's limit), printed one a line as "COUNT<tab>DOCUMENT". It fails on an entry it cannot take
+# apart safely (a key with a tab or a line break, or no version id) rather than delete the wrong thing.
+delete_documents() {
+  sed -e 's/\\/\\\\/g' -e 's/"/\\"/g' | awk -F '\t' '
+    $0 == "" || $0 == "None" { next }
+    NF != 2 || $1 == "" || $2 !~ /^[A-Za-z0-9._=+\/-]+$/ {
+      print "bootstrap.sh: cannot take this listed entry apart: " $0 | "cat 1>&2"
+      bad = 1
+      exit
+    }
+    {
+      doc = doc sep "{\"Key\":\"" $1 "\",\"VersionId\":\"" $2 "\"}"
+      sep = ","
+      n++
+    }
+    n == 1000 { print n "\t{\"Objects\":[" doc "],\"Quiet\":true}"; doc = ""; sep = ""; n = 0 }
+    END {
+      if (bad) exit 1
+      if (n > 0) print n "\t{\"Objects\":[" doc "],\"Quiet\":true}"
+    }'
+}
+
+# empty_bucket BUCKET ACCOUNT deletes every object version and delete marker of a bucket of ACCOUNT. Each listing is
+# one request for at most 1,000 entries, versions and delete markers together (--max-keys counts both; --max-items
+# would count only versions), and each delete-objects call carries at most 1,000 keys whatever the listing held. The
+# document goes in a file: 1,000 keys can exceed what Linux allows one command-line argument (128 KiB). A key S3
+# refuses to delete stops it, with S3's reasons, instead of listing it again forever.
 empty_bucket() {
-  [[ $# -eq 1 ]] || die "empty-bucket needs BUCKET"
-  local bucket=$1 batch
+  local bucket=$1 account=$2 listing documents document count errors file="$TMP_DIR/delete.json"
   while :; do
-    # shellcheck disable=SC2016 # the backticks are a JMESPath literal, not a shell expansion
-    batch=$(aws s3api list-object-versions --bucket "$bucket" --max-items 1000 --output json \
-      --query '{Objects: [Versions, DeleteMarkers][][].{Key: Key, VersionId: VersionId}, Quiet: `true`}')
-    [[ $batch == *'"Key"'* ]] || break
-    aws s3api delete-objects --bucket "$bucket" --delete "$batch" >/dev/null
+    listing=$(aws s3api list-object-versions --bucket "$bucket" --expected-bucket-owner "$account" --no-paginate \
+      --max-keys 1000 --output text --query '[Versions, DeleteMarkers][][].[Key, VersionId]')
+    documents=$(printf '%s\n' "$listing" | delete_documents) ||
+      die "bucket $bucket holds an entry this script cannot delete (above); delete it by hand: aws s3api" \
+        "delete-object --bucket $bucket --expected-bucket-owner $account --key KEY --version-id VERSION_ID"
+    [[ -n $documents ]] || return 0
+    while IFS=$TAB read -r count document; do
+      printf '%s\n' "$document" >"$file"
+      errors=$(aws s3api delete-objects --bucket "$bucket" --expected-bucket-owner "$account" \
+        --delete "file://$file" --output json --query Errors </dev/null)
+      case $errors in
+        ''|null|'[]') echo "deleted $count object versions and delete markers of $bucket" ;;
+        *) printf '%s\n' "$errors" >&2; die "S3 did not delete every listed version of $bucket (its reasons above)" ;;
+      esac
+    done <<<"$documents"
   done
+}
+
+# empty_bucket_command is the empty-bucket command: BUCKET [ACCOUNT], ACCOUNT by default the caller's.
+empty_bucket_command() {
+  [[ $# -ge 1 && $# -le 2 ]] || die "empty-bucket needs BUCKET [ACCOUNT]"
+  local account=${2:-}
+  if [[ -z $account ]]; then
+    caller_account
+    account=$CALLER_ACCOUNT
+  fi
+  [[ $account =~ ^[0-9]{12}$ ]] || die "account '$account': 12 digits"
+  step "empty bucket $1"
+  if [[ $DRY_RUN -eq 1 ]]; then
+    show "$0" empty-bucket "$1" "$account"
+    return
+  fi
+  empty_bucket "$1" "$account"
 }
 
 RERUN=$(words "$0" "$@")
@@ -562,6 +681,6 @@ case $command in
   restore) restore "$@" ;;
   unlock) unlock "$@" ;;
   teardown) teardown "$@" ;;
-  empty-bucket) empty_bucket "$@" ;;
+  empty-bucket) empty_bucket_command "$@" ;;
   *) die "unknown command '$command'; see $0 --help" ;;
 esac

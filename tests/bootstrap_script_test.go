@@ -20,11 +20,17 @@ import (
 // by the first rule whose glob matches the line and that has uses left; a call no rule matches fails with 99.
 // The fake pulumi also writes what the real one writes: the secrets lines of Pulumi.<stack>.yaml on `stack init`
 // and `stack change-secrets-provider`, and the --file of `stack export`; `stack import` fails if its file is gone.
+// The fake aws copies what each file:// argument holds, as the CLI would read it, into files.log.
 const fakeCLI = `#!/usr/bin/env bash
 name=${0##*/}
 line="$name $*"
 if [[ $name == pulumi && -n ${PULUMI_BACKEND_URL+x} ]]; then line="PULUMI_BACKEND_URL=$PULUMI_BACKEND_URL $line"; fi
 printf '%s\n' "$line" >> "$FAKE_DIR/calls.log"
+if [[ $name == aws ]]; then
+  for a in "$@"; do
+    if [[ $a == file://* ]]; then cat "${a#file://}" >> "$FAKE_DIR/files.log" || echo "MISSING ${a#file://}" >> "$FAKE_DIR/files.log"; fi
+  done
+fi
 file='' stack='' provider='' prev=''
 for a in "$@"; do
   case $prev in --file) file=$a ;; --stack) stack=$a ;; --secrets-provider) provider=$a ;; esac
@@ -70,9 +76,6 @@ const (
 	fakeDataKey   = "ZmFrZS1kYXRhLWtleQ=="
 	twoResources  = "{\"deployment\": {\"resources\": [\n  {\"urn\": \"urn:pulumi:dev::aws-foundation::a\"},\n  {\"urn\": \"urn:pulumi:dev::aws-foundation::b\"}]}}\n"
 	oneResource   = "{\"deployment\": {\"resources\": [\n  {\"urn\": \"urn:pulumi:dev::aws-foundation::a\"}]}}\n"
-	listVersions  = "aws s3api list-object-versions --bucket %s --max-items 1000 --output json --query {Objects: [Versions, DeleteMarkers][][].{Key: Key, VersionId: VersionId}, Quiet: `true`}"
-	aBatch        = `{"Objects": [{"Key": "k", "VersionId": "v"}], "Quiet": true}`
-	noBatch       = `{"Objects": [], "Quiet": true}`
 	bucketMissing = "An error occurred (404) when calling the HeadBucket operation: Not Found"
 	notEmpty      = "An error occurred (BucketNotEmpty) when calling the DeleteBucket operation: The bucket you tried to delete is not empty"
 )
@@ -98,9 +101,13 @@ type runbook struct {
 
 type scriptRun struct {
 	stdout, stderr string
-	calls          []string
+	calls          []string // with the script's temporary folder written as TMP
+	files          []string // what the file:// arguments of aws calls held, in order, one line each
 	err            error
 }
+
+// scriptTmp is the script's private temporary folder in a logged call.
+var scriptTmp = regexp.MustCompile(`file://\S*/bootstrap\.[A-Za-z0-9]+/`)
 
 var (
 	outputsOnce sync.Once
@@ -204,6 +211,8 @@ func (r *runbook) run(args ...string) scriptRun {
 	log := filepath.Join(r.dir, "calls.log")
 	require.NoError(r.t, os.WriteFile(filepath.Join(r.dir, "rules"), []byte(b.String()), 0o644))
 	require.NoError(r.t, os.WriteFile(log, nil, 0o644))
+	files := filepath.Join(r.dir, "files.log")
+	require.NoError(r.t, os.WriteFile(files, nil, 0o644))
 	require.NoError(r.t, os.WriteFile(filepath.Join(r.dir, "used"), nil, 0o644))
 
 	cmd := exec.Command("bash", append([]string{filepath.Join(repoRoot, "scripts", "bootstrap.sh")}, args...)...)
@@ -213,14 +222,24 @@ func (r *runbook) run(args ...string) scriptRun {
 	err := cmd.Run()
 	raw, rerr := os.ReadFile(log)
 	require.NoError(r.t, rerr)
-	var calls []string
+	var calls, held []string
 	if s := strings.TrimSpace(string(raw)); s != "" {
 		calls = strings.Split(s, "\n")
+	}
+	for i, c := range calls {
+		if strings.HasPrefix(c, "aws ") {
+			calls[i] = scriptTmp.ReplaceAllString(c, "file://TMP/")
+		}
+	}
+	raw, rerr = os.ReadFile(files)
+	require.NoError(r.t, rerr)
+	if s := strings.TrimSpace(string(raw)); s != "" {
+		held = strings.Split(s, "\n")
 	}
 	left, rerr := os.ReadDir(r.tmp)
 	require.NoError(r.t, rerr)
 	assert.Empty(r.t, left, "the script left temporary files behind (stdout %q, stderr %q)", stdout.String(), stderr.String())
-	return scriptRun{stdout: stdout.String(), stderr: stderr.String(), calls: calls, err: err}
+	return scriptRun{stdout: stdout.String(), stderr: stderr.String(), calls: calls, files: held, err: err}
 }
 
 func onBoot(args string) string { return "PULUMI_BACKEND_URL=" + bootstrapURL + " pulumi " + args }
@@ -701,45 +720,258 @@ func TestBootstrapScriptSavesALocalBootstrapBackendIntoTheStateBucket(t *testing
 
 // --- teardown ------------------------------------------------------------------------------------------------------
 
-func TestBootstrapScriptTeardownTurnsLoggingOffRetriesBucketNotEmptyAndForgetsLast(t *testing.T) {
+const (
+	backendAccount = "123456789012"
+	callerIdentity = "arn:aws:sts::" + backendAccount + ":assumed-role/admin/alice\n"
+	ownerFlag      = " --expected-bucket-owner " + backendAccount
+	identityCall   = "aws sts get-caller-identity --query Arn --output text"
+	noState        = ".pulumi/meta.yaml\n"
+	forbidden      = "An error occurred (403) when calling the HeadBucket operation: Forbidden\n"
+)
+
+func listVersionsOf(bucket string) string {
+	return "aws s3api list-object-versions --bucket " + bucket + ownerFlag +
+		" --no-paginate --max-keys 1000 --output text --query [Versions, DeleteMarkers][][].[Key, VersionId]"
+}
+
+// deleteObjectsCall is a delete-objects call; its document is in a file of the script's temporary folder.
+func deleteObjectsCall(bucket string) string {
+	return "aws s3api delete-objects --bucket " + bucket + ownerFlag + " --delete file://TMP/delete.json --output json --query Errors"
+}
+
+func listStatesOf(bucket string) string {
+	return "aws s3api list-objects-v2 --bucket " + bucket + ownerFlag + " --query Contents[].Key --output text"
+}
+
+// deleteDocuments reads the --delete documents of a run's delete-objects calls, in order: the only aws calls with a
+// file:// argument.
+func deleteDocuments(t *testing.T, res scriptRun) [][]map[string]string {
+	t.Helper()
+	var docs [][]map[string]string
+	for _, held := range res.files {
+		var doc struct {
+			Objects []map[string]string
+			Quiet   bool
+		}
+		require.NoError(t, json.Unmarshal([]byte(held), &doc), held)
+		assert.True(t, doc.Quiet, "only errors come back")
+		docs = append(docs, doc.Objects)
+	}
+	return docs
+}
+
+// teardownRunbook serves the bootstrap outputs, credentials of the backend's account, and a state bucket whose
+// current objects are stateKeys (as `aws s3api list-objects-v2 --query Contents[].Key --output text` prints them).
+func teardownRunbook(t *testing.T, stateKeys string) *runbook {
 	r := newRunbook(t).withOutputs()
+	require.Contains(t, r.outputs["kmsKeyArn"], ":"+backendAccount+":key/", "the key's ARN names the backend's account")
+	r.on("aws sts get-caller-identity *", 0, callerIdentity, "")
+	r.on(exact(listStatesOf(r.stateBucket)), 0, stateKeys, "")
+	return r
+}
+
+// teardownStart is what every teardown runs first: the outputs and the caller's identity.
+func (r *runbook) teardownStart() []string {
+	return concat(r.outputReads("stateBucketName", "logBucketName", "lockTableName", "kmsKeyArn"), []string{identityCall})
+}
+
+func TestBootstrapScriptTeardownTurnsLoggingOffRetriesBucketNotEmptyAndForgetsLast(t *testing.T) {
+	r := teardownRunbook(t, noState)
 	logs, key := r.outputs["logBucketName"].(string), r.outputs["kmsKeyArn"].(string)
-	r.once(exact(fmt.Sprintf(listVersions, r.stateBucket)), 0, aBatch, "")
-	r.once(exact("aws s3api delete-bucket --bucket "+logs), 254, "", notEmpty+"\n") // late access logs
-	r.once(exact(fmt.Sprintf(listVersions, logs)), 0, noBatch, "")
-	r.once(exact(fmt.Sprintf(listVersions, logs)), 0, aBatch, "")
-	r.on("aws s3api list-object-versions *", 0, noBatch, "")
+	aDelete := `{"Objects":[{"Key":"k","VersionId":"v"}],"Quiet":true}`
+	r.once(exact(listVersionsOf(r.stateBucket)), 0, "k\tv\n", "")
+	r.once(exact("aws s3api delete-bucket --bucket "+logs+ownerFlag), 254, "", notEmpty+"\n") // late access logs
+	r.once(exact(listVersionsOf(logs)), 0, "", "")
+	r.once(exact(listVersionsOf(logs)), 0, "k\tv\n", "")
+	r.on("aws s3api list-object-versions *", 0, "", "")
 	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
 	r.on("aws kms describe-key *", 0, "Enabled\n", "")
 	res := r.otherwiseSucceed().run("teardown", "--i-understand")
 	require.NoError(t, res.err, res.stderr)
-	assert.Equal(t, concat(r.outputReads("stateBucketName", "logBucketName", "lockTableName", "kmsKeyArn"), []string{
-		"aws s3api head-bucket --bucket " + r.stateBucket,
-		"aws s3api put-bucket-logging --bucket " + r.stateBucket + " --bucket-logging-status {}",
+	assert.Equal(t, concat(r.teardownStart(), []string{
+		"aws s3api head-bucket --bucket " + r.stateBucket + ownerFlag,
+		listStatesOf(r.stateBucket),
+		"aws s3api put-bucket-logging --bucket " + r.stateBucket + ownerFlag + " --bucket-logging-status {}",
 		"aws dynamodb describe-table --table-name " + r.table + " --query Table.TableStatus --output text",
 		"aws dynamodb update-table --table-name " + r.table + " --no-deletion-protection-enabled",
 		"aws dynamodb delete-table --table-name " + r.table,
-		fmt.Sprintf(listVersions, r.stateBucket),
-		"aws s3api delete-objects --bucket " + r.stateBucket + " --delete " + aBatch,
-		fmt.Sprintf(listVersions, r.stateBucket),
-		"aws s3api delete-bucket --bucket " + r.stateBucket,
-		"aws s3api head-bucket --bucket " + logs,
-		fmt.Sprintf(listVersions, logs),
-		"aws s3api delete-bucket --bucket " + logs,
-		fmt.Sprintf(listVersions, logs),
-		"aws s3api delete-objects --bucket " + logs + " --delete " + aBatch,
-		fmt.Sprintf(listVersions, logs),
-		"aws s3api delete-bucket --bucket " + logs,
+		listVersionsOf(r.stateBucket),
+		deleteObjectsCall(r.stateBucket),
+		listVersionsOf(r.stateBucket),
+		"aws s3api delete-bucket --bucket " + r.stateBucket + ownerFlag,
+		"aws s3api head-bucket --bucket " + logs + ownerFlag,
+		listVersionsOf(logs),
+		"aws s3api delete-bucket --bucket " + logs + ownerFlag,
+		listVersionsOf(logs),
+		deleteObjectsCall(logs),
+		listVersionsOf(logs),
+		"aws s3api delete-bucket --bucket " + logs + ownerFlag,
 		"aws kms describe-key --key-id " + key + " --query KeyMetadata.KeyState --output text",
 		"aws kms schedule-key-deletion --key-id " + key + " --pending-window-in-days 30",
 		onBoot("state unprotect --all --stack bootstrap --yes"),
 		onBoot("destroy --stack bootstrap --yes"),
 	}), res.calls)
 	assert.Contains(t, res.stdout, logs+" is not empty yet (attempt 1 of 10)")
+	assert.Contains(t, res.stdout, "deleted 1 object versions and delete markers of "+r.stateBucket)
+	assert.Equal(t, []string{aDelete, aDelete}, res.files)
+}
+
+func TestBootstrapScriptTeardownDeletesAtMost1000KeysPerCallWhateverTheMixOfVersionsAndDeleteMarkers(t *testing.T) {
+	// A real state bucket: every update writes a lock file and deletes it, which leaves a version and a delete
+	// marker. One listing with 1,000 of each: twice what one delete-objects call may carry. Keys and version ids
+	// have their real lengths.
+	r := teardownRunbook(t, noState)
+	var listing strings.Builder
+	listed := map[string]int{}
+	for _, kind := range []string{"version", "marker"} {
+		for i := 0; i < 1000; i++ {
+			key := fmt.Sprintf(".pulumi/locks/organization/aws-foundation/dev/%08d-9c1e-4f0a-8d7b-2a6f3e5c1b90.json", i)
+			id := fmt.Sprintf("%.6s%026d", kind, i)
+			fmt.Fprintf(&listing, "%s\t%s\n", key, id)
+			listed[key+" "+id] = 0
+		}
+	}
+	require.Len(t, listed, 2000)
+	r.once(exact(listVersionsOf(r.stateBucket)), 0, listing.String(), "")
+	r.on("aws s3api list-object-versions *", 0, "", "")
+	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
+	r.on("aws kms describe-key *", 0, "Enabled\n", "")
+	res := r.otherwiseSucceed().run("teardown", "--i-understand")
+	require.NoError(t, res.err, res.stderr)
+
+	deletes := 0
+	for _, c := range res.calls {
+		if strings.HasPrefix(c, "aws s3api list-object-versions ") {
+			assert.Contains(t, c, " --no-paginate --max-keys 1000 ", "one request of at most 1,000 entries, versions and delete markers together")
+			assert.NotContains(t, c, "--max-items", "--max-items counts only versions")
+		}
+		if strings.HasPrefix(c, "aws s3api delete-objects ") {
+			deletes++
+			assert.Equal(t, deleteObjectsCall(r.stateBucket), c)
+		}
+	}
+	docs := deleteDocuments(t, res)
+	assert.Len(t, docs, deletes)
+	for _, objects := range docs {
+		assert.NotEmpty(t, objects)
+		assert.LessOrEqual(t, len(objects), 1000, "delete-objects takes at most 1,000 keys")
+		for _, o := range objects {
+			n, ok := listed[o["Key"]+" "+o["VersionId"]]
+			assert.True(t, ok, "deleted something never listed: %v", o)
+			listed[o["Key"]+" "+o["VersionId"]] = n + 1
+		}
+	}
+	assert.Equal(t, 2, deletes)
+	require.Equal(t, 2, len(res.files))
+	assert.Greater(t, len(res.files[0]), 128*1024, "more than Linux takes in one argument: the document must go in a file")
+	for entry, n := range listed {
+		if n != 1 {
+			t.Errorf("%s deleted %d times, want once", entry, n)
+		}
+	}
+	assert.Equal(t, 2, strings.Count(res.stdout, "deleted 1000 object versions and delete markers of "+r.stateBucket))
+	assert.Equal(t, onBoot("destroy --stack bootstrap --yes"), res.calls[len(res.calls)-1])
+}
+
+func TestBootstrapScriptTeardownRefusesWhileStacksStateIsInTheStateBucket(t *testing.T) {
+	keys := ".pulumi/meta.yaml\t.pulumi/stacks/aws-foundation/dev.json\t.pulumi/stacks/aws-foundation/prod.json.gz\n" +
+		".pulumi/stacks/aws-foundation/staging.json.bak\t.pulumi/history/aws-foundation/dev/dev-1700000000.history.json\n" +
+		"network/terraform.tfstate\tbootstrap-backend/.pulumi/stacks/aws-foundation/bootstrap.json\n"
+	found := "aws-foundation/dev, aws-foundation/prod, terraform network/terraform.tfstate"
+	rules := func(r *runbook) *runbook {
+		r.on("aws s3api list-object-versions *", 0, "", "")
+		r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
+		r.on("aws kms describe-key *", 0, "Enabled\n", "")
+		return r.otherwiseSucceed()
+	}
+
+	r := rules(teardownRunbook(t, keys))
+	res := r.run("teardown", "--i-understand")
+	requireFailedAt(t, res, "look for stacks' state in "+r.stateBucket, "destroy or move each of them first")
+	assert.Contains(t, res.stderr, "the state bucket "+r.stateBucket+" still holds the state of: "+found+"\n")
+	assert.NotContains(t, res.stderr, "staging", "a removed stack leaves only a .json.bak")
+	assert.NotContains(t, res.stderr, "bootstrap.json", "the saved bootstrap backend is not an environment stack")
+	env := "env 'PULUMI_BACKEND_URL=" + r.backend + "' pulumi"
+	assert.Contains(t, res.stderr, "\n  "+env+" destroy --stack STACK\n  "+env+" stack rm --stack STACK\n")
+	assert.Contains(t, res.stderr, "terraform init -migrate-state")
+	script := filepath.Join(repoRoot, "scripts", "bootstrap.sh")
+	assert.Contains(t, res.stderr, "\nThen run: "+script+" teardown --i-understand\n")
+	assert.Contains(t, res.stderr, "run:\n"+script+" teardown --i-understand --including-stacks\n")
+	assert.Equal(t, concat(r.teardownStart(), []string{
+		"aws s3api head-bucket --bucket " + r.stateBucket + ownerFlag,
+		listStatesOf(r.stateBucket),
+	}, r.outputReads("backendUrl")), res.calls, "nothing is changed")
+
+	// A dry run refuses the same way.
+	r = rules(teardownRunbook(t, keys))
+	res = r.run("--dry-run", "teardown", "--i-understand")
+	requireFailedAt(t, res, "look for stacks' state in "+r.stateBucket, "--including-stacks")
+	assert.NotContains(t, res.stdout, "+ aws")
+
+	// With --including-stacks, in either order, their state goes with the backend, and the operator is told so.
+	for _, args := range [][]string{{"--i-understand", "--including-stacks"}, {"--including-stacks", "--i-understand"}} {
+		r = rules(teardownRunbook(t, keys))
+		res = r.run(append([]string{"teardown"}, args...)...)
+		require.NoError(t, res.err, res.stderr)
+		assert.Contains(t, res.stdout, "--including-stacks: deleting with the backend the state of: "+found+"\n")
+		assert.Contains(t, res.calls, "aws s3api delete-bucket --bucket "+r.stateBucket+ownerFlag)
+		assert.Equal(t, onBoot("destroy --stack bootstrap --yes"), res.calls[len(res.calls)-1])
+	}
+
+	// Anything else is refused before any call.
+	res = rules(teardownRunbook(t, keys)).run("teardown", "--i-understand", "--force")
+	require.Error(t, res.err)
+	assert.Contains(t, res.stderr, "teardown takes --i-understand [--including-stacks], not '--force'")
+	assert.Empty(t, res.calls)
+}
+
+func TestBootstrapScriptTeardownTouchesOnlyBucketsOfTheBackendsAccount(t *testing.T) {
+	// Every S3 call of a whole teardown names the account.
+	r := teardownRunbook(t, noState)
+	r.on("aws s3api list-object-versions *", 0, "", "")
+	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
+	r.on("aws kms describe-key *", 0, "Enabled\n", "")
+	res := r.otherwiseSucceed().run("teardown", "--i-understand")
+	require.NoError(t, res.err, res.stderr)
+	s3 := 0
+	for _, c := range res.calls {
+		if strings.HasPrefix(c, "aws s3api ") {
+			s3++
+			assert.Regexp(t, `^aws s3api [a-z0-9-]+ --bucket \S+`+regexp.QuoteMeta(ownerFlag)+`( |$)`, c)
+		}
+	}
+	assert.Equal(t, 8, s3, "state bucket: head, list states, logging off, list versions, delete; log bucket: head, list versions, delete")
+
+	// A log bucket of the same name in another account (head-bucket answers 403 for the expected owner) is left alone.
+	r = teardownRunbook(t, noState)
+	logs := r.outputs["logBucketName"].(string)
+	r.on(exact("aws s3api head-bucket --bucket "+logs+ownerFlag), 254, "", forbidden)
+	r.on("aws s3api list-object-versions *", 0, "", "")
+	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
+	res = r.otherwiseSucceed().run("teardown", "--i-understand")
+	requireFailedAt(t, res, "empty and delete the log bucket "+logs, "run the same command again")
+	assert.Contains(t, res.stderr, "bucket "+logs+" is not account "+backendAccount+"'s, or you may not read it: nothing in it is touched")
+	assert.Equal(t, "aws s3api head-bucket --bucket "+logs+ownerFlag, res.calls[len(res.calls)-1])
+
+	// The same for the state bucket: nothing at all is changed.
+	r = teardownRunbook(t, noState)
+	r.on(exact("aws s3api head-bucket --bucket "+r.stateBucket+ownerFlag), 254, "", forbidden)
+	res = r.otherwiseSucceed().run("teardown", "--i-understand")
+	requireFailedAt(t, res, "look for stacks' state in "+r.stateBucket, "run the same command again")
+	assert.Equal(t, concat(r.teardownStart(), []string{"aws s3api head-bucket --bucket " + r.stateBucket + ownerFlag}), res.calls)
+
+	// Credentials of another account: refused before any call to the backend.
+	r = newRunbook(t).withOutputs()
+	r.on("aws sts get-caller-identity *", 0, "arn:aws:sts::210987654321:assumed-role/admin/alice\n", "")
+	res = r.otherwiseSucceed().run("teardown", "--i-understand")
+	requireFailedAt(t, res, "identify the AWS account", "check your AWS credentials (aws sts get-caller-identity)")
+	assert.Contains(t, res.stderr, "the backend is in account "+backendAccount)
+	assert.Contains(t, res.stderr, "your AWS credentials are for account 210987654321")
+	assert.Equal(t, r.teardownStart(), res.calls)
 }
 
 func TestBootstrapScriptTeardownFailureHalfwayNamesTheStepAndForgetsNothing(t *testing.T) {
-	r := newRunbook(t).withOutputs()
+	r := teardownRunbook(t, noState)
 	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
 	r.on("aws dynamodb delete-table *", 254, "", "An error occurred (ResourceInUseException) when calling the DeleteTable operation\n")
 	res := r.otherwiseSucceed().run("teardown", "--i-understand")
@@ -748,21 +980,39 @@ func TestBootstrapScriptTeardownFailureHalfwayNamesTheStepAndForgetsNothing(t *t
 	assert.Equal(t, "aws dynamodb delete-table --table-name "+r.table, res.calls[len(res.calls)-1])
 }
 
+func TestBootstrapScriptTeardownStopsWhenS3RefusesToDeleteAVersion(t *testing.T) {
+	// Object Lock, or a policy: delete-objects succeeds but reports the keys it kept. Listing them again would
+	// loop for ever; the command stops with S3's reasons instead.
+	r := teardownRunbook(t, noState)
+	r.on(exact(listVersionsOf(r.stateBucket)), 0, "k\tv\n", "")
+	r.on("aws s3api delete-objects *", 0, `[{"Key": "k", "VersionId": "v", "Code": "AccessDenied", "Message": "Access Denied"}]`+"\n", "")
+	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
+	res := r.otherwiseSucceed().run("teardown", "--i-understand")
+	requireFailedAt(t, res, "empty and delete the state bucket "+r.stateBucket, "run the same command again")
+	assert.Contains(t, res.stderr, `"Code": "AccessDenied"`)
+	assert.Contains(t, res.stderr, "S3 did not delete every listed version of "+r.stateBucket)
+	assert.Equal(t, deleteObjectsCall(r.stateBucket), res.calls[len(res.calls)-1])
+	assert.Equal(t, []string{`{"Objects":[{"Key":"k","VersionId":"v"}],"Quiet":true}`}, res.files)
+	for _, c := range res.calls {
+		assert.NotContains(t, c, "delete-bucket")
+	}
+}
+
 func TestBootstrapScriptTeardownResumesSkippingWhatIsGone(t *testing.T) {
-	r := newRunbook(t).withOutputs()
+	r := teardownRunbook(t, noState)
 	logs, key := r.outputs["logBucketName"].(string), r.outputs["kmsKeyArn"].(string)
-	r.on("aws s3api head-bucket --bucket "+r.stateBucket, 254, "", bucketMissing+"\n")
+	r.on(exact("aws s3api head-bucket --bucket "+r.stateBucket+ownerFlag), 254, "", bucketMissing+"\n")
 	r.on("aws dynamodb describe-table *", 254, "", "An error occurred (ResourceNotFoundException) when calling the DescribeTable operation\n")
-	r.on("aws s3api list-object-versions *", 0, noBatch, "")
+	r.on("aws s3api list-object-versions *", 0, "", "")
 	r.on("aws kms describe-key *", 0, "PendingDeletion\n", "")
 	res := r.otherwiseSucceed().run("teardown", "--i-understand")
 	require.NoError(t, res.err, res.stderr)
-	assert.Equal(t, concat(r.outputReads("stateBucketName", "logBucketName", "lockTableName", "kmsKeyArn"), []string{
-		"aws s3api head-bucket --bucket " + r.stateBucket,
+	assert.Equal(t, concat(r.teardownStart(), []string{
+		"aws s3api head-bucket --bucket " + r.stateBucket + ownerFlag,
 		"aws dynamodb describe-table --table-name " + r.table + " --query Table.TableStatus --output text",
-		"aws s3api head-bucket --bucket " + logs,
-		fmt.Sprintf(listVersions, logs),
-		"aws s3api delete-bucket --bucket " + logs,
+		"aws s3api head-bucket --bucket " + logs + ownerFlag,
+		listVersionsOf(logs),
+		"aws s3api delete-bucket --bucket " + logs + ownerFlag,
 		"aws kms describe-key --key-id " + key + " --query KeyMetadata.KeyState --output text",
 		onBoot("state unprotect --all --stack bootstrap --yes"),
 		onBoot("destroy --stack bootstrap --yes"),
@@ -770,18 +1020,18 @@ func TestBootstrapScriptTeardownResumesSkippingWhatIsGone(t *testing.T) {
 }
 
 func TestBootstrapScriptTeardownGivesUpAfterTheConfiguredAttempts(t *testing.T) {
-	r := newRunbook(t).withOutputs()
+	r := teardownRunbook(t, noState)
 	logs := r.outputs["logBucketName"].(string)
 	r.env = append(r.env, "BOOTSTRAP_DELETE_ATTEMPTS=2")
-	r.on("aws s3api list-object-versions *", 0, noBatch, "")
-	r.on("aws s3api delete-bucket --bucket "+logs, 254, "", notEmpty+"\n")
+	r.on("aws s3api list-object-versions *", 0, "", "")
+	r.on(exact("aws s3api delete-bucket --bucket "+logs+ownerFlag), 254, "", notEmpty+"\n")
 	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
 	res := r.otherwiseSucceed().run("teardown", "--i-understand")
 	requireFailedAt(t, res, "empty and delete the log bucket "+logs, "run the same command again")
 	assert.Contains(t, res.stderr, "still not empty after 2 attempts")
 	n := 0
 	for _, c := range res.calls {
-		if c == "aws s3api delete-bucket --bucket "+logs {
+		if c == "aws s3api delete-bucket --bucket "+logs+ownerFlag {
 			n++
 		}
 		assert.NotContains(t, c, "destroy")
@@ -796,25 +1046,63 @@ func TestBootstrapScriptTeardownRequiresConfirmationAndItsDryRunChangesNothing(t
 	assert.Contains(t, res.stderr, "--i-understand")
 	assert.Empty(t, res.calls)
 
-	r = newRunbook(t).withOutputs()
+	r = teardownRunbook(t, noState)
 	r.on("aws s3api head-bucket *", 0, "", "")
 	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
 	r.on("aws kms describe-key *", 0, "Enabled\n", "")
 	res = r.run("--dry-run", "teardown", "--i-understand")
 	require.NoError(t, res.err, res.stderr)
 	for _, c := range res.calls {
-		assert.Regexp(t, `^(aws s3api head-bucket|aws dynamodb describe-table|aws kms describe-key|`+regexp.QuoteMeta(onBoot("stack output"))+`)`, c,
-			"a dry run only reads")
+		assert.Regexp(t, `^(aws sts get-caller-identity|aws s3api head-bucket|aws s3api list-objects-v2|aws dynamodb describe-table|aws kms describe-key|`+
+			regexp.QuoteMeta(onBoot("stack output"))+`)`, c, "a dry run only reads")
 	}
 	for _, want := range []string{
-		"+ aws s3api put-bucket-logging --bucket " + r.stateBucket + " --bucket-logging-status '{}'",
+		"+ aws s3api put-bucket-logging --bucket " + r.stateBucket + ownerFlag + " --bucket-logging-status '{}'",
 		"+ aws dynamodb delete-table --table-name " + r.table,
-		"empty-bucket " + r.stateBucket + "\n+ aws s3api delete-bucket --bucket " + r.stateBucket + "\n",
+		"empty-bucket " + r.stateBucket + " " + backendAccount + "\n+ aws s3api delete-bucket --bucket " + r.stateBucket + ownerFlag + "\n",
 		"+ aws kms schedule-key-deletion --key-id " + r.outputs["kmsKeyArn"].(string) + " --pending-window-in-days 30",
 		"pulumi destroy --stack bootstrap --yes",
 	} {
 		assert.Contains(t, res.stdout, want)
 	}
+}
+
+// --- empty-bucket --------------------------------------------------------------------------------------------------
+
+func TestBootstrapScriptEmptyBucketNamesTheCallersAccountAndEscapesKeys(t *testing.T) {
+	r := newRunbook(t).on("aws sts get-caller-identity *", 0, callerIdentity, "")
+	r.once(exact(listVersionsOf("acme-logs")), 0, "logs/a \"quoted\" key\\x\tv1\nlogs/plain key\tnull\n", "")
+	r.on("aws s3api list-object-versions *", 0, "", "")
+	res := r.otherwiseSucceed().run("empty-bucket", "acme-logs")
+	require.NoError(t, res.err, res.stderr)
+	require.Len(t, res.calls, 4, strings.Join(res.calls, "\n"))
+	assert.Equal(t, []string{identityCall, listVersionsOf("acme-logs")}, res.calls[:2])
+	assert.Equal(t, []string{deleteObjectsCall("acme-logs"), listVersionsOf("acme-logs")}, res.calls[2:])
+	assert.Equal(t, [][]map[string]string{{
+		{"Key": `logs/a "quoted" key\x`, "VersionId": "v1"},
+		{"Key": "logs/plain key", "VersionId": "null"},
+	}}, deleteDocuments(t, res))
+	assert.Contains(t, res.stdout, "deleted 2 object versions and delete markers of acme-logs")
+
+	// An entry it cannot take apart (here a key with a tab) stops it before anything is deleted.
+	r = newRunbook(t).on(exact(listVersionsOf("acme-logs")), 0, "logs/a\tkey with a tab\tv1\n", "")
+	res = r.run("empty-bucket", "acme-logs", backendAccount)
+	requireFailedAt(t, res, "empty bucket acme-logs", "run the same command again")
+	assert.Contains(t, res.stderr, "cannot take this listed entry apart: logs/a\tkey with a tab\tv1")
+	assert.Contains(t, res.stderr, "delete it by hand: aws s3api delete-object --bucket acme-logs"+ownerFlag)
+	assert.Equal(t, []string{listVersionsOf("acme-logs")}, res.calls)
+
+	// A dry run lists and deletes nothing.
+	r = newRunbook(t)
+	res = r.run("--dry-run", "empty-bucket", "acme-logs", backendAccount)
+	require.NoError(t, res.err, res.stderr)
+	assert.Empty(t, res.calls)
+	assert.Equal(t, "+ "+filepath.Join(repoRoot, "scripts", "bootstrap.sh")+" empty-bucket acme-logs "+backendAccount+"\n", res.stdout)
+
+	res = newRunbook(t).run("empty-bucket", "acme-logs", "12345")
+	require.Error(t, res.err)
+	assert.Contains(t, res.stderr, "account '12345': 12 digits")
+	assert.Empty(t, res.calls)
 }
 
 // --- check-stack-file.sh -------------------------------------------------------------------------------------------
