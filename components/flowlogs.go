@@ -57,7 +57,7 @@ type FlowLogsArgs struct {
 	MaxAggregationInterval int
 
 	// DeleteWithStack lets `pulumi destroy` (or removing this component) delete the flow-log evidence: the log
-	// group with its records, the key that decrypts them (after its 30-day deletion window) and the key's alias.
+	// group with its records, the key that decrypts them (after a 30-day waiting period) and the key's alias.
 	// Default false: the three are retained on delete (pulumi.RetainOnDelete), so the records outlive the stack
 	// for their retention period; re-creating the stack then means adopting them (see docs/RUNBOOK.md). Set it
 	// only for throw-away environments.

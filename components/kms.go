@@ -5,7 +5,7 @@ import (
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 )
 
-// KeyDeletionWindowDays is the waiting period before a scheduled key deletion takes effect: the longest AWS
+// KeyDeletionWindowDays is the waiting period Pulumi names when it deletes a key (deletionWindowInDays): the longest AWS
 // allows, so a mistaken deletion can be cancelled for a month.
 const KeyDeletionWindowDays = 30
 
@@ -15,8 +15,9 @@ type customerKey struct {
 	tags                       pulumi.StringMap
 }
 
-// newCustomerKey creates a symmetric customer-managed key with yearly rotation, a 30-day deletion window and an
-// explicit policy, plus its alias. Both are named off name and take opts (which carry the parent).
+// newCustomerKey creates a symmetric customer-managed key with yearly rotation, deletionWindowInDays 30 (the
+// waiting period Pulumi uses when it deletes the key) and an explicit policy, plus its alias. Both are named off
+// name and take opts (which carry the parent).
 func newCustomerKey(ctx *pulumi.Context, name string, k customerKey, opts ...pulumi.ResourceOption) (*kms.Key, *kms.Alias, error) {
 	key, err := kms.NewKey(ctx, name, &kms.KeyArgs{
 		Description:           pulumi.String(k.description),

@@ -14,7 +14,7 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// update rewrites the golden files: go test ./tests/ -run TestStackURNsAndOptionsMatchTheirGoldenFiles -update
+// update rewrites the golden files (go test ./tests/ -run TestStackURNsAndOptionsMatchTheirGoldenFiles -update).
 var update = flag.Bool("update", false, "rewrite tests/testdata/*.golden from the current program")
 
 // URNs are API: a changed name, parent or type token makes the engine delete and re-create the resource (a VPC,

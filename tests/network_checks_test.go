@@ -187,3 +187,8 @@ func TestPublicIpCheckFiresOnASubnetThatMapsPublicIps(t *testing.T) {
 		assert.NotEmpty(t, controls.SubnetsDoNotMapPublicIps(m), "mapPublicIpOnLaunch=%v", v)
 	}
 }
+
+func TestTheControlsExpectTheComponentsDefaultPublicPorts(t *testing.T) {
+	assert.Equal(t, components.DefaultPublicIngressPorts(), controls.DocumentedPublicIngressPorts(),
+		"AF-VPC-06's documented default and the program's default drifted apart")
+}

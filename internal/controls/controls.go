@@ -9,7 +9,6 @@
 package controls
 
 import (
-	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 )
 
@@ -48,7 +47,7 @@ var (
 
 // Controls is the control suite.
 var Controls = []Control{
-	{ID: "AF-KMS-01", Title: "Customer-managed KMS keys rotate automatically and have a 30-day deletion window.",
+	{ID: "AF-KMS-01", Title: "Customer-managed KMS keys rotate automatically, and Pulumi deletes them only with a 30-day waiting period (deletionWindowInDays 30).",
 		Upstream: []string{"FSBP KMS.4", "CIS v3.0 3.6", "CKV_AWS_7", "AVD-AWS-0065"},
 		How:      "Every key is created by one helper (components/kms.go) with EnableKeyRotation and DeletionWindowInDays 30.",
 		Tests:    []string{"TestFlowLogKeyIsASymmetricRotatingKeyWithAThirtyDayWindowAndAnAlias", "TestStateKeyRotatesAndOnlyTheAccountRootAdministersIt"},
@@ -79,7 +78,7 @@ var Controls = []Control{
 		Types:           []string{mockrun.TypeLogGroup}, Check: LogKeysScopedToTheirLogGroup},
 	{ID: "AF-LOG-04", Title: "Flow-log evidence survives `pulumi destroy`: log groups, the keys that decrypt them and the keys' aliases are retained on delete.",
 		Upstream: []string{"PCI DSS 10.5.1", "SOC 2 CC7.2", "Pulumi retainOnDelete"},
-		How:      "FlowLogs gives the key, alias and log group pulumi.RetainOnDelete unless flowLogsRetainOnDelete is false; a deletion of the key waits its 30-day window (AF-KMS-01). docs/RUNBOOK.md adopts retained evidence into a re-created stack.",
+		How:      "FlowLogs gives the key, alias and log group pulumi.RetainOnDelete unless flowLogsRetainOnDelete is false; when Pulumi deletes the key it waits 30 days (AF-KMS-01), and the deploy roles may not schedule a shorter wait. docs/RUNBOOK.md adopts retained evidence into a re-created stack.",
 		Tests:    []string{"TestFlowLogEvidenceIsRetainedOnDeleteUnlessTheStackOptsOut", "TestTheRunbookImportFileAdoptsExactlyTheRetainedEvidence"},
 		Types:    []string{mockrun.TypeLogGroup}, Check: LogEvidenceRetained},
 	{ID: "AF-VPC-01", Title: "Every VPC has a flow log capturing ALL traffic into a log group of the stack.",
@@ -107,12 +106,12 @@ var Controls = []Control{
 		How:      "Both ACLs are built from one rule table (components/nacl.go) whose rules are TCP, UDP and ICMP only.",
 		Tests:    []string{"TestNoNetworkAclRuleUsesProtocolAll"},
 		Types:    []string{mockrun.TypeVpc}, Check: NaclRulesNameTheirProtocol},
-	{ID: "AF-VPC-06", Title: "Public subnets have a network ACL of their own, and no ACL admits the internet to anything but return traffic and, on the public ACL, the configured publicIngressPorts.",
+	{ID: "AF-VPC-06", Title: "Public subnets have a network ACL of their own; from the internet, no ACL admits a port below 1024 except, on the public ACL, the configured publicIngressPorts, nor 3389, and above 1023 only TCP/UDP (return traffic, which a stateless ACL cannot tell from new connections: security groups are the control there).",
 		Upstream: []string{"NIST 800-53 SC-7", "AWS Well-Architected SEC05-BP01"},
 		How:      "The default ACL keeps the private rules (the VPC and return traffic) for private subnets and any subnet added later; the public ACL adds one TCP rule per publicIngressPorts entry (443 and 80 by default).",
 		Tests:    []string{"TestPublicSubnetsHaveTheirOwnAclAdmittingTheConfiguredPorts", "TestDefaultNaclKeepsThePrivateRulesAndIgnoresSubnetsAddedLater", "TestPublicAclFollowsPublicIngressPorts"},
 		Types:    []string{mockrun.TypeVpc}, Check: func(r *mockrun.Result) []Finding {
-			return PublicSubnetsAdmitOnlyConfiguredPorts(r, components.DefaultPublicIngressPorts())
+			return PublicSubnetsAdmitOnlyConfiguredPorts(r, DocumentedPublicIngressPorts())
 		}},
 	{ID: "AF-VPC-07", Title: "S3 gateway endpoints reach only this account's buckets, plus read-only access to buckets named exactly (no wildcards).",
 		Upstream:        []string{"AWS data perimeter (resource perimeter)", "NIST 800-53 SC-7"},

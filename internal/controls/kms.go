@@ -7,7 +7,8 @@ import (
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 )
 
-// KeysRotate finds KMS keys without automatic rotation or without the 30-day deletion window.
+// KeysRotate finds KMS keys without automatic rotation or whose deletionWindowInDays (the waiting period Pulumi
+// uses when it deletes them) is not 30.
 func KeysRotate(r *mockrun.Result) []Finding {
 	var bad []Finding
 	for _, k := range r.OfType(mockrun.TypeKmsKey) {

@@ -80,6 +80,11 @@ func ConfiguredPublicIngressPorts(r *mockrun.Result, def []int) []int {
 	return def
 }
 
+// DocumentedPublicIngressPorts are the public ports the README documents as publicIngressPorts' default (HTTPS,
+// HTTP): what AF-VPC-06 expects of a run whose configuration does not say. The control states the requirement
+// on its own, without importing the program it checks; a test keeps it equal to the components' default.
+func DocumentedPublicIngressPorts() []int { return []int{443, 80} }
+
 // PublicSubnetsAdmitOnlyConfiguredPorts finds public subnets (Tier=public) that are not on a network ACL of
 // their own, and ACL ingress rules that admit the internet to anything but return traffic (TCP/UDP
 // 1024-3388 and 3390-65535, ICMP type 3 code 4) or, on the public subnets' ACL, one of the configured public

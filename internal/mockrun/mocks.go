@@ -135,19 +135,19 @@ func (m *Mocks) Call(args pulumi.MockCallArgs) (resource.PropertyMap, error) {
 
 // idPrefixes mimic AWS id formats, so ids in inputs show which kind of resource they point at.
 var idPrefixes = map[string]string{
-	"aws:ec2/vpc:Vpc":                                     "vpc",
-	"aws:ec2/subnet:Subnet":                               "subnet",
-	"aws:ec2/routeTable:RouteTable":                       "rtb",
-	"aws:ec2/route:Route":                                 "r",
-	"aws:ec2/routeTableAssociation:RouteTableAssociation": "rtbassoc",
-	"aws:ec2/internetGateway:InternetGateway":             "igw",
-	"aws:ec2/natGateway:NatGateway":                       "nat",
-	"aws:ec2/eip:Eip":                                     "eipalloc",
-	"aws:ec2/vpcEndpoint:VpcEndpoint":                     "vpce",
-	"aws:ec2/defaultSecurityGroup:DefaultSecurityGroup":   "sg",
-	"aws:ec2/defaultNetworkAcl:DefaultNetworkAcl":         "acl",
-	"aws:ec2/networkAcl:NetworkAcl":                       "acl",
-	"aws:ec2/flowLog:FlowLog":                             "fl",
+	TypeVpc:                  "vpc",
+	TypeSubnet:               "subnet",
+	TypeRouteTable:           "rtb",
+	TypeRoute:                "r",
+	TypeRouteTableAssoc:      "rtbassoc",
+	TypeInternetGateway:      "igw",
+	TypeNatGateway:           "nat",
+	TypeEip:                  "eipalloc",
+	TypeVpcEndpoint:          "vpce",
+	TypeDefaultSecurityGroup: "sg",
+	TypeDefaultNetworkAcl:    "acl",
+	TypeNetworkAcl:           "acl",
+	TypeFlowLog:              "fl",
 }
 
 // NewResource records a registration and answers with synthetic ids and ARNs.
@@ -223,28 +223,28 @@ func (m *Mocks) answer(typ, name, region string, in, out resource.PropertyMap) s
 		id = p + "-" + name
 	}
 	switch typ {
-	case "aws:ec2/vpc:Vpc":
+	case TypeVpc:
 		set("defaultNetworkAclId", "acl-default-"+name)
 		set("defaultSecurityGroupId", "sg-default-"+name)
 		set("arn", arn("ec2", region, m.Account, "vpc/"+id))
-	case "aws:ec2/eip:Eip":
+	case TypeEip:
 		m.mu.Lock()
 		m.eips++
 		n := m.eips
 		m.mu.Unlock()
 		set("publicIp", fmt.Sprintf("198.51.100.%d", n))
 		set("allocationId", id)
-	case "aws:kms/key:Key":
+	case TypeKmsKey:
 		id = "key-" + name
 		set("keyId", id)
 		set("arn", arn("kms", region, m.Account, "key/"+id))
-	case "aws:kms/alias:Alias":
+	case TypeKmsAlias:
 		id = str("name")
 		set("arn", arn("kms", region, m.Account, id))
-	case "aws:cloudwatch/logGroup:LogGroup":
+	case TypeLogGroup:
 		id = str("name")
 		set("arn", arn("logs", region, m.Account, "log-group:"+id))
-	case "aws:iam/role:Role":
+	case TypeRole:
 		id = str("name")
 		if id == "" {
 			id = name + "-0a1b2c3"
@@ -256,14 +256,14 @@ func (m *Mocks) answer(typ, name, region string, in, out resource.PropertyMap) s
 			path = "/"
 		}
 		set("arn", arn("iam", "", m.Account, "role"+path+id))
-	case "aws:s3/bucketV2:BucketV2":
+	case TypeBucket:
 		id = str("bucket")
 		if id == "" {
 			id = name + "-0a1b2c3"
 			set("bucket", id)
 		}
 		set("arn", arn("s3", "", "", id))
-	case "aws:dynamodb/table:Table":
+	case TypeTable:
 		id = str("name")
 		set("arn", arn("dynamodb", region, m.Account, "table/"+id))
 	}
