@@ -71,7 +71,7 @@ func TestProdStackFollowsItsStackFile(t *testing.T) {
 	group := one(t, res, mockrun.TypeLogGroup, "prod-flow-logs")
 	assert.Equal(t, 365.0, group.Value("retentionInDays"))
 	assert.True(t, group.RetainOnDelete, "prod's flow-log evidence outlives the stack")
-	assert.Equal(t, "arn:aws:iam::123456789012:policy/aws-foundation-flow-logs-boundary",
+	assert.Equal(t, "arn:aws:iam::123456789012:policy/aws-foundation-flow-logs-boundary-prod",
 		one(t, res, mockrun.TypeRole, "prod-flow-logs").Str("permissionsBoundary"))
 }
 
