@@ -202,20 +202,14 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	// Retained on delete, `pulumi destroy` leaves them in the account. When the key is deleted (by Pulumi with
 	// DeleteWithStack, or by hand), its deletion waits KeyDeletionWindowDays (30) and can be cancelled meanwhile.
 	b.evidence = []pulumi.ResourceOption{pulumi.RetainOnDelete(!args.DeleteWithStack), b.parent}
-	steps := []struct {
-		what string
-		run  func() error
-	}{
+	if err := runSteps("flow logs", name, []step{
 		{"look up account", b.lookup},
 		{"create kms key", b.key},
 		{"create log group", b.logGroup},
 		{"create delivery role", b.role},
 		{"create flow log", b.flowLog},
-	}
-	for _, step := range steps {
-		if err := step.run(); err != nil {
-			return nil, fmt.Errorf("flow logs %q: %s: %w", name, step.what, err)
-		}
+	}); err != nil {
+		return nil, err
 	}
 	return c, ctx.RegisterResourceOutputs(c, outputsOf(c))
 }

@@ -199,10 +199,7 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		return nil, err
 	}
 	b := &networkBuild{ctx: ctx, name: name, args: args.withDefaults(), c: c, parent: pulumi.Parent(c)}
-	steps := []struct {
-		what string
-		run  func() error
-	}{
+	if err := runSteps("network", name, []step{
 		{"look up account and availability zones", b.lookup},
 		{"create vpc and internet gateway", b.vpcAndGateway},
 		{"create public subnets", b.publicSubnets},
@@ -211,11 +208,8 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 		{"create s3 gateway endpoint", b.s3Endpoint},
 		{"adopt default security group and network acl", b.adoptDefaults},
 		{"create public network acl", b.publicNetworkAcl},
-	}
-	for _, step := range steps {
-		if err := step.run(); err != nil {
-			return nil, fmt.Errorf("network %q: %s: %w", name, step.what, err)
-		}
+	}); err != nil {
+		return nil, err
 	}
 	return c, ctx.RegisterResourceOutputs(c, outputsOf(c))
 }

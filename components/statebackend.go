@@ -201,20 +201,14 @@ func NewStateBackend(ctx *pulumi.Context, name string, args *StateBackendArgs, o
 	}
 	b := &stateBackendBuild{ctx: ctx, name: name, c: c, parent: pulumi.Parent(c)}
 	b.keep = []pulumi.ResourceOption{pulumi.Protect(true), pulumi.RetainOnDelete(true), b.parent}
-	steps := []struct {
-		what string
-		run  func() error
-	}{
+	if err := runSteps("state backend", name, []step{
 		{"look up account", func() error { return b.lookup(args) }},
 		{"create kms key", b.key},
 		{"create log bucket", b.logBucket},
 		{"create state bucket", b.stateBucket},
 		{"create lock table", b.lockTable},
-	}
-	for _, step := range steps {
-		if err := step.run(); err != nil {
-			return nil, fmt.Errorf("state backend %q: %s: %w", name, step.what, err)
-		}
+	}); err != nil {
+		return nil, err
 	}
 	b.backendOutputs()
 	return c, ctx.RegisterResourceOutputs(c, outputsOf(c))

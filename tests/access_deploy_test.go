@@ -54,10 +54,6 @@ func boundaryArn(stack string) string {
 // boundaryDoc is the catalog ID of a stack's flow-logs boundary.
 func boundaryDoc(stack string) string { return "docs/flow-logs-boundary-" + stack }
 
-// deployDocs are the documents this file owns.
-var deployDocs = []string{"docs/deploy-dev-permissions", "docs/deploy-prod-permissions", "docs/deploy-prod-evidence-guard",
-	boundaryDoc("dev"), boundaryDoc("prod")}
-
 // deployCatalog is the tier's catalog with the test policies and flow-log roles whose trust a deploy role rewrote.
 func deployCatalog(t testing.TB) policyCatalog {
 	t.Helper()

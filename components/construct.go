@@ -1,6 +1,9 @@
 package components
 
+// What every constructor is made of: its outputs, declared once, and its list of named steps.
+
 import (
+	"fmt"
 	"reflect"
 
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
@@ -22,4 +25,20 @@ func outputsOf(component any) pulumi.Map {
 		}
 	}
 	return out
+}
+
+// step is one named step of a constructor: a constructor is the list of its steps.
+type step struct {
+	what string
+	run  func() error
+}
+
+// runSteps runs a constructor's steps in order and names the component and the step in the first error.
+func runSteps(kind, name string, steps []step) error {
+	for _, s := range steps {
+		if err := s.run(); err != nil {
+			return fmt.Errorf("%s %q: %s: %w", kind, name, s.what, err)
+		}
+	}
+	return nil
 }
