@@ -17,15 +17,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// stackNames lists every stack file in the repository.
-func stackNames(t testing.TB) []string {
-	t.Helper()
-	names, err := stackrun.Names(repoRoot)
-	require.NoError(t, err)
-	require.NotEmpty(t, names)
-	return names
-}
-
 func TestEveryStackPassesEveryApplicableControl(t *testing.T) {
 	for _, stack := range stackNames(t) {
 		for _, dry := range modes() {

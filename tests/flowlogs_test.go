@@ -21,20 +21,6 @@ import (
 
 const testVpcID = "vpc-0123456789abcdef0"
 
-// runFlowLogs runs one FlowLogs named "fl" for testVpcID.
-func runFlowLogs(t *testing.T, args components.FlowLogsArgs) *mockrun.Result {
-	t.Helper()
-	if args.VpcId == nil {
-		args.VpcId = pulumi.String(testVpcID)
-	}
-	res, err := mockrun.Run(func(ctx *pulumi.Context) error {
-		_, err := components.NewFlowLogs(ctx, "fl", &args)
-		return err
-	}, mockrun.Options{})
-	require.NoError(t, err)
-	return res
-}
-
 // flowLogParts returns the key, log group, role, role policy and flow log of a FlowLogs named "fl".
 func flowLogParts(t *testing.T, res *mockrun.Result) (key, group, role, policy, flowLog mockrun.Resource) {
 	t.Helper()

@@ -9,9 +9,11 @@ import (
 	"testing"
 
 	"github.com/aws-foundation/aws-foundation/components"
+	"github.com/aws-foundation/aws-foundation/internal/buckets"
 	"github.com/aws-foundation/aws-foundation/internal/controls"
 	"github.com/aws-foundation/aws-foundation/internal/iampolicy"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/aws-foundation/aws-foundation/internal/stackrun"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/require"
 )
@@ -19,15 +21,68 @@ import (
 // repoRoot is where the stack files live, relative to this package.
 const repoRoot = ".."
 
-// runNetwork runs one Network named "net" and fails the test if it errors.
-func runNetwork(t testing.TB, args components.NetworkArgs) *mockrun.Result {
+// runComponent runs a program that builds one component under mocks (the default account and region) and fails
+// the test if it errors. It is the one way tests run a component.
+func runComponent(t testing.TB, build func(ctx *pulumi.Context) error) *mockrun.Result {
 	t.Helper()
-	res, err := mockrun.Run(func(ctx *pulumi.Context) error {
-		_, err := components.NewNetwork(ctx, "net", &args)
-		return err
-	}, mockrun.Options{})
+	res, err := mockrun.Run(build, mockrun.Options{})
 	require.NoError(t, err)
 	return res
+}
+
+// runNetwork runs one Network named "net".
+func runNetwork(t testing.TB, args components.NetworkArgs) *mockrun.Result {
+	t.Helper()
+	return runComponent(t, func(ctx *pulumi.Context) error {
+		_, err := components.NewNetwork(ctx, "net", &args)
+		return err
+	})
+}
+
+// runFlowLogs runs one FlowLogs named "fl" for testVpcID.
+func runFlowLogs(t testing.TB, args components.FlowLogsArgs) *mockrun.Result {
+	t.Helper()
+	if args.VpcId == nil {
+		args.VpcId = pulumi.String(testVpcID)
+	}
+	return runComponent(t, func(ctx *pulumi.Context) error {
+		_, err := components.NewFlowLogs(ctx, "fl", &args)
+		return err
+	})
+}
+
+// runStateBackend runs one StateBackend named "state".
+func runStateBackend(t testing.TB, args components.StateBackendArgs) *mockrun.Result {
+	t.Helper()
+	return runComponent(t, func(ctx *pulumi.Context) error {
+		_, err := components.NewStateBackend(ctx, "state", &args)
+		return err
+	})
+}
+
+// runStack runs a stack from its real stack file, as `pulumi up` (dryRun false) or `pulumi preview`.
+func runStack(t testing.TB, stack string, dryRun bool) *mockrun.Result {
+	t.Helper()
+	res, err := stackrun.Run(repoRoot, stack, dryRun)
+	require.NoError(t, err, "stack %s (preview=%v)", stack, dryRun)
+	return res
+}
+
+// stackNames lists every stack file in the repository.
+func stackNames(t testing.TB) []string {
+	t.Helper()
+	names, err := stackrun.Names(repoRoot)
+	require.NoError(t, err)
+	require.NotEmpty(t, names)
+	return names
+}
+
+// companion returns the single resource of typ that configures bucket.
+func companion(t testing.TB, res *mockrun.Result, typ string, bucket mockrun.Resource) mockrun.Resource {
+	t.Helper()
+	found := buckets.Companions(res, typ, bucket.ID)
+	require.Len(t, found, 1, "%s of %s", typ, bucket)
+	return found[0]
 }
 
 // one returns the single resource of typ named name.

@@ -93,8 +93,10 @@ func TestTheReadmeOutputTablesListExactlyEachComponentsOutputs(t *testing.T) {
 	assert.Equal(t, stateBackendOutputs(t), readmeTable(t, "### Bootstrap stack outputs"), "README's bootstrap outputs table")
 }
 
-func TestStackExportsAreTheComponentsOutputs(t *testing.T) {
-	envExports := slices.Sorted(maps.Keys(runStack(t, "prod", false).Exports))
+// environmentExports are what every environment stack exports: the Network's outputs and the FlowLogs' outputs,
+// prefixed with flowLogs unless they already name the flow log.
+func environmentExports(t *testing.T) []string {
+	t.Helper()
 	want := networkOutputs(t)
 	for _, k := range flowLogsOutputs(t) {
 		if strings.HasPrefix(k, "flowLog") {
@@ -104,6 +106,12 @@ func TestStackExportsAreTheComponentsOutputs(t *testing.T) {
 		}
 	}
 	slices.Sort(want)
+	return want
+}
+
+func TestStackExportsAreTheComponentsOutputs(t *testing.T) {
+	envExports := slices.Sorted(maps.Keys(runStack(t, "prod", false).Exports))
+	want := environmentExports(t)
 	assert.Equal(t, want, envExports, "an environment stack exports the Network's outputs and the FlowLogs' (prefixed)")
 	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
 	require.NoError(t, err)

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/aws-foundation/aws-foundation/components"
-	"github.com/aws-foundation/aws-foundation/internal/buckets"
 	"github.com/aws-foundation/aws-foundation/internal/controls"
 	"github.com/aws-foundation/aws-foundation/internal/iampolicy"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
@@ -18,19 +17,6 @@ const (
 	defaultStateBucket = "aws-foundation-state-123456789012-us-east-1"
 	defaultLogBucket   = defaultStateBucket + "-logs"
 )
-
-var bootstrapExports = []string{"stateBucketName", "stateBucketArn", "logBucketName", "lockTableName", "kmsKeyArn",
-	"kmsKeyAlias", "backendUrl", "secretsProvider", "terraformBackendConfig"}
-
-func runStateBackend(t *testing.T, args components.StateBackendArgs) *mockrun.Result {
-	t.Helper()
-	res, err := mockrun.Run(func(ctx *pulumi.Context) error {
-		_, err := components.NewStateBackend(ctx, "state", &args)
-		return err
-	}, mockrun.Options{})
-	require.NoError(t, err)
-	return res
-}
 
 func TestEveryStateBackendChildIsParentedNamedOffTheComponentProtectedAndRetained(t *testing.T) {
 	res := runStateBackend(t, components.StateBackendArgs{})
@@ -71,14 +57,6 @@ func TestBucketNamesAreDerivedFromAccountAndRegionAndNeverForceDestroyed(t *test
 	for _, b := range []mockrun.Resource{state, logs} {
 		assert.Equal(t, false, b.Value("forceDestroy"), "%s", b)
 	}
-}
-
-// companion returns the single resource of typ that configures bucket.
-func companion(t *testing.T, res *mockrun.Result, typ string, bucket mockrun.Resource) mockrun.Resource {
-	t.Helper()
-	found := buckets.Companions(res, typ, bucket.ID)
-	require.Len(t, found, 1, "%s of %s", typ, bucket)
-	return found[0]
 }
 
 func TestBothBucketsAreNeverPublicAndOwnerEnforced(t *testing.T) {
@@ -249,13 +227,13 @@ func TestBootstrapStackExportsABackendUrlSecretsProviderAndTerraformBlock(t *tes
 		t.Run(mode(dry), func(t *testing.T) {
 			res := runStack(t, "bootstrap", dry)
 			requireNoDuplicateURNs(t, res)
-			for _, k := range bootstrapExports {
+			for _, k := range stateBackendOutputs(t) {
 				e, ok := res.Exports[k]
 				if assert.True(t, ok, "export %s missing", k) {
 					assert.True(t, e.Known, "export %s unknown", k)
 				}
 			}
-			assert.Len(t, res.Exports, len(bootstrapExports))
+			assert.Len(t, res.Exports, len(stateBackendOutputs(t)))
 			assert.Empty(t, res.OfType(components.NetworkType), "bootstrap composes StateBackend only")
 			assert.Empty(t, res.OfType(components.FlowLogsType))
 			assert.Len(t, res.OfType(components.StateBackendType), 1)
