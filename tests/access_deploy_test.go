@@ -10,8 +10,10 @@ package tests
 //       cannot administer the state key, and cannot create untagged resources or change another stack's or nobody's;
 //   (c) a flow-log role under its stack's boundary can only deliver flow logs to that stack's flow-log groups,
 //       whatever its own policy says;
-//   (d) where the stack retains its flow-log evidence (prod), the deploy role cannot destroy it; where it does not
-//       (dev), the deploy role can, by design; no deploy role can schedule a key deletion shorter than 30 days;
+//   (d) where the stack retains its flow-log evidence (prod), the deploy role cannot delete it or rewrite its key's
+//       policy (within one account a key policy that names another role is a grant of its own, so a rewritten
+//       policy could hand the key's deletion to the other environment's deploy role); where it does not (dev), the
+//       deploy role can, by design; no deploy role can schedule a key deletion shorter than 30 days;
 //   (e) every scenario turns red under at least one mutation of the documents.
 //
 // Where a grant cannot be narrowed (the VPC's default security group and network ACL are created untagged, a KMS
@@ -25,6 +27,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -59,28 +62,52 @@ func deployCatalog(t testing.TB) policyCatalog {
 	t.Helper()
 	c := allPolicies(t)
 	addTestPolicies(c)
-	// A flow-log role whose trust a deploy role has rewritten to trust itself.
 	for _, stack := range []string{"dev", "prod"} {
+		// A flow-log role whose trust a deploy role has rewritten to trust itself.
 		id := trustsDeployRole(stack)
 		c[id] = catalogPolicy{ID: id, Kind: trustKind, Doc: map[string]any{"Version": "2012-10-17",
 			"Statement": []any{map[string]any{"Effect": "Allow", "Action": "sts:AssumeRole",
-				"Principal": map[string]any{"AWS": fmt.Sprintf("arn:aws:iam::%s:role/aws-foundation-deploy-%s", accessAccount, stack)}}}}}
+				"Principal": map[string]any{"AWS": deployRoleArn(stack)}}}}}
+		// A flow-log key policy that a deploy role has rewritten to grant the other deploy role key deletion.
+		id = keyPolicyGrantingOther(stack)
+		doc := deepCopy(c.get(t, stack+"/Key:"+stack+"-flow-logs").Doc)
+		doc["Statement"] = append(doc["Statement"].([]any), map[string]any{"Sid": sidGrantsOther, "Effect": "Allow",
+			"Principal": map[string]any{"AWS": deployRoleArn(otherEnvironment(stack))},
+			"Action":    "kms:ScheduleKeyDeletion", "Resource": "*"})
+		c[id] = catalogPolicy{ID: id, Kind: keyKind, Doc: doc}
 	}
 	return c
 }
 
 func trustsDeployRole(stack string) string { return "test/flow-log-role-trusting-deploy-" + stack }
 
+// deployRoleArn is the deploy role of a stack.
+func deployRoleArn(stack string) string {
+	return fmt.Sprintf("arn:aws:iam::%s:role/aws-foundation-deploy-%s", accessAccount, stack)
+}
+
+// sidGrantsOther is the statement of keyPolicyGrantingOther that names the other environment's deploy role.
+const sidGrantsOther = "GrantsOtherDeployRoleKeyDeletion"
+
+// keyPolicyGrantingOther is a stack's flow-log key policy as its deploy role could rewrite it with kms:PutKeyPolicy
+// (the lockout safety check on: the account root keeps administering the key): the program's policy plus a
+// statement that grants the other environment's deploy role kms:ScheduleKeyDeletion. Step 1 of the two-step path
+// that the evidence guard closes (evidenceScenarios).
+func keyPolicyGrantingOther(stack string) string {
+	return "test/" + stack + "-flow-log-key-policy-granting-deploy-" + otherEnvironment(stack)
+}
+
 // deployWorld is what one environment stack's deploy-role scenarios refer to, taken from a mock run of its stack
 // file so that the documents are checked against what the program really registers.
 type deployWorld struct {
-	stack, other string   // "dev", "prod"
-	who, doc     string   // the deploy role and its permissions document (inline)
-	managed      []string // its customer-managed policies (catalog IDs): deploy-prod's evidence guard
-	boundary     string   // the ARN of this stack's flow-logs boundary
-	boundaryDoc  string   // its catalog ID
-	otherBound   string   // the ARN of the other environment's boundary
-	keyWindow    string   // the waiting period, in days, of the flow-log key's deletion (deletionWindowInDays)
+	stack, other  string   // "dev", "prod"
+	who, doc      string   // the deploy role and its permissions document (inline)
+	managed       []string // its customer-managed policies (catalog IDs): deploy-prod's evidence guard
+	otherIdentity []string // every identity policy of the other environment's deploy role (catalog IDs)
+	boundary      string   // the ARN of this stack's flow-logs boundary
+	boundaryDoc   string   // its catalog ID
+	otherBound    string   // the ARN of the other environment's boundary
+	keyWindow     string   // the waiting period, in days, of the flow-log key's deletion (deletionWindowInDays)
 	// retained lists the resource types whose every resource of this stack is retained on delete (prod's flow-log
 	// evidence): Pulumi never makes their delete calls, and the deploy role is refused them.
 	retained     map[string]bool
@@ -123,7 +150,7 @@ func newDeployWorld(t testing.TB, stack string) deployWorld {
 	require.Equal(t, deployProject, defaults.Tags["Project"], "%s: the deploy role only touches Project=%s", stack, deployProject)
 	require.Equal(t, stack, defaults.Tags["Environment"], "%s: the deploy role only touches Environment=%s", stack, stack)
 	w := deployWorld{stack: stack, other: otherEnvironment(stack), region: res.Config["aws:region"],
-		who: fmt.Sprintf("arn:aws:iam::%s:role/aws-foundation-deploy-%s", accessAccount, stack),
+		who: deployRoleArn(stack),
 		doc: "docs/deploy-" + stack + "-permissions", requestTags: map[string]any{}, resourceTags: map[string]any{},
 		otherTags: map[string]any{"aws:ResourceTag/Project": deployProject, "aws:ResourceTag/Environment": otherEnvironment(stack)},
 	}
@@ -143,10 +170,14 @@ func newDeployWorld(t testing.TB, stack string) deployWorld {
 		"%s: the deploy role creates flow-log roles only with its own stack's permissions boundary "+
 			"(flowLogsPermissionsBoundary: aws-foundation-flow-logs-boundary-%s in Pulumi.%s.yaml)", stack, stack, stack)
 	for _, r := range ciRoles(t) {
-		if r.Name == "aws-foundation-deploy-"+stack {
+		switch r.Name {
+		case "aws-foundation-deploy-" + stack:
 			w.managed = r.identityIDs()[1:]
+		case "aws-foundation-deploy-" + w.other:
+			w.otherIdentity = r.identityIDs()
 		}
 	}
+	require.NotEmpty(t, w.otherIdentity, "docs/iam/roles.yaml has no role aws-foundation-deploy-%s", w.other)
 	w.keyWindow = fmt.Sprint(one(t, res, mockrun.TypeKmsKey, name).Value("deletionWindowInDays"))
 	w.retained = map[string]bool{}
 	for _, typ := range []string{mockrun.TypeLogGroup, mockrun.TypeKmsKey, mockrun.TypeKmsAlias} {
@@ -501,9 +532,10 @@ func (w deployWorld) lifecycleScenarios(t testing.TB) (out []scenario, grants ma
 		}
 		short := typ[strings.LastIndex(typ, ":")+1:]
 		for _, c := range calls {
-			if c.phase == "delete" && w.retained[typ] {
-				// Retained on delete: Pulumi never makes the call, and the evidence guard refuses it
-				// (evidenceScenarios).
+			if w.retained[typ] && (c.phase == "delete" || slices.Contains(evidenceActions, c.action)) {
+				// Retained on delete: Pulumi never makes the delete calls, and the evidence guard refuses them
+				// (evidenceScenarios). It refuses kms:PutKeyPolicy too: the program sets the key policy in
+				// CreateKey, and a later change of a retained key's policy needs a person with broader rights.
 				assert.Contains(t, evidenceActions, c.action, "%s: %s deletes retained evidence; evidenceScenarios must refuse it", w.stack, c.action)
 				continue
 			}
@@ -633,23 +665,25 @@ const (
 const residualTrust = "residual risk: can make its flow-log role trust another account (no condition key constrains a " +
 	"trust policy's content); its stack's boundary still limits that role to the stack's flow-log groups"
 
-// Retained evidence: what Pulumi never calls on a retained resource and the evidence guard refuses, and what stays
-// possible because the program needs it or because no condition key narrows it.
-const (
-	residualRetention = "residual risk: can shorten the retention of its retained flow-log group (logs:PutRetentionPolicy " +
-		"has no condition key for the value; drift detection reports it)"
-	residualKeyPolicy = "residual risk: can rewrite its retained key's policy with the lockout safety check on " +
-		"(the program changes key policies; drift detection reports it)"
-)
+// Retained evidence: what stays possible because no condition key narrows it.
+const residualRetention = "residual risk: can shorten the retention of its retained flow-log group (logs:PutRetentionPolicy " +
+	"has no condition key for the value; drift detection reports it)"
 
-// evidenceActions are the calls that destroy flow-log evidence: a stack that retains it refuses each.
+// evidenceActions are the calls that destroy flow-log evidence, or (kms:PutKeyPolicy) hand its destruction to
+// someone else: a stack that retains its evidence refuses each.
 var evidenceActions = []string{"logs:DeleteLogGroup", "logs:DisassociateKmsKey", "kms:ScheduleKeyDeletion", "kms:DeleteAlias",
 	"kms:PutKeyPolicy"}
+
+// keepsEvidence: the stack retains its flow-log group, key and alias on delete (flowLogsRetainOnDelete, from its
+// mock run).
+func (w deployWorld) keepsEvidence() bool {
+	return w.retained[mockrun.TypeLogGroup] && w.retained[mockrun.TypeKmsKey] && w.retained[mockrun.TypeKmsAlias]
+}
 
 // evidenceScenarios are (d) for one stack: refused where the stack retains its flow-log evidence, allowed where
 // it deletes it by design (dev: flowLogsRetainOnDelete false).
 func (w deployWorld) evidenceScenarios() []scenario {
-	keep := w.retained[mockrun.TypeLogGroup] && w.retained[mockrun.TypeKmsKey] && w.retained[mockrun.TypeKmsAlias]
+	keep := w.keepsEvidence()
 	want, verb, why := allowed, "can still", " (it deletes its evidence by design: flowLogsRetainOnDelete false)"
 	if keep {
 		want, verb, why = refused, "cannot", " (explicitly denied)"
@@ -667,13 +701,24 @@ func (w deployWorld) evidenceScenarios() []scenario {
 		s("delete its flow-log key's alias (the alias)", "kms:DeleteAlias", w.aliasArn, "", nil),
 		s("delete its flow-log key's alias (the key)", "kms:DeleteAlias", w.keyArn, w.key, nil),
 		s("put a key policy on its flow-log key that bypasses the lockout safety check", "kms:PutKeyPolicy", w.keyArn, w.key, bypass),
+		s("put a key policy on its flow-log key, even with the lockout safety check on", "kms:PutKeyPolicy", w.keyArn, w.key, nil),
 	}
 	if keep {
+		// The two-step path: within one account a key policy that names a role is a grant of its own, whatever
+		// that role's identity policies say. So a policy rewritten by this stack's deploy role (step 1) would let the
+		// other environment's deploy role, which any job that declares that environment assumes, schedule the
+		// deletion of this stack's key (step 2). The guard refuses step 1; step 2 shows why it must.
+		other := "deploy-" + w.other
 		out = append(out,
+			scenario{name: fmt.Sprintf("deploy-%s cannot rewrite its flow-log key's policy to grant %s kms:ScheduleKeyDeletion "+
+				"(step 1 of the two-step path; explicitly denied)", w.stack, other), who: w.who, action: "kms:PutKeyPolicy",
+				on: w.keyArn, identity: w.identity(), resource: w.key, ctx: w.resourceTags, want: refused},
+			scenario{name: fmt.Sprintf("%s could then schedule the deletion of %s's flow-log key: within one account the "+
+				"key-policy grant alone suffices (step 2 of the two-step path, why step 1 is refused)", other, w.stack),
+				who: deployRoleArn(w.other), action: "kms:ScheduleKeyDeletion", on: w.keyArn, identity: w.otherIdentity,
+				resource: keyPolicyGrantingOther(w.stack), ctx: mergeCtx(w.resourceTags, window), want: allowed},
 			scenario{name: "deploy-" + w.stack + " " + residualRetention, who: w.who, action: "logs:PutRetentionPolicy",
-				on: w.logGroupArn, identity: w.identity(), ctx: w.resourceTags, want: allowed},
-			scenario{name: "deploy-" + w.stack + " " + residualKeyPolicy, who: w.who, action: "kms:PutKeyPolicy",
-				on: w.keyArn, identity: w.identity(), resource: w.key, ctx: w.resourceTags, want: allowed})
+				on: w.logGroupArn, identity: w.identity(), ctx: w.resourceTags, want: allowed})
 	}
 	return out
 }
@@ -950,23 +995,40 @@ func TestDeployRolesCannotEscalateOrReachOutsideTheirStack(t *testing.T) {
 	t.Logf("%d scenarios", len(all))
 }
 
-// TestDeployRolesCannotDestroyRetainedFlowLogEvidence: deploy-prod is refused every call that would destroy the
-// flow-log evidence prod retains (Pulumi never makes them: the resources are retained on delete); deploy-dev may make
-// them on its own evidence, which dev deletes with the stack by design.
+// TestDeployRolesCannotDestroyRetainedFlowLogEvidence: the deploy role of a stack that retains its flow-log evidence
+// (prod) is refused the calls that would delete it (Pulumi never makes them: the resources are retained on delete)
+// and every key policy change, which could hand the key's deletion to another role; logs:PutRetentionPolicy stays
+// (residual risk). A deploy role whose stack deletes its evidence by design (dev) may make them on its own evidence.
+// Which stacks retain their evidence comes from their mock runs, so a new stack that retains it (the default) fails
+// here until its deploy role carries its own evidence guard.
 func TestDeployRolesCannotDestroyRetainedFlowLogEvidence(t *testing.T) {
 	c := deployCatalog(t)
 	var all []scenario
-	kept := 0
+	var keep, drop []string
 	for _, w := range deployWorlds(t) {
 		all = append(all, w.evidenceScenarios()...)
-		if w.retained[mockrun.TypeLogGroup] {
-			kept++
-			assert.NotEmpty(t, w.managed, "%s retains its flow-log evidence: its deploy role needs the evidence guard", w.stack)
+		if w.keepsEvidence() {
+			keep = append(keep, w.stack)
+			assert.Contains(t, w.managed, "docs/deploy-"+w.stack+"-evidence-guard", "%s retains its flow-log evidence: its deploy "+
+				"role needs its own evidence guard, docs/iam/deploy-%s-evidence-guard.json, under managed in docs/iam/roles.yaml",
+				w.stack, w.stack)
 		} else {
+			drop = append(drop, w.stack)
 			assert.Empty(t, w.managed, "%s deletes its flow-log evidence by design: no evidence guard", w.stack)
 		}
 	}
-	require.Equal(t, 1, kept, "prod retains its flow-log evidence, dev does not")
+	t.Logf("retain their flow-log evidence: %v; delete it by design: %v", keep, drop)
+	// Step 1 of the two-step path writes a policy that AWS's grammar accepts: the guard, not the grammar, refuses it.
+	var req engineRequest
+	for _, stack := range keep {
+		p := c.get(t, keyPolicyGrantingOther(stack))
+		req.Validate = append(req.Validate, validateItem{ID: p.ID, Kind: p.Kind, Policy: p.Doc})
+	}
+	validated := runEngine(t, req).Validate
+	require.Len(t, validated, len(keep))
+	for id, findings := range validated {
+		assert.Empty(t, findings, "%s: AWS's grammar refuses it", id)
+	}
 	requireVerdicts(t, c, all)
 	t.Logf("%d scenarios", len(all))
 }
@@ -1017,7 +1079,7 @@ func (w deployWorld) deployMutations(grants map[string]string) []mutation {
 			names = append(names, p("may schedule the deletion of its own key with a 30-day waiting period, by its permissions document",
 				"may schedule the deletion of its own key naming no waiting period (KMS then waits 30 days), by its permissions document")...)
 			for _, s := range w.evidenceScenarios() {
-				if s.want == allowed && !strings.Contains(s.name, "(the alias)") {
+				if s.want == allowed && s.who == w.who && !strings.Contains(s.name, "(the alias)") {
 					names = append(names, s.name)
 				}
 			}
@@ -1218,51 +1280,91 @@ func (w deployWorld) deployMutations(grants map[string]string) []mutation {
 	return append(out, w.evidenceMutations()...)
 }
 
-// evidenceMutations: without the evidence guard, deploy-prod could destroy prod's evidence; with a guard like prod's,
-// deploy-dev could no longer delete its own.
+// evidenceMutations: without the evidence guard, deploy-prod could destroy prod's evidence or hand its destruction to
+// deploy-dev; with a guard like prod's, deploy-dev could no longer delete its own.
 func (w deployWorld) evidenceMutations() []mutation {
-	var refusedNames, allowedNames []string
-	var bypass, keyPolicy string
+	var refusedNames, keyPolicyNames, allowedNames []string
+	var bypass, step2 string
 	for _, s := range w.evidenceScenarios() {
 		switch {
-		case strings.Contains(s.name, residualKeyPolicy):
-			keyPolicy = s.name
+		case s.who != w.who:
+			step2 = s.name
 		case strings.Contains(s.name, residualRetention):
-		case s.want == refused && strings.Contains(s.name, "bypasses the lockout safety check"):
-			bypass = s.name
+		case s.want == refused && s.action == "kms:PutKeyPolicy":
+			keyPolicyNames = append(keyPolicyNames, s.name)
+			if strings.Contains(s.name, "bypasses the lockout safety check") {
+				bypass = s.name
+			}
 		case s.want == refused:
 			refusedNames = append(refusedNames, s.name)
 		case s.want == allowed:
 			allowedNames = append(allowedNames, s.name)
 		}
 	}
-	if len(w.managed) == 0 {
-		// dev: a guard of its own evidence (prod's statements, renamed) turns each allowed call red.
-		return []mutation{{name: w.doc + " with an evidence guard like prod's", policy: w.doc,
+	guard := w.evidenceGuard()
+	if guard == "" {
+		// dev: a guard of its own evidence (the evidence guard's statements, on this stack) turns each allowed call red.
+		return []mutation{{name: w.doc + " with an evidence guard like the retaining stack's", policy: w.doc,
 			edit: func(t testing.TB, doc map[string]any) {
-				region := fmt.Sprintf("arn:aws:%%s:%s:%s:", accessRegion, accessAccount)
-				key := fmt.Sprintf(region, "kms") + "key/*"
-				addStatement(map[string]any{"Sid": sidGuardEvidence, "Effect": "Deny",
-					"Action": []any{"logs:DeleteLogGroup", "logs:DisassociateKmsKey", "kms:ScheduleKeyDeletion", "kms:DeleteAlias"},
-					"Resource": []any{fmt.Sprintf(region, "logs") + "log-group:/aws/vpc-flow-logs/aws-foundation/" + w.stack + "/*", key,
-						fmt.Sprintf(region, "kms") + "alias/aws-foundation/" + w.stack + "/*"}})(t, doc)
-				addStatement(map[string]any{"Sid": sidGuardKeyPolicy, "Effect": "Deny", "Action": []any{"kms:PutKeyPolicy"},
-					"Resource": []any{key}, "Condition": map[string]any{"Bool": map[string]any{"kms:BypassPolicyLockoutSafetyCheck": "true"}}})(t, doc)
+				for _, st := range evidenceGuardStatements(t, w.stack) {
+					addStatement(st)(t, doc)
+				}
 			},
 			scenarios: allowedNames}}
 	}
-	guard := w.managed[0]
 	return []mutation{
 		{name: guard + " without " + sidGuardEvidence, policy: guard, edit: dropStatements(sidGuardEvidence), scenarios: refusedNames},
-		{name: guard + " without " + sidGuardKeyPolicy, policy: guard, edit: dropStatements(sidGuardKeyPolicy), scenarios: []string{bypass}},
-		{name: guard + " that refuses every key policy change (the program could no longer update the key)", policy: guard,
-			edit: dropConditions(sidGuardKeyPolicy), scenarios: []string{keyPolicy}},
+		{name: guard + " without " + sidGuardKeyPolicy, policy: guard, edit: dropStatements(sidGuardKeyPolicy), scenarios: keyPolicyNames},
+		{name: guard + " that refuses a key policy only when the lockout safety check is bypassed (what it held before: the reviewed defect)",
+			policy: guard, edit: setField(sidGuardKeyPolicy, "Condition", map[string]any{"Bool": map[string]any{"kms:BypassPolicyLockoutSafetyCheck": "true"}}),
+			scenarios: slices.DeleteFunc(slices.Clone(keyPolicyNames), func(n string) bool { return n == bypass })},
 		{name: guard + " on another stack's evidence only", policy: guard,
 			edit: replaceText("/aws-foundation/"+w.stack+"/", "/aws-foundation/elsewhere/"),
 			scenarios: filter(refusedNames, func(n string) bool {
 				return strings.Contains(n, "flow-log group") || strings.Contains(n, "(the alias)")
 			})},
+		// Step 2 holds because the rewritten key policy names deploy-<other> itself: were it to delegate to IAM (the
+		// account root) instead, deploy-<other>'s own document, which manages only its stack's tagged keys, would refuse.
+		{name: keyPolicyGrantingOther(w.stack) + " that delegates to IAM instead of naming " + deployRoleArn(w.other),
+			policy:    keyPolicyGrantingOther(w.stack),
+			edit:      setField(sidGrantsOther, "Principal", map[string]any{"AWS": fmt.Sprintf("arn:aws:iam::%s:root", accessAccount)}),
+			scenarios: []string{step2}},
 	}
+}
+
+// evidenceGuard is the catalog ID of the stack's evidence guard (docs/iam/deploy-<stack>-evidence-guard.json), or "".
+func (w deployWorld) evidenceGuard() string {
+	for _, m := range w.managed {
+		if m == "docs/deploy-"+w.stack+"-evidence-guard" {
+			return m
+		}
+	}
+	return ""
+}
+
+// evidenceGuardStatements are the statements of an evidence guard of docs/iam (the first roles.yaml lists), with
+// its placeholders filled in and moved to another stack's flow-log group and aliases.
+func evidenceGuardStatements(t testing.TB, stack string) []map[string]any {
+	t.Helper()
+	guardFile := regexp.MustCompile(`^deploy-([a-z0-9-]+)-evidence-guard\.json$`)
+	for _, r := range ciRoles(t) {
+		for _, m := range r.Managed {
+			g := guardFile.FindStringSubmatch(m)
+			if g == nil {
+				continue
+			}
+			raw, err := os.ReadFile(filepath.Join(repoRoot, "docs", "iam", m))
+			require.NoError(t, err)
+			values := docsPlaceholders(t)
+			text := placeholder.ReplaceAllStringFunc(string(raw), func(p string) string { return values[p] })
+			text = strings.ReplaceAll(text, "/aws-foundation/"+g[1]+"/", "/aws-foundation/"+stack+"/")
+			var doc struct{ Statement []map[string]any }
+			require.NoError(t, json.Unmarshal([]byte(text), &doc), m)
+			return doc.Statement
+		}
+	}
+	require.Fail(t, "docs/iam/roles.yaml lists no evidence guard (deploy-<stack>-evidence-guard.json)")
+	return nil
 }
 
 func filter(names []string, keep func(string) bool) []string {
