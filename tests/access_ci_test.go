@@ -245,8 +245,11 @@ func assume(name string, r ciRole, repo repoClaim, sub, aud string, want verdict
 // alone: a job that declares an environment gets environment:NAME whatever its trigger and branch; any job of
 // a pull request gets pull_request; any job on main without an environment gets ref:refs/heads/main. So the
 // trust tells the kind of job apart, not the workflow file or the branch: the GitHub environment's protection
-// rules (deployment branches: main only; required reviewers for prod) are the gate, and a customised subject
-// template with job_workflow_ref the stronger option (README, Delivery).
+// rules (deployment branches: main only; required reviewers for prod) are the gate. A customised subject template
+// with job_workflow_ref (README, Delivery) narrows the trust to one workflow file at one ref, not to main's jobs: a
+// pull-request workflow that calls ORG/REPO/.github/workflows/up.yml@main as a reusable workflow presents
+// job_workflow_ref up.yml@refs/heads/main too, and up.yml then checks out the caller's commit, so the environment's
+// rules stay the gate with the template as well.
 func residualSubject(r ciRole) string {
 	switch {
 	case strings.HasPrefix(r.Subject, "environment:"):
@@ -465,14 +468,18 @@ func TestEveryCIRoleMutationTurnsItsScenariosRed(t *testing.T) {
 			mutation{name: r.Name + " trusts only the immutable subject (the entry to keep once GitHub issues it)", policy: r.trustID(),
 				edit: sub("StringEquals", ids+r.Subject), scenarios: append(append([]string(nil), allowedNames...), residualNames(r))},
 		)
-		// The hardening step README describes: a subject template that adds job_workflow_ref, so that the trust
-		// names the workflow file and the branch it runs from. A pull request runs from refs/pull/N/merge, so this
-		// cannot tell preview.yml of a pull request from another workflow of that pull request: no such mutation for
-		// the preview role.
+		// The optional template README describes: a trust that accepts only the customised subject ending in
+		// job_workflow_ref <workflow>@refs/heads/main. What this shows, and no more: the default subject, which a
+		// job of any branch that declares the environment (or, for drift, any job on main) presents, no longer
+		// matches. It does not show that only that workflow as it is on main can match: job_workflow_ref names the
+		// called workflow, so a pull-request workflow that calls up.yml@main as a reusable workflow presents the
+		// same value (and up.yml checks out the caller's commit); the environment's rules stay the gate. A pull
+		// request runs from refs/pull/N/merge, so no such mutation for the preview role.
 		if wf := map[string]string{"environment:dev": "up.yml", "environment:prod": "up.yml", "ref:refs/heads/main": "drift.yml"}[r.Subject]; wf != "" {
 			ref := fmt.Sprintf(":job_workflow_ref:%s/%s/.github/workflows/%s@refs/heads/main", githubOrg, githubRepo, wf)
 			mutations = append(mutations, mutation{
-				name:   r.Name + " trusts a customised subject with job_workflow_ref (the hardening step)",
+				name: r.Name + " trusts only a customised subject ending in job_workflow_ref " + wf +
+					"@refs/heads/main (the optional template): the default subject no longer matches",
 				policy: r.trustID(), edit: sub("StringEquals", ids+r.Subject+ref, names+r.Subject+ref),
 				scenarios: []string{residualSubject(r)}})
 		}
