@@ -18,8 +18,9 @@
 #   teardown --i-understand [--including-stacks]
 #                               delete the production backend for good; it refuses while stacks' state is in the
 #                               state bucket, unless --including-stacks (their state is then deleted with it)
-#   empty-bucket BUCKET [ACCOUNT]  delete every object version of a bucket of ACCOUNT (default: the caller's
-#                               account); teardown uses it
+#   empty-bucket BUCKET [ACCOUNT [REGION]]
+#                               delete every object version of a bucket of ACCOUNT (default: the caller's account)
+#                               in REGION (default: the backend's region); teardown uses it
 #
 # Environment:
 #   BOOTSTRAP_BACKEND_URL       where the bootstrap stack's own state lives: 's3://NAME?region=R&awssdk=v2', a bucket
@@ -31,6 +32,8 @@
 #
 # Every pulumi command names its backend (env PULUMI_BACKEND_URL=...): the script never depends on, nor changes,
 # `pulumi login`. Every command is idempotent: after a failure, fix the cause and run the same command again.
+# Every AWS call to the backend's resources names the backend's region (--region), read from the bootstrap stack's
+# kmsKeyArn output, never the CLI's default region (AWS_REGION, AWS_DEFAULT_REGION, the profile's).
 # --dry-run prints every command that changes something, prefixed with "+ ", and runs only read-only queries
 # (stack outputs, and AWS reads printed as "# " lines). --yes passes --yes to pulumi up and refresh.
 set -euo pipefail
@@ -52,6 +55,8 @@ PROBE_ERR=''
 RERUN=''
 CALLER_ACCOUNT=''
 CALLER_PARTITION=''
+BACKEND_REGION=''
+BACKEND_ACCOUNT=''
 NL=$'\n'
 TAB=$'\t'
 # The operator's own backend must never decide where a command goes.
@@ -148,6 +153,26 @@ output() {
   printf '%s' "$value"
 }
 
+# backend_location KEY_ARN sets BACKEND_REGION and BACKEND_ACCOUNT from the ARN of the backend's key, the bootstrap
+# stack's kmsKeyArn output (arn:PARTITION:kms:REGION:ACCOUNT:key/ID): the key, the buckets and the lock table are
+# all made by one provider, in one region and account. Every AWS call to the backend names that region: the CLI's
+# default one may be another, where a table of the same name can belong to another backend. An ARN without a
+# region or an account stops the command before any AWS call.
+backend_location() {
+  local service
+  step "find the backend's region and account" "check the bootstrap stack's kmsKeyArn output:
+  env $(quote "PULUMI_BACKEND_URL=$BOOTSTRAP_BACKEND_URL") pulumi stack output kmsKeyArn --stack $BOOTSTRAP_STACK
+if it is damaged, rebuild it with $0 recover; then run: $RERUN"
+  IFS=: read -r _ _ service BACKEND_REGION BACKEND_ACCOUNT _ <<<"$1"
+  if [[ $service != kms ]] || ! valid_region "$BACKEND_REGION"; then
+    die "the bootstrap stack's output kmsKeyArn is '$1', which names no region (expected" \
+      "arn:PARTITION:kms:REGION:ACCOUNT:key/ID): refusing to guess the backend's region or to use the AWS CLI's" \
+      "default one"
+  fi
+  [[ $BACKEND_ACCOUNT =~ ^[0-9]{12}$ ]] || die "the bootstrap stack's output kmsKeyArn is '$1', which names no account"
+  STEP=''
+}
+
 # stack_exists says whether a stack exists on a backend (a failed read counts as absent).
 stack_exists() { PULUMI_BACKEND_URL=$1 pulumi stack select "$2" >/dev/null 2>&1; }
 
@@ -209,10 +234,14 @@ secrets), check them with: $SCRIPT_DIR/check-stack-file.sh STACK, and commit the
   STEP=''
 }
 
-# caller_account finds the account and partition of the AWS credentials in use: CALLER_ACCOUNT, CALLER_PARTITION.
+# valid_region says whether its argument looks like an AWS region (us-east-1, us-gov-west-1, ap-southeast-2).
+valid_region() { [[ $1 =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]]; }
+
+# caller_account REGION finds the account and partition of the AWS credentials in use, asking STS in REGION:
+# CALLER_ACCOUNT, CALLER_PARTITION.
 caller_account() {
   step "identify the AWS account" "check your AWS credentials (aws sts get-caller-identity), then run: $RERUN"
-  probe aws sts get-caller-identity --query Arn --output text || probe_failed $?
+  probe aws sts get-caller-identity --region "$1" --query Arn --output text || probe_failed $?
   IFS=: read -r _ CALLER_PARTITION _ _ CALLER_ACCOUNT _ <<<"$PROBE_OUT"
   [[ $CALLER_ACCOUNT =~ ^[0-9]{12}$ ]] || die "unexpected caller identity '$PROBE_OUT'"
 }
@@ -225,9 +254,9 @@ bootstrap_bucket() {
   if [[ -z $region ]]; then
     region=$(sed -n 's/^[[:space:]]*aws:region:[[:space:]]*//p' "$PROJECT_DIR/Pulumi.bootstrap.yaml" 2>/dev/null | head -n 1)
   fi
-  [[ $region =~ ^[a-z]{2}(-[a-z]+)+-[0-9]+$ ]] || die "region '$region': give one, for example: bootstrap-bucket $bucket us-east-1"
+  valid_region "$region" || die "region '$region': give one, for example: bootstrap-bucket $bucket us-east-1"
 
-  caller_account
+  caller_account "$region"
   partition=$CALLER_PARTITION
   account=$CALLER_ACCOUNT
 
@@ -408,8 +437,14 @@ save_bootstrap_state() {
   step "read the bootstrap stack's outputs" "run $0 phase1 first, then: $RERUN"
   bucket=$(output stateBucketName)
   key=$(output kmsKeyArn)
+  backend_location "$key"
+  # aws s3 sync cannot check who owns the bucket: head-bucket does, first, and a bucket of another account stops it.
+  step "check that $bucket is the backend account's"
+  bucket_exists "$bucket" "$BACKEND_ACCOUNT" "$BACKEND_REGION" ||
+    die "the state bucket $bucket does not exist: rebuild the backend with $0 recover, then run: $RERUN"
   step "copy the bootstrap backend into the state bucket"
-  run aws s3 sync "${BOOTSTRAP_BACKEND_URL#file://}" "s3://$bucket/bootstrap-backend/" --sse aws:kms --sse-kms-key-id "$key"
+  run aws s3 sync "${BOOTSTRAP_BACKEND_URL#file://}" "s3://$bucket/bootstrap-backend/" --region "$BACKEND_REGION" \
+    --sse aws:kms --sse-kms-key-id "$key"
 }
 
 recover() {
@@ -430,13 +465,20 @@ recover() {
 restore() {
   [[ $# -eq 2 ]] || die "restore needs STACK VERSION_ID (list versions with: aws s3api list-object-versions)"
   need_backend
-  local bucket object
+  local bucket key object region account
   step "read the bootstrap stack's outputs" "run $0 phase1 first, then: $RERUN"
   bucket=$(output stateBucketName)
+  key=$(output kmsKeyArn)
+  backend_location "$key"
+  region=$BACKEND_REGION
+  account=$BACKEND_ACCOUNT
   object=".pulumi/stacks/$PROJECT/$1.json"
-  echo "versions of s3://$bucket/$object: aws s3api list-object-versions --bucket $bucket --prefix $object"
+  echo "versions of s3://$bucket/$object: aws s3api list-object-versions --bucket $bucket --region $region" \
+    "--expected-bucket-owner $account --prefix $object"
+  # Both buckets of the copy (here the same one) must be the backend account's, else S3 refuses it (403).
   step "copy version $2 of $object over the current one"
-  run aws s3api copy-object --bucket "$bucket" --key "$object" --copy-source "$bucket/$object?versionId=$2"
+  run aws s3api copy-object --bucket "$bucket" --key "$object" --copy-source "$bucket/$object?versionId=$2" \
+    --region "$region" --expected-bucket-owner "$account" --expected-source-bucket-owner "$account"
 }
 
 unlock() {
@@ -449,14 +491,15 @@ unlock() {
   pulumi_on "$backend" cancel --stack "$1" --yes
 }
 
-# bucket_exists BUCKET ACCOUNT says whether BUCKET exists in ACCOUNT. A bucket of that name in another account, or
-# one this account may not read, stops the command: nothing of it is touched. Any other failure stops it too.
+# bucket_exists BUCKET ACCOUNT REGION says whether BUCKET exists in ACCOUNT. A bucket of that name in another
+# account, or one this account may not read, stops the command: nothing of it is touched. Any other failure stops
+# it too.
 bucket_exists() {
   local rc=0
-  probe aws s3api head-bucket --bucket "$1" --expected-bucket-owner "$2" || rc=$?
+  probe aws s3api head-bucket --bucket "$1" --region "$3" --expected-bucket-owner "$2" || rc=$?
   [[ $rc -ne 0 ]] || return 0
   case $PROBE_ERR in
-    *404*|*'Not Found'*|*NoSuchBucket*) echo "bucket $1 does not exist: skipped"; return 1 ;;
+    *404*|*'Not Found'*|*NoSuchBucket*) return 1 ;;
     *403*|*Forbidden*)
       printf '%s\n' "$PROBE_ERR" >&2
       die "bucket $1 is not account $2's, or you may not read it: nothing in it is touched" ;;
@@ -474,16 +517,18 @@ states_in_keys() {
     -e 's#^(.*\.tfstate)$#terraform \1#p'
 }
 
-# delete_bucket BUCKET ACCOUNT empties a bucket of ACCOUNT and deletes it, trying again while S3 answers
+# delete_bucket BUCKET ACCOUNT REGION empties a bucket of ACCOUNT and deletes it, trying again while S3 answers
 # BucketNotEmpty: access logs of earlier requests keep arriving for a while after logging is turned off.
 delete_bucket() {
-  local bucket=$1 account=$2 attempt=1 err
+  local bucket=$1 account=$2 region=$3 attempt=1 err
   while :; do
-    show "$0" empty-bucket "$bucket" "$account"
-    if [[ $DRY_RUN -eq 0 ]]; then empty_bucket "$bucket" "$account"; fi
-    show aws s3api delete-bucket --bucket "$bucket" --expected-bucket-owner "$account"
+    show "$0" empty-bucket "$bucket" "$account" "$region"
+    if [[ $DRY_RUN -eq 0 ]]; then empty_bucket "$bucket" "$account" "$region"; fi
+    show aws s3api delete-bucket --bucket "$bucket" --region "$region" --expected-bucket-owner "$account"
     [[ $DRY_RUN -eq 0 ]] || return 0
-    if err=$(aws s3api delete-bucket --bucket "$bucket" --expected-bucket-owner "$account" 2>&1); then return 0; fi
+    if err=$(aws s3api delete-bucket --bucket "$bucket" --region "$region" --expected-bucket-owner "$account" 2>&1); then
+      return 0
+    fi
     printf '%s\n' "$err" >&2
     case $err in *BucketNotEmpty*) ;; *) return 1 ;; esac
     if [[ $attempt -ge $DELETE_ATTEMPTS ]]; then
@@ -497,8 +542,9 @@ delete_bucket() {
 }
 
 # teardown deletes the AWS resources first and forgets them in Pulumi last, so the bootstrap stack's outputs, and
-# this command, stay usable until the end: after a failure, running it again resumes where it stopped. Every bucket
-# call names the backend's account (--expected-bucket-owner): a bucket of the same name elsewhere is never touched.
+# this command, stay usable until the end: after a failure, running it again resumes where it stopped. Every AWS call
+# names the backend's region (--region), and every bucket call its account (--expected-bucket-owner): a table or
+# bucket of the same name in another region or account is never touched.
 teardown() {
   local confirmed=0 including_stacks=0 arg
   for arg in "$@"; do
@@ -511,7 +557,7 @@ teardown() {
   [[ $confirmed -eq 1 ]] || die "teardown deletes every stack's state for good; repeat with: teardown --i-understand"
   need_backend
   need_passphrase
-  local bucket logs table key key_account account rc state_bucket=0 states backend
+  local bucket logs table key region account rc state_bucket=0 states backend
   step "read the bootstrap stack's outputs" "the bootstrap stack has no outputs: if an earlier teardown got as
 far as pulumi destroy, it is done; else run $0 phase1 first"
   bucket=$(output stateBucketName)
@@ -519,18 +565,19 @@ far as pulumi destroy, it is done; else run $0 phase1 first"
   table=$(output lockTableName)
   key=$(output kmsKeyArn)
 
-  # The backend's account is the one of its key; every call below must be made in it.
-  caller_account
+  # The backend's region and account are those of its key; every call below is made in them.
+  backend_location "$key"
+  region=$BACKEND_REGION
+  caller_account "$region"
   account=$CALLER_ACCOUNT
-  IFS=: read -r _ _ _ _ key_account _ <<<"$key"
-  [[ $key_account == "$account" ]] || die "the backend is in account ${key_account:-(unknown)} (its key is $key)," \
+  [[ $BACKEND_ACCOUNT == "$account" ]] || die "the backend is in account $BACKEND_ACCOUNT (its key is $key)," \
     "your AWS credentials are for account $account: use credentials for the backend's account"
 
   step "look for stacks' state in $bucket"
-  if bucket_exists "$bucket" "$account"; then
+  if bucket_exists "$bucket" "$account" "$region"; then
     state_bucket=1
-    probe aws s3api list-objects-v2 --bucket "$bucket" --expected-bucket-owner "$account" --query 'Contents[].Key' \
-      --output text || probe_failed $?
+    probe aws s3api list-objects-v2 --bucket "$bucket" --region "$region" --expected-bucket-owner "$account" \
+      --query 'Contents[].Key' --output text || probe_failed $?
     states=$(printf '%s\n' "$PROBE_OUT" | states_in_keys)
     if [[ -n $states ]]; then
       if [[ $including_stacks -eq 0 ]]; then
@@ -548,35 +595,43 @@ $RERUN --including-stacks"
       echo "--including-stacks: deleting with the backend the state of: ${states//$NL/, }"
       echo "  their resources stay in AWS, managed by nothing"
     fi
+  else
+    echo "bucket $bucket does not exist: skipped"
   fi
   step "turn off access logging of $bucket"
   if [[ $state_bucket -eq 1 ]]; then
-    run aws s3api put-bucket-logging --bucket "$bucket" --expected-bucket-owner "$account" --bucket-logging-status '{}'
+    run aws s3api put-bucket-logging --bucket "$bucket" --region "$region" --expected-bucket-owner "$account" \
+      --bucket-logging-status '{}'
   fi
   step "delete the lock table $table"
   rc=0
-  probe aws dynamodb describe-table --table-name "$table" --query Table.TableStatus --output text || rc=$?
+  probe aws dynamodb describe-table --table-name "$table" --region "$region" --query Table.TableStatus --output text ||
+    rc=$?
   if [[ $rc -eq 0 ]]; then
-    run aws dynamodb update-table --table-name "$table" --no-deletion-protection-enabled
-    run aws dynamodb delete-table --table-name "$table"
+    run aws dynamodb update-table --table-name "$table" --region "$region" --no-deletion-protection-enabled
+    run aws dynamodb delete-table --table-name "$table" --region "$region"
   elif [[ $PROBE_ERR == *ResourceNotFoundException* ]]; then
     echo "table $table does not exist: skipped"
   else
     probe_failed "$rc"
   fi
   step "empty and delete the state bucket $bucket"
-  if [[ $state_bucket -eq 1 ]]; then delete_bucket "$bucket" "$account"; fi
+  if [[ $state_bucket -eq 1 ]]; then delete_bucket "$bucket" "$account" "$region"; fi
   step "empty and delete the log bucket $logs"
-  if bucket_exists "$logs" "$account"; then delete_bucket "$logs" "$account"; fi
+  if bucket_exists "$logs" "$account" "$region"; then
+    delete_bucket "$logs" "$account" "$region"
+  else
+    echo "bucket $logs does not exist: skipped"
+  fi
   step "schedule the deletion of the state key"
   rc=0
-  probe aws kms describe-key --key-id "$key" --query KeyMetadata.KeyState --output text || rc=$?
+  probe aws kms describe-key --key-id "$key" --region "$region" --query KeyMetadata.KeyState --output text || rc=$?
   if [[ $rc -ne 0 ]]; then
     probe_failed "$rc"
   elif [[ $PROBE_OUT == PendingDeletion ]]; then
     echo "key $key is already pending deletion: skipped"
   else
-    run aws kms schedule-key-deletion --key-id "$key" --pending-window-in-days 30
+    run aws kms schedule-key-deletion --key-id "$key" --region "$region" --pending-window-in-days 30
   fi
   step "forget the backend in the bootstrap stack"
   pulumi_on "$BOOTSTRAP_BACKEND_URL" state unprotect --all --stack "$BOOTSTRAP_STACK" --yes
@@ -607,23 +662,24 @@ delete_documents() {
     }'
 }
 
-# empty_bucket BUCKET ACCOUNT deletes every object version and delete marker of a bucket of ACCOUNT. Each listing is
-# one request for at most 1,000 entries, versions and delete markers together (--max-keys counts both; --max-items
-# would count only versions), and each delete-objects call carries at most 1,000 keys whatever the listing held. The
-# document goes in a file: 1,000 keys can exceed what Linux allows one command-line argument (128 KiB). A key S3
-# refuses to delete stops it, with S3's reasons, instead of listing it again forever.
+# empty_bucket BUCKET ACCOUNT REGION deletes every object version and delete marker of a bucket of ACCOUNT. Each
+# listing is one request for at most 1,000 entries, versions and delete markers together (--max-keys counts both;
+# --max-items would count only versions), and each delete-objects call carries at most 1,000 keys whatever the
+# listing held. The document goes in a file: 1,000 keys can exceed what Linux allows one command-line argument
+# (128 KiB). A key S3 refuses to delete stops it, with S3's reasons, instead of listing it again forever.
 empty_bucket() {
-  local bucket=$1 account=$2 listing documents document count errors file="$TMP_DIR/delete.json"
+  local bucket=$1 account=$2 region=$3 listing documents document count errors file="$TMP_DIR/delete.json"
   while :; do
-    listing=$(aws s3api list-object-versions --bucket "$bucket" --expected-bucket-owner "$account" --no-paginate \
-      --max-keys 1000 --output text --query '[Versions, DeleteMarkers][][].[Key, VersionId]')
+    listing=$(aws s3api list-object-versions --bucket "$bucket" --region "$region" --expected-bucket-owner "$account" \
+      --no-paginate --max-keys 1000 --output text --query '[Versions, DeleteMarkers][][].[Key, VersionId]')
     documents=$(printf '%s\n' "$listing" | delete_documents) ||
       die "bucket $bucket holds an entry this script cannot delete (above); delete it by hand: aws s3api" \
-        "delete-object --bucket $bucket --expected-bucket-owner $account --key KEY --version-id VERSION_ID"
+        "delete-object --bucket $bucket --region $region --expected-bucket-owner $account --key KEY" \
+        "--version-id VERSION_ID"
     [[ -n $documents ]] || return 0
     while IFS=$TAB read -r count document; do
       printf '%s\n' "$document" >"$file"
-      errors=$(aws s3api delete-objects --bucket "$bucket" --expected-bucket-owner "$account" \
+      errors=$(aws s3api delete-objects --bucket "$bucket" --region "$region" --expected-bucket-owner "$account" \
         --delete "file://$file" --output json --query Errors </dev/null)
       case $errors in
         ''|null|'[]') echo "deleted $count object versions and delete markers of $bucket" ;;
@@ -633,21 +689,33 @@ empty_bucket() {
   done
 }
 
-# empty_bucket_command is the empty-bucket command: BUCKET [ACCOUNT], ACCOUNT by default the caller's.
+# empty_bucket_command is the empty-bucket command: BUCKET [ACCOUNT [REGION]], ACCOUNT by default the caller's,
+# REGION by default the backend's (from the bootstrap stack's kmsKeyArn output), never the AWS CLI's default.
 empty_bucket_command() {
-  [[ $# -ge 1 && $# -le 2 ]] || die "empty-bucket needs BUCKET [ACCOUNT]"
-  local account=${2:-}
+  [[ $# -ge 1 && $# -le 3 ]] || die "empty-bucket needs BUCKET [ACCOUNT [REGION]]"
+  local account=${2:-} region=${3:-} key
+  if [[ -z $region ]]; then
+    [[ -n $BOOTSTRAP_BACKEND_URL ]] || die "empty-bucket needs a region: give BUCKET ACCOUNT REGION, or set" \
+      "BOOTSTRAP_BACKEND_URL so that it uses the backend's region (from the bootstrap stack's kmsKeyArn output)"
+    need_backend
+    step "read the bootstrap stack's outputs" "give the region (empty-bucket BUCKET ACCOUNT REGION), or run $0 phase1
+first, then: $RERUN"
+    key=$(output kmsKeyArn)
+    backend_location "$key"
+    region=$BACKEND_REGION
+  fi
+  valid_region "$region" || die "region '$region': for example us-east-1"
   if [[ -z $account ]]; then
-    caller_account
+    caller_account "$region"
     account=$CALLER_ACCOUNT
   fi
   [[ $account =~ ^[0-9]{12}$ ]] || die "account '$account': 12 digits"
   step "empty bucket $1"
   if [[ $DRY_RUN -eq 1 ]]; then
-    show "$0" empty-bucket "$1" "$account"
+    show "$0" empty-bucket "$1" "$account" "$region"
     return
   fi
-  empty_bucket "$1" "$account"
+  empty_bucket "$1" "$account" "$region"
 }
 
 RERUN=$(words "$0" "$@")

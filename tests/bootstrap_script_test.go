@@ -155,8 +155,18 @@ func newRunbook(t *testing.T) *runbook {
 }
 
 // withOutputs serves the bootstrap stack's outputs from the bootstrap backend.
-func (r *runbook) withOutputs() *runbook {
-	r.outputs = bootstrapOutputs(r.t)
+func (r *runbook) withOutputs() *runbook { return r.withOutputsIn(backendRegion) }
+
+// withOutputsIn serves the bootstrap stack's outputs as a backend in region would have them: the mocked region
+// becomes region in every output (the bucket names, the key's ARN, the URLs).
+func (r *runbook) withOutputsIn(region string) *runbook {
+	r.outputs = map[string]any{}
+	for k, v := range bootstrapOutputs(r.t) {
+		if s, ok := v.(string); ok {
+			v = strings.ReplaceAll(s, backendRegion, region)
+		}
+		r.outputs[k] = v
+	}
 	r.backend, r.provider = r.outputs["backendUrl"].(string), r.outputs["secretsProvider"].(string)
 	r.stateBucket, r.table = r.outputs["stateBucketName"].(string), r.outputs["lockTableName"].(string)
 	for k, v := range r.outputs {
@@ -278,7 +288,7 @@ func requireFailedAt(t *testing.T, r scriptRun, step, resume string) {
 func bucketCalls(partition, region string, create bool) []string {
 	on := "--bucket acme-bootstrap --region " + region + " --expected-bucket-owner 123456789012"
 	calls := []string{
-		"aws sts get-caller-identity --query Arn --output text",
+		"aws sts get-caller-identity --region " + region + " --query Arn --output text",
 		"aws s3api head-bucket " + on,
 	}
 	if create {
@@ -696,9 +706,11 @@ func TestBootstrapScriptRecoveryCommandsNameTheBootstrapBackendTheStateBucketAnd
 	res = r.run("restore", "prod", "v123")
 	require.NoError(t, res.err, res.stderr)
 	object := ".pulumi/stacks/aws-foundation/prod.json"
-	assert.Equal(t, concat(r.outputReads("stateBucketName"), []string{
-		fmt.Sprintf("aws s3api copy-object --bucket %s --key %s --copy-source %s/%s?versionId=v123", r.stateBucket, object, r.stateBucket, object),
-	}), res.calls)
+	assert.Equal(t, concat(r.outputReads("stateBucketName", "kmsKeyArn"), []string{
+		fmt.Sprintf("aws s3api copy-object --bucket %s --key %s --copy-source %s/%s?versionId=v123", r.stateBucket, object, r.stateBucket, object) +
+			inBackend + " --expected-source-bucket-owner " + backendAccount,
+	}), res.calls, "both buckets of the copy must be the backend account's")
+	assert.Contains(t, res.stdout, "aws s3api list-object-versions --bucket "+r.stateBucket+inBackend+" --prefix "+object)
 
 	r = newRunbook(t).withOutputs().otherwiseSucceed()
 	res = r.run("unlock", "prod")
@@ -706,16 +718,66 @@ func TestBootstrapScriptRecoveryCommandsNameTheBootstrapBackendTheStateBucketAnd
 	assert.Equal(t, concat(r.outputReads("backendUrl"), []string{r.onProd("cancel --stack prod --yes")}), res.calls)
 }
 
+func TestBootstrapScriptRestoreFailsWhenS3RefusesTheCopyForTheExpectedOwner(t *testing.T) {
+	// A state bucket of the same name in another account: S3 answers 403 to the owner check and copies nothing.
+	r := newRunbook(t).withOutputs()
+	r.on("aws s3api copy-object *", 254, "", "An error occurred (AccessDenied) when calling the CopyObject operation: Access Denied\n")
+	res := r.run("restore", "prod", "v123")
+	requireFailedAt(t, res, "copy version v123 of .pulumi/stacks/aws-foundation/prod.json over the current one", "run the same command again")
+	assert.Contains(t, res.stderr, "AccessDenied")
+}
+
+// saveRunbook serves, from a local bootstrap backend, the outputs of a backend in region, with the CLI's default
+// region set to others.
+func saveRunbook(t *testing.T, region string) *runbook {
+	r := newRunbook(t).withOutputsIn(region)
+	r.rules = nil // the outputs come from the local backend
+	r.env = append(r.env, "BOOTSTRAP_BACKEND_URL=file:///srv/bootstrap-state", "AWS_REGION=us-west-2", "AWS_DEFAULT_REGION=ap-south-1")
+	for _, k := range []string{"stateBucketName", "kmsKeyArn"} {
+		r.on("PULUMI_BACKEND_URL=file:///srv/bootstrap-state pulumi stack output "+k+" --stack bootstrap", 0, r.outputs[k].(string), "")
+	}
+	return r
+}
+
 func TestBootstrapScriptSavesALocalBootstrapBackendIntoTheStateBucket(t *testing.T) {
-	r := newRunbook(t).otherwiseSucceed()
-	r.env = append(r.env, "BOOTSTRAP_BACKEND_URL=file:///srv/bootstrap-state")
-	out := bootstrapOutputs(t)
-	r.on("PULUMI_BACKEND_URL=file:///srv/bootstrap-state pulumi stack output stateBucketName *", 0, out["stateBucketName"].(string), "")
-	r.on("PULUMI_BACKEND_URL=file:///srv/bootstrap-state pulumi stack output kmsKeyArn *", 0, out["kmsKeyArn"].(string), "")
+	r := saveRunbook(t, "eu-central-1").otherwiseSucceed()
+	key := r.outputs["kmsKeyArn"].(string)
 	res := r.run("save-bootstrap-state")
 	require.NoError(t, res.err, res.stderr)
-	assert.Equal(t, fmt.Sprintf("aws s3 sync /srv/bootstrap-state s3://%s/bootstrap-backend/ --sse aws:kms --sse-kms-key-id %s",
-		out["stateBucketName"], out["kmsKeyArn"]), res.calls[len(res.calls)-1])
+	assert.Equal(t, []string{
+		"PULUMI_BACKEND_URL=file:///srv/bootstrap-state pulumi stack output stateBucketName --stack bootstrap",
+		"PULUMI_BACKEND_URL=file:///srv/bootstrap-state pulumi stack output kmsKeyArn --stack bootstrap",
+		"aws s3api head-bucket --bucket " + r.stateBucket + " --region eu-central-1 --expected-bucket-owner " + backendAccount,
+		"aws s3 sync /srv/bootstrap-state s3://" + r.stateBucket + "/bootstrap-backend/ --region eu-central-1 --sse aws:kms --sse-kms-key-id " + key,
+	}, res.calls, "the owner is checked before the copy, which cannot check it; both in the backend's region")
+	assert.Equal(t, "aws-foundation-state-"+backendAccount+"-eu-central-1", r.stateBucket)
+
+	// A dry run checks the owner (a read) and only prints the copy.
+	r = saveRunbook(t, "eu-central-1").otherwiseSucceed()
+	res = r.run("--dry-run", "save-bootstrap-state")
+	require.NoError(t, res.err, res.stderr)
+	assert.Len(t, res.calls, 3)
+	assert.Contains(t, res.stdout, "+ aws s3 sync /srv/bootstrap-state s3://"+r.stateBucket+"/bootstrap-backend/ --region eu-central-1 ")
+}
+
+func TestBootstrapScriptSaveBootstrapStateRefusesABucketOfAnotherAccount(t *testing.T) {
+	// head-bucket answers 403 for the expected owner: a bucket of that name in another account. Nothing is copied.
+	r := saveRunbook(t, backendRegion)
+	r.on("aws s3api head-bucket *", 254, "", forbidden).otherwiseSucceed()
+	res := r.run("save-bootstrap-state")
+	requireFailedAt(t, res, "check that "+r.stateBucket+" is the backend account's", "run the same command again")
+	assert.Contains(t, res.stderr, "bucket "+r.stateBucket+" is not account "+backendAccount+"'s, or you may not read it")
+	assert.Equal(t, "aws s3api head-bucket --bucket "+r.stateBucket+inBackend, res.calls[len(res.calls)-1])
+
+	// A bucket that does not exist: nothing to copy into; recover rebuilds it.
+	r = saveRunbook(t, backendRegion)
+	r.on("aws s3api head-bucket *", 254, "", bucketMissing+"\n").otherwiseSucceed()
+	res = r.run("save-bootstrap-state")
+	requireFailedAt(t, res, "check that "+r.stateBucket+" is the backend account's", "run the same command again")
+	assert.Contains(t, res.stderr, "the state bucket "+r.stateBucket+" does not exist: rebuild the backend with ")
+	for _, c := range res.calls {
+		assert.NotContains(t, c, "aws s3 sync")
+	}
 }
 
 // --- teardown ------------------------------------------------------------------------------------------------------
@@ -723,24 +785,26 @@ func TestBootstrapScriptSavesALocalBootstrapBackendIntoTheStateBucket(t *testing
 const (
 	backendAccount = "123456789012"
 	callerIdentity = "arn:aws:sts::" + backendAccount + ":assumed-role/admin/alice\n"
-	ownerFlag      = " --expected-bucket-owner " + backendAccount
-	identityCall   = "aws sts get-caller-identity --query Arn --output text"
+	backendRegion  = "us-east-1" // the region of the mocked bootstrap stack's outputs
+	inRegion       = " --region " + backendRegion
+	inBackend      = inRegion + " --expected-bucket-owner " + backendAccount // every bucket call of the backend
+	identityCall   = "aws sts get-caller-identity" + inRegion + " --query Arn --output text"
 	noState        = ".pulumi/meta.yaml\n"
 	forbidden      = "An error occurred (403) when calling the HeadBucket operation: Forbidden\n"
 )
 
 func listVersionsOf(bucket string) string {
-	return "aws s3api list-object-versions --bucket " + bucket + ownerFlag +
+	return "aws s3api list-object-versions --bucket " + bucket + inBackend +
 		" --no-paginate --max-keys 1000 --output text --query [Versions, DeleteMarkers][][].[Key, VersionId]"
 }
 
 // deleteObjectsCall is a delete-objects call; its document is in a file of the script's temporary folder.
 func deleteObjectsCall(bucket string) string {
-	return "aws s3api delete-objects --bucket " + bucket + ownerFlag + " --delete file://TMP/delete.json --output json --query Errors"
+	return "aws s3api delete-objects --bucket " + bucket + inBackend + " --delete file://TMP/delete.json --output json --query Errors"
 }
 
 func listStatesOf(bucket string) string {
-	return "aws s3api list-objects-v2 --bucket " + bucket + ownerFlag + " --query Contents[].Key --output text"
+	return "aws s3api list-objects-v2 --bucket " + bucket + inBackend + " --query Contents[].Key --output text"
 }
 
 // deleteDocuments reads the --delete documents of a run's delete-objects calls, in order: the only aws calls with a
@@ -780,7 +844,7 @@ func TestBootstrapScriptTeardownTurnsLoggingOffRetriesBucketNotEmptyAndForgetsLa
 	logs, key := r.outputs["logBucketName"].(string), r.outputs["kmsKeyArn"].(string)
 	aDelete := `{"Objects":[{"Key":"k","VersionId":"v"}],"Quiet":true}`
 	r.once(exact(listVersionsOf(r.stateBucket)), 0, "k\tv\n", "")
-	r.once(exact("aws s3api delete-bucket --bucket "+logs+ownerFlag), 254, "", notEmpty+"\n") // late access logs
+	r.once(exact("aws s3api delete-bucket --bucket "+logs+inBackend), 254, "", notEmpty+"\n") // late access logs
 	r.once(exact(listVersionsOf(logs)), 0, "", "")
 	r.once(exact(listVersionsOf(logs)), 0, "k\tv\n", "")
 	r.on("aws s3api list-object-versions *", 0, "", "")
@@ -789,25 +853,25 @@ func TestBootstrapScriptTeardownTurnsLoggingOffRetriesBucketNotEmptyAndForgetsLa
 	res := r.otherwiseSucceed().run("teardown", "--i-understand")
 	require.NoError(t, res.err, res.stderr)
 	assert.Equal(t, concat(r.teardownStart(), []string{
-		"aws s3api head-bucket --bucket " + r.stateBucket + ownerFlag,
+		"aws s3api head-bucket --bucket " + r.stateBucket + inBackend,
 		listStatesOf(r.stateBucket),
-		"aws s3api put-bucket-logging --bucket " + r.stateBucket + ownerFlag + " --bucket-logging-status {}",
-		"aws dynamodb describe-table --table-name " + r.table + " --query Table.TableStatus --output text",
-		"aws dynamodb update-table --table-name " + r.table + " --no-deletion-protection-enabled",
-		"aws dynamodb delete-table --table-name " + r.table,
+		"aws s3api put-bucket-logging --bucket " + r.stateBucket + inBackend + " --bucket-logging-status {}",
+		"aws dynamodb describe-table --table-name " + r.table + inRegion + " --query Table.TableStatus --output text",
+		"aws dynamodb update-table --table-name " + r.table + inRegion + " --no-deletion-protection-enabled",
+		"aws dynamodb delete-table --table-name " + r.table + inRegion,
 		listVersionsOf(r.stateBucket),
 		deleteObjectsCall(r.stateBucket),
 		listVersionsOf(r.stateBucket),
-		"aws s3api delete-bucket --bucket " + r.stateBucket + ownerFlag,
-		"aws s3api head-bucket --bucket " + logs + ownerFlag,
+		"aws s3api delete-bucket --bucket " + r.stateBucket + inBackend,
+		"aws s3api head-bucket --bucket " + logs + inBackend,
 		listVersionsOf(logs),
-		"aws s3api delete-bucket --bucket " + logs + ownerFlag,
+		"aws s3api delete-bucket --bucket " + logs + inBackend,
 		listVersionsOf(logs),
 		deleteObjectsCall(logs),
 		listVersionsOf(logs),
-		"aws s3api delete-bucket --bucket " + logs + ownerFlag,
-		"aws kms describe-key --key-id " + key + " --query KeyMetadata.KeyState --output text",
-		"aws kms schedule-key-deletion --key-id " + key + " --pending-window-in-days 30",
+		"aws s3api delete-bucket --bucket " + logs + inBackend,
+		"aws kms describe-key --key-id " + key + inRegion + " --query KeyMetadata.KeyState --output text",
+		"aws kms schedule-key-deletion --key-id " + key + inRegion + " --pending-window-in-days 30",
 		onBoot("state unprotect --all --stack bootstrap --yes"),
 		onBoot("destroy --stack bootstrap --yes"),
 	}), res.calls)
@@ -898,7 +962,7 @@ func TestBootstrapScriptTeardownRefusesWhileStacksStateIsInTheStateBucket(t *tes
 	assert.Contains(t, res.stderr, "\nThen run: "+script+" teardown --i-understand\n")
 	assert.Contains(t, res.stderr, "run:\n"+script+" teardown --i-understand --including-stacks\n")
 	assert.Equal(t, concat(r.teardownStart(), []string{
-		"aws s3api head-bucket --bucket " + r.stateBucket + ownerFlag,
+		"aws s3api head-bucket --bucket " + r.stateBucket + inBackend,
 		listStatesOf(r.stateBucket),
 	}, r.outputReads("backendUrl")), res.calls, "nothing is changed")
 
@@ -914,7 +978,7 @@ func TestBootstrapScriptTeardownRefusesWhileStacksStateIsInTheStateBucket(t *tes
 		res = r.run(append([]string{"teardown"}, args...)...)
 		require.NoError(t, res.err, res.stderr)
 		assert.Contains(t, res.stdout, "--including-stacks: deleting with the backend the state of: "+found+"\n")
-		assert.Contains(t, res.calls, "aws s3api delete-bucket --bucket "+r.stateBucket+ownerFlag)
+		assert.Contains(t, res.calls, "aws s3api delete-bucket --bucket "+r.stateBucket+inBackend)
 		assert.Equal(t, onBoot("destroy --stack bootstrap --yes"), res.calls[len(res.calls)-1])
 	}
 
@@ -937,7 +1001,7 @@ func TestBootstrapScriptTeardownTouchesOnlyBucketsOfTheBackendsAccount(t *testin
 	for _, c := range res.calls {
 		if strings.HasPrefix(c, "aws s3api ") {
 			s3++
-			assert.Regexp(t, `^aws s3api [a-z0-9-]+ --bucket \S+`+regexp.QuoteMeta(ownerFlag)+`( |$)`, c)
+			assert.Regexp(t, `^aws s3api [a-z0-9-]+ --bucket \S+`+regexp.QuoteMeta(inBackend)+`( |$)`, c)
 		}
 	}
 	assert.Equal(t, 8, s3, "state bucket: head, list states, logging off, list versions, delete; log bucket: head, list versions, delete")
@@ -945,20 +1009,20 @@ func TestBootstrapScriptTeardownTouchesOnlyBucketsOfTheBackendsAccount(t *testin
 	// A log bucket of the same name in another account (head-bucket answers 403 for the expected owner) is left alone.
 	r = teardownRunbook(t, noState)
 	logs := r.outputs["logBucketName"].(string)
-	r.on(exact("aws s3api head-bucket --bucket "+logs+ownerFlag), 254, "", forbidden)
+	r.on(exact("aws s3api head-bucket --bucket "+logs+inBackend), 254, "", forbidden)
 	r.on("aws s3api list-object-versions *", 0, "", "")
 	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
 	res = r.otherwiseSucceed().run("teardown", "--i-understand")
 	requireFailedAt(t, res, "empty and delete the log bucket "+logs, "run the same command again")
 	assert.Contains(t, res.stderr, "bucket "+logs+" is not account "+backendAccount+"'s, or you may not read it: nothing in it is touched")
-	assert.Equal(t, "aws s3api head-bucket --bucket "+logs+ownerFlag, res.calls[len(res.calls)-1])
+	assert.Equal(t, "aws s3api head-bucket --bucket "+logs+inBackend, res.calls[len(res.calls)-1])
 
 	// The same for the state bucket: nothing at all is changed.
 	r = teardownRunbook(t, noState)
-	r.on(exact("aws s3api head-bucket --bucket "+r.stateBucket+ownerFlag), 254, "", forbidden)
+	r.on(exact("aws s3api head-bucket --bucket "+r.stateBucket+inBackend), 254, "", forbidden)
 	res = r.otherwiseSucceed().run("teardown", "--i-understand")
 	requireFailedAt(t, res, "look for stacks' state in "+r.stateBucket, "run the same command again")
-	assert.Equal(t, concat(r.teardownStart(), []string{"aws s3api head-bucket --bucket " + r.stateBucket + ownerFlag}), res.calls)
+	assert.Equal(t, concat(r.teardownStart(), []string{"aws s3api head-bucket --bucket " + r.stateBucket + inBackend}), res.calls)
 
 	// Credentials of another account: refused before any call to the backend.
 	r = newRunbook(t).withOutputs()
@@ -977,7 +1041,7 @@ func TestBootstrapScriptTeardownFailureHalfwayNamesTheStepAndForgetsNothing(t *t
 	res := r.otherwiseSucceed().run("teardown", "--i-understand")
 	requireFailedAt(t, res, "delete the lock table "+r.table, "run the same command again (it skips what is already done): ")
 	assert.Contains(t, res.stderr, "bootstrap.sh teardown --i-understand")
-	assert.Equal(t, "aws dynamodb delete-table --table-name "+r.table, res.calls[len(res.calls)-1])
+	assert.Equal(t, "aws dynamodb delete-table --table-name "+r.table+inRegion, res.calls[len(res.calls)-1])
 }
 
 func TestBootstrapScriptTeardownStopsWhenS3RefusesToDeleteAVersion(t *testing.T) {
@@ -1001,19 +1065,19 @@ func TestBootstrapScriptTeardownStopsWhenS3RefusesToDeleteAVersion(t *testing.T)
 func TestBootstrapScriptTeardownResumesSkippingWhatIsGone(t *testing.T) {
 	r := teardownRunbook(t, noState)
 	logs, key := r.outputs["logBucketName"].(string), r.outputs["kmsKeyArn"].(string)
-	r.on(exact("aws s3api head-bucket --bucket "+r.stateBucket+ownerFlag), 254, "", bucketMissing+"\n")
+	r.on(exact("aws s3api head-bucket --bucket "+r.stateBucket+inBackend), 254, "", bucketMissing+"\n")
 	r.on("aws dynamodb describe-table *", 254, "", "An error occurred (ResourceNotFoundException) when calling the DescribeTable operation\n")
 	r.on("aws s3api list-object-versions *", 0, "", "")
 	r.on("aws kms describe-key *", 0, "PendingDeletion\n", "")
 	res := r.otherwiseSucceed().run("teardown", "--i-understand")
 	require.NoError(t, res.err, res.stderr)
 	assert.Equal(t, concat(r.teardownStart(), []string{
-		"aws s3api head-bucket --bucket " + r.stateBucket + ownerFlag,
-		"aws dynamodb describe-table --table-name " + r.table + " --query Table.TableStatus --output text",
-		"aws s3api head-bucket --bucket " + logs + ownerFlag,
+		"aws s3api head-bucket --bucket " + r.stateBucket + inBackend,
+		"aws dynamodb describe-table --table-name " + r.table + inRegion + " --query Table.TableStatus --output text",
+		"aws s3api head-bucket --bucket " + logs + inBackend,
 		listVersionsOf(logs),
-		"aws s3api delete-bucket --bucket " + logs + ownerFlag,
-		"aws kms describe-key --key-id " + key + " --query KeyMetadata.KeyState --output text",
+		"aws s3api delete-bucket --bucket " + logs + inBackend,
+		"aws kms describe-key --key-id " + key + inRegion + " --query KeyMetadata.KeyState --output text",
 		onBoot("state unprotect --all --stack bootstrap --yes"),
 		onBoot("destroy --stack bootstrap --yes"),
 	}), res.calls)
@@ -1024,14 +1088,14 @@ func TestBootstrapScriptTeardownGivesUpAfterTheConfiguredAttempts(t *testing.T) 
 	logs := r.outputs["logBucketName"].(string)
 	r.env = append(r.env, "BOOTSTRAP_DELETE_ATTEMPTS=2")
 	r.on("aws s3api list-object-versions *", 0, "", "")
-	r.on(exact("aws s3api delete-bucket --bucket "+logs+ownerFlag), 254, "", notEmpty+"\n")
+	r.on(exact("aws s3api delete-bucket --bucket "+logs+inBackend), 254, "", notEmpty+"\n")
 	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
 	res := r.otherwiseSucceed().run("teardown", "--i-understand")
 	requireFailedAt(t, res, "empty and delete the log bucket "+logs, "run the same command again")
 	assert.Contains(t, res.stderr, "still not empty after 2 attempts")
 	n := 0
 	for _, c := range res.calls {
-		if c == "aws s3api delete-bucket --bucket "+logs+ownerFlag {
+		if c == "aws s3api delete-bucket --bucket "+logs+inBackend {
 			n++
 		}
 		assert.NotContains(t, c, "destroy")
@@ -1057,27 +1121,145 @@ func TestBootstrapScriptTeardownRequiresConfirmationAndItsDryRunChangesNothing(t
 			regexp.QuoteMeta(onBoot("stack output"))+`)`, c, "a dry run only reads")
 	}
 	for _, want := range []string{
-		"+ aws s3api put-bucket-logging --bucket " + r.stateBucket + ownerFlag + " --bucket-logging-status '{}'",
-		"+ aws dynamodb delete-table --table-name " + r.table,
-		"empty-bucket " + r.stateBucket + " " + backendAccount + "\n+ aws s3api delete-bucket --bucket " + r.stateBucket + ownerFlag + "\n",
-		"+ aws kms schedule-key-deletion --key-id " + r.outputs["kmsKeyArn"].(string) + " --pending-window-in-days 30",
+		"+ aws s3api put-bucket-logging --bucket " + r.stateBucket + inBackend + " --bucket-logging-status '{}'",
+		"+ aws dynamodb delete-table --table-name " + r.table + inRegion,
+		"empty-bucket " + r.stateBucket + " " + backendAccount + " " + backendRegion + "\n+ aws s3api delete-bucket --bucket " + r.stateBucket + inBackend + "\n",
+		"+ aws kms schedule-key-deletion --key-id " + r.outputs["kmsKeyArn"].(string) + inRegion + " --pending-window-in-days 30",
 		"pulumi destroy --stack bootstrap --yes",
 	} {
 		assert.Contains(t, res.stdout, want)
 	}
 }
 
+// --- the backend's region -------------------------------------------------------------------------------------------
+
+// otherDefaultRegions is a CLI default region (AWS_REGION, AWS_DEFAULT_REGION) that is not the backend's.
+var otherDefaultRegions = []string{"AWS_REGION=us-west-2", "AWS_DEFAULT_REGION=ap-south-1"}
+
+// requireEveryAWSCallIn checks that every aws call names region, once, and no other region appears in it.
+func requireEveryAWSCallIn(t *testing.T, region string, calls []string) map[string]int {
+	t.Helper()
+	services := map[string]int{}
+	for _, c := range calls {
+		if !strings.HasPrefix(c, "aws ") {
+			continue
+		}
+		services[strings.Fields(c)[1]]++
+		assert.Equal(t, 1, strings.Count(c, " --region "), c)
+		assert.Regexp(t, " --region "+regexp.QuoteMeta(region)+"( |$)", c)
+		for _, other := range []string{"us-east-1", "us-west-2", "ap-south-1"} {
+			assert.NotContains(t, c, other, c)
+		}
+	}
+	return services
+}
+
+func TestBootstrapScriptTeardownMakesEveryAWSCallInTheBackendsRegion(t *testing.T) {
+	// The backend is in eu-central-1; the CLI's default region, and the bootstrap bucket (us-east-1), are elsewhere.
+	// A lock table of the same name in the default region belongs to another backend and must not be touched.
+	const region = "eu-central-1"
+	r := newRunbook(t).withOutputsIn(region)
+	r.env = append(r.env, otherDefaultRegions...)
+	r.on("aws sts get-caller-identity *", 0, callerIdentity, "")
+	r.on("aws s3api list-objects-v2 *", 0, noState, "")
+	r.once("aws s3api list-object-versions *", 0, "k\tv\n", "")
+	r.on("aws s3api list-object-versions *", 0, "", "")
+	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
+	r.on("aws kms describe-key *", 0, "Enabled\n", "")
+	res := r.otherwiseSucceed().run("teardown", "--i-understand")
+	require.NoError(t, res.err, res.stderr)
+	services := requireEveryAWSCallIn(t, region, res.calls)
+	assert.Equal(t, map[string]int{"sts": 1, "s3api": 10, "dynamodb": 3, "kms": 2}, services, strings.Join(res.calls, "\n"))
+	assert.Contains(t, res.calls, "aws dynamodb update-table --table-name "+r.table+" --region "+region+" --no-deletion-protection-enabled")
+	assert.Contains(t, res.calls, "aws dynamodb delete-table --table-name "+r.table+" --region "+region)
+	assert.Contains(t, res.calls, "aws kms schedule-key-deletion --key-id "+r.outputs["kmsKeyArn"].(string)+" --region "+region+
+		" --pending-window-in-days 30")
+	assert.Equal(t, onBoot("destroy --stack bootstrap --yes"), res.calls[len(res.calls)-1])
+
+	// Its dry run prints every change with the region too.
+	r = newRunbook(t).withOutputsIn(region)
+	r.env = append(r.env, otherDefaultRegions...)
+	r.on("aws sts get-caller-identity *", 0, callerIdentity, "")
+	r.on("aws s3api list-objects-v2 *", 0, noState, "")
+	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
+	r.on("aws kms describe-key *", 0, "Enabled\n", "")
+	res = r.otherwiseSucceed().run("--dry-run", "teardown", "--i-understand")
+	require.NoError(t, res.err, res.stderr)
+	requireEveryAWSCallIn(t, region, res.calls)
+	printed := 0
+	for _, l := range strings.Split(res.stdout, "\n") {
+		if strings.HasPrefix(l, "+ aws ") {
+			printed++
+			assert.Regexp(t, " --region "+regexp.QuoteMeta(region)+"( |$)", l)
+		}
+	}
+	assert.Equal(t, 6, printed, "logging off, update-table, delete-table, two delete-bucket, schedule-key-deletion")
+	assert.Contains(t, res.stdout, " empty-bucket "+r.stateBucket+" "+backendAccount+" "+region+"\n")
+}
+
+func TestBootstrapScriptRestoreAndEmptyBucketUseTheBackendsRegion(t *testing.T) {
+	const region = "eu-central-1"
+	r := newRunbook(t).withOutputsIn(region)
+	r.env = append(r.env, otherDefaultRegions...)
+	res := r.otherwiseSucceed().run("restore", "prod", "v123")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, map[string]int{"s3api": 1}, requireEveryAWSCallIn(t, region, res.calls))
+	assert.Contains(t, res.calls[len(res.calls)-1], " --expected-bucket-owner "+backendAccount+" --expected-source-bucket-owner "+backendAccount)
+
+	r = newRunbook(t).withOutputsIn(region)
+	r.env = append(r.env, otherDefaultRegions...)
+	r.on("aws sts get-caller-identity *", 0, callerIdentity, "")
+	r.once("aws s3api list-object-versions *", 0, "k\tv\n", "")
+	r.on("aws s3api list-object-versions *", 0, "", "")
+	res = r.otherwiseSucceed().run("empty-bucket", "acme-logs")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, map[string]int{"sts": 1, "s3api": 3}, requireEveryAWSCallIn(t, region, res.calls))
+
+	// A REGION given on the command line wins, and no output is read.
+	r = newRunbook(t).withOutputsIn(region)
+	r.env = append(r.env, otherDefaultRegions...)
+	res = r.otherwiseSucceed().run("empty-bucket", "acme-logs", backendAccount, "eu-west-1")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, []string{"aws s3api list-object-versions --bucket acme-logs --region eu-west-1 --expected-bucket-owner " + backendAccount +
+		" --no-paginate --max-keys 1000 --output text --query [Versions, DeleteMarkers][][].[Key, VersionId]"}, res.calls)
+}
+
+func TestBootstrapScriptRefusesWhenTheOutputsNameNoRegion(t *testing.T) {
+	for _, arn := range []string{"arn:aws:kms::" + backendAccount + ":key/abc", "not-an-arn"} {
+		for _, cmd := range [][]string{{"teardown", "--i-understand"}, {"restore", "prod", "v1"}, {"empty-bucket", "acme-logs"}} {
+			r := newRunbook(t)
+			r.env = append(r.env, otherDefaultRegions...)
+			r.on(onBoot("stack output kmsKeyArn --stack bootstrap"), 0, arn, "") // before withOutputs: the first rule wins
+			res := r.withOutputs().otherwiseSucceed().run(cmd...)
+			requireFailedAt(t, res, "find the backend's region and account", "pulumi stack output kmsKeyArn --stack bootstrap")
+			assert.Contains(t, res.stderr, "the bootstrap stack's output kmsKeyArn is '"+arn+"', which names no region", cmd)
+			assert.Contains(t, res.stderr, "refusing to guess the backend's region or to use the AWS CLI's default one", cmd)
+			for _, c := range res.calls {
+				assert.False(t, strings.HasPrefix(c, "aws "), "no AWS call without the backend's region: %s", c)
+			}
+		}
+		r := saveRunbook(t, backendRegion)
+		r.rules = nil
+		r.on("PULUMI_BACKEND_URL=file:///srv/bootstrap-state pulumi stack output stateBucketName *", 0, r.stateBucket, "")
+		r.on("PULUMI_BACKEND_URL=file:///srv/bootstrap-state pulumi stack output kmsKeyArn *", 0, arn, "")
+		res := r.otherwiseSucceed().run("save-bootstrap-state")
+		requireFailedAt(t, res, "find the backend's region and account", "pulumi stack output kmsKeyArn --stack bootstrap")
+		assert.Len(t, res.calls, 2, "only the outputs are read")
+	}
+}
+
 // --- empty-bucket --------------------------------------------------------------------------------------------------
 
 func TestBootstrapScriptEmptyBucketNamesTheCallersAccountAndEscapesKeys(t *testing.T) {
-	r := newRunbook(t).on("aws sts get-caller-identity *", 0, callerIdentity, "")
+	// Without ACCOUNT and REGION: the caller's account, the backend's region.
+	r := newRunbook(t).withOutputs().on("aws sts get-caller-identity *", 0, callerIdentity, "")
 	r.once(exact(listVersionsOf("acme-logs")), 0, "logs/a \"quoted\" key\\x\tv1\nlogs/plain key\tnull\n", "")
 	r.on("aws s3api list-object-versions *", 0, "", "")
 	res := r.otherwiseSucceed().run("empty-bucket", "acme-logs")
 	require.NoError(t, res.err, res.stderr)
-	require.Len(t, res.calls, 4, strings.Join(res.calls, "\n"))
-	assert.Equal(t, []string{identityCall, listVersionsOf("acme-logs")}, res.calls[:2])
-	assert.Equal(t, []string{deleteObjectsCall("acme-logs"), listVersionsOf("acme-logs")}, res.calls[2:])
+	require.Len(t, res.calls, 5, strings.Join(res.calls, "\n"))
+	assert.Equal(t, concat(r.outputReads("kmsKeyArn"), []string{identityCall, listVersionsOf("acme-logs")}), res.calls[:3])
+	assert.Equal(t, []string{deleteObjectsCall("acme-logs"), listVersionsOf("acme-logs")}, res.calls[3:])
 	assert.Equal(t, [][]map[string]string{{
 		{"Key": `logs/a "quoted" key\x`, "VersionId": "v1"},
 		{"Key": "logs/plain key", "VersionId": "null"},
@@ -1086,22 +1268,35 @@ func TestBootstrapScriptEmptyBucketNamesTheCallersAccountAndEscapesKeys(t *testi
 
 	// An entry it cannot take apart (here a key with a tab) stops it before anything is deleted.
 	r = newRunbook(t).on(exact(listVersionsOf("acme-logs")), 0, "logs/a\tkey with a tab\tv1\n", "")
-	res = r.run("empty-bucket", "acme-logs", backendAccount)
+	res = r.run("empty-bucket", "acme-logs", backendAccount, backendRegion)
 	requireFailedAt(t, res, "empty bucket acme-logs", "run the same command again")
 	assert.Contains(t, res.stderr, "cannot take this listed entry apart: logs/a\tkey with a tab\tv1")
-	assert.Contains(t, res.stderr, "delete it by hand: aws s3api delete-object --bucket acme-logs"+ownerFlag)
+	assert.Contains(t, res.stderr, "delete it by hand: aws s3api delete-object --bucket acme-logs"+inBackend)
 	assert.Equal(t, []string{listVersionsOf("acme-logs")}, res.calls)
 
 	// A dry run lists and deletes nothing.
 	r = newRunbook(t)
-	res = r.run("--dry-run", "empty-bucket", "acme-logs", backendAccount)
+	res = r.run("--dry-run", "empty-bucket", "acme-logs", backendAccount, backendRegion)
 	require.NoError(t, res.err, res.stderr)
 	assert.Empty(t, res.calls)
-	assert.Equal(t, "+ "+filepath.Join(repoRoot, "scripts", "bootstrap.sh")+" empty-bucket acme-logs "+backendAccount+"\n", res.stdout)
+	assert.Equal(t, "+ "+filepath.Join(repoRoot, "scripts", "bootstrap.sh")+" empty-bucket acme-logs "+backendAccount+" "+backendRegion+"\n", res.stdout)
 
-	res = newRunbook(t).run("empty-bucket", "acme-logs", "12345")
+	res = newRunbook(t).run("empty-bucket", "acme-logs", "12345", backendRegion)
 	require.Error(t, res.err)
 	assert.Contains(t, res.stderr, "account '12345': 12 digits")
+	assert.Empty(t, res.calls)
+
+	res = newRunbook(t).run("empty-bucket", "acme-logs", backendAccount, "mars")
+	require.Error(t, res.err)
+	assert.Contains(t, res.stderr, "region 'mars'")
+	assert.Empty(t, res.calls)
+
+	// No REGION and no bootstrap backend to read the backend's from: refused, not left to the CLI's default region.
+	r = newRunbook(t)
+	r.env = append(r.env, "BOOTSTRAP_BACKEND_URL=", "AWS_REGION=us-west-2")
+	res = r.run("empty-bucket", "acme-logs", backendAccount)
+	require.Error(t, res.err)
+	assert.Contains(t, res.stderr, "empty-bucket needs a region: give BUCKET ACCOUNT REGION, or set BOOTSTRAP_BACKEND_URL")
 	assert.Empty(t, res.calls)
 }
 
