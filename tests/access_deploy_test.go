@@ -974,25 +974,26 @@ func deployWorlds(t testing.TB) []deployWorld {
 	return out
 }
 
-func TestDeployRolesCanCreateUpdateAndDeleteWhatTheirStackRegisters(t *testing.T) {
-	c := deployCatalog(t)
+// requireEveryDeployWorld evaluates one scenario table of every deploy world.
+func requireEveryDeployWorld(t *testing.T, table func(w deployWorld) []scenario) {
+	t.Helper()
 	var all []scenario
 	for _, w := range deployWorlds(t) {
-		s, _ := w.allowedScenarios(t)
-		all = append(all, s...)
+		all = append(all, table(w)...)
 	}
-	requireVerdicts(t, c, all)
+	requireVerdicts(t, deployCatalog(t), all)
 	t.Logf("%d scenarios", len(all))
 }
 
+func TestDeployRolesCanCreateUpdateAndDeleteWhatTheirStackRegisters(t *testing.T) {
+	requireEveryDeployWorld(t, func(w deployWorld) []scenario {
+		s, _ := w.allowedScenarios(t)
+		return s
+	})
+}
+
 func TestDeployRolesCannotEscalateOrReachOutsideTheirStack(t *testing.T) {
-	c := deployCatalog(t)
-	var all []scenario
-	for _, w := range deployWorlds(t) {
-		all = append(all, w.deniedScenarios()...)
-	}
-	requireVerdicts(t, c, all)
-	t.Logf("%d scenarios", len(all))
+	requireEveryDeployWorld(t, deployWorld.deniedScenarios)
 }
 
 // TestDeployRolesCannotDestroyRetainedFlowLogEvidence: the deploy role of a stack that retains its flow-log evidence
@@ -1034,12 +1035,7 @@ func TestDeployRolesCannotDestroyRetainedFlowLogEvidence(t *testing.T) {
 }
 
 func TestFlowLogRolesUnderTheBoundaryCanOnlyDeliverFlowLogs(t *testing.T) {
-	c := deployCatalog(t)
-	var all []scenario
-	for _, w := range deployWorlds(t) {
-		all = append(all, w.boundaryScenarios()...)
-	}
-	requireVerdicts(t, c, all)
+	requireEveryDeployWorld(t, deployWorld.boundaryScenarios)
 }
 
 // deployMutations break one stack's deploy document (and the boundary) one property at a time; grants names the

@@ -190,6 +190,15 @@ func (r *runbook) once(pattern string, rc int, stdout, stderr string) *runbook {
 // otherwiseSucceed answers every call no rule matches with success and no output.
 func (r *runbook) otherwiseSucceed() *runbook { r.succeedOtherwise = true; return r }
 
+// withEmptyBucketsTableAndKey answers a teardown whose buckets list no more versions, whose lock table is ACTIVE
+// and whose key is Enabled; every other call succeeds.
+func (r *runbook) withEmptyBucketsTableAndKey() *runbook {
+	r.on("aws s3api list-object-versions *", 0, "", "")
+	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
+	r.on("aws kms describe-key *", 0, "Enabled\n", "")
+	return r.otherwiseSucceed()
+}
+
 func (r *runbook) writeStackFile(stack, content string) {
 	require.NoError(r.t, os.WriteFile(filepath.Join(r.project, "Pulumi."+stack+".yaml"), []byte(content), 0o644))
 }
@@ -847,10 +856,7 @@ func TestBootstrapScriptTeardownTurnsLoggingOffRetriesBucketNotEmptyAndForgetsLa
 	r.once(exact("aws s3api delete-bucket --bucket "+logs+inBackend), 254, "", notEmpty+"\n") // late access logs
 	r.once(exact(listVersionsOf(logs)), 0, "", "")
 	r.once(exact(listVersionsOf(logs)), 0, "k\tv\n", "")
-	r.on("aws s3api list-object-versions *", 0, "", "")
-	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
-	r.on("aws kms describe-key *", 0, "Enabled\n", "")
-	res := r.otherwiseSucceed().run("teardown", "--i-understand")
+	res := r.withEmptyBucketsTableAndKey().run("teardown", "--i-understand")
 	require.NoError(t, res.err, res.stderr)
 	assert.Equal(t, concat(r.teardownStart(), []string{
 		"aws s3api head-bucket --bucket " + r.stateBucket + inBackend,
@@ -897,10 +903,7 @@ func TestBootstrapScriptTeardownDeletesAtMost1000KeysPerCallWhateverTheMixOfVers
 	}
 	require.Len(t, listed, 2000)
 	r.once(exact(listVersionsOf(r.stateBucket)), 0, listing.String(), "")
-	r.on("aws s3api list-object-versions *", 0, "", "")
-	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
-	r.on("aws kms describe-key *", 0, "Enabled\n", "")
-	res := r.otherwiseSucceed().run("teardown", "--i-understand")
+	res := r.withEmptyBucketsTableAndKey().run("teardown", "--i-understand")
 	require.NoError(t, res.err, res.stderr)
 
 	deletes := 0
@@ -943,10 +946,7 @@ func TestBootstrapScriptTeardownRefusesWhileStacksStateIsInTheStateBucket(t *tes
 		"network/terraform.tfstate\tbootstrap-backend/.pulumi/stacks/aws-foundation/bootstrap.json\n"
 	found := "aws-foundation/dev, aws-foundation/prod, terraform network/terraform.tfstate"
 	rules := func(r *runbook) *runbook {
-		r.on("aws s3api list-object-versions *", 0, "", "")
-		r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
-		r.on("aws kms describe-key *", 0, "Enabled\n", "")
-		return r.otherwiseSucceed()
+		return r.withEmptyBucketsTableAndKey()
 	}
 
 	r := rules(teardownRunbook(t, keys))
@@ -992,10 +992,7 @@ func TestBootstrapScriptTeardownRefusesWhileStacksStateIsInTheStateBucket(t *tes
 func TestBootstrapScriptTeardownTouchesOnlyBucketsOfTheBackendsAccount(t *testing.T) {
 	// Every S3 call of a whole teardown names the account.
 	r := teardownRunbook(t, noState)
-	r.on("aws s3api list-object-versions *", 0, "", "")
-	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
-	r.on("aws kms describe-key *", 0, "Enabled\n", "")
-	res := r.otherwiseSucceed().run("teardown", "--i-understand")
+	res := r.withEmptyBucketsTableAndKey().run("teardown", "--i-understand")
 	require.NoError(t, res.err, res.stderr)
 	s3 := 0
 	for _, c := range res.calls {
@@ -1163,10 +1160,7 @@ func TestBootstrapScriptTeardownMakesEveryAWSCallInTheBackendsRegion(t *testing.
 	r.on("aws sts get-caller-identity *", 0, callerIdentity, "")
 	r.on("aws s3api list-objects-v2 *", 0, noState, "")
 	r.once("aws s3api list-object-versions *", 0, "k\tv\n", "")
-	r.on("aws s3api list-object-versions *", 0, "", "")
-	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
-	r.on("aws kms describe-key *", 0, "Enabled\n", "")
-	res := r.otherwiseSucceed().run("teardown", "--i-understand")
+	res := r.withEmptyBucketsTableAndKey().run("teardown", "--i-understand")
 	require.NoError(t, res.err, res.stderr)
 	services := requireEveryAWSCallIn(t, region, res.calls)
 	assert.Equal(t, map[string]int{"sts": 1, "s3api": 10, "dynamodb": 3, "kms": 2}, services, strings.Join(res.calls, "\n"))

@@ -68,15 +68,20 @@ func TestInvalidConfigurationIsRefusedBeforeAnythingIsRegistered(t *testing.T) {
 		{"unknown stack kind", map[string]string{"stackKind": "network"}, []string{"aws-foundation:stackKind", `"network" is not one of environment, bootstrap`}},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			res, err := runStackWith(c.cfg)
-			require.Error(t, err)
-			for _, w := range c.want {
-				assert.Contains(t, err.Error(), w)
-			}
-			requireNothingRegistered(t, res)
-		})
+		t.Run(c.name, func(t *testing.T) { requireConfigRefused(t, c.cfg, c.want...) })
 	}
+}
+
+// requireConfigRefused runs a stack with cfg and fails unless the run errs with every wanted text (each naming
+// its config key) and registers nothing.
+func requireConfigRefused(t *testing.T, cfg map[string]string, want ...string) {
+	t.Helper()
+	res, err := runStackWith(cfg)
+	require.Error(t, err)
+	for _, w := range want {
+		assert.Contains(t, err.Error(), w)
+	}
+	requireNothingRegistered(t, res)
 }
 
 func TestOneErrorListsEveryConfigurationProblem(t *testing.T) {
@@ -109,14 +114,7 @@ func TestProblemsFoundAfterTheLookupsNameTheirConfigKeyAndRegisterNothing(t *tes
 			[]string{"aws-foundation:stateLogBucketName", "65 characters"}},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			res, err := runStackWith(c.cfg)
-			require.Error(t, err)
-			for _, w := range c.want {
-				assert.Contains(t, err.Error(), w)
-			}
-			requireNothingRegistered(t, res)
-		})
+		t.Run(c.name, func(t *testing.T) { requireConfigRefused(t, c.cfg, c.want...) })
 	}
 	t.Run("the same region with the service buckets off", func(t *testing.T) {
 		res, err := runStackWith(map[string]string{"aws:region": "ap-south-2", "s3EndpointAwsServiceBuckets": "false"})

@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/aws-foundation/aws-foundation/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -120,4 +121,13 @@ func TestStackExportsAreTheComponentsOutputs(t *testing.T) {
 	}
 	bootExports := slices.Sorted(maps.Keys(runStack(t, "bootstrap", false).Exports))
 	assert.Equal(t, stateBackendOutputs(t), bootExports, "the bootstrap stack exports the StateBackend's outputs")
+}
+
+func TestTheReadmeConfigurationTableListsExactlyEveryConfigKey(t *testing.T) {
+	var keys []string
+	for _, s := range stacks.Settings {
+		keys = append(keys, s.Key)
+	}
+	slices.Sort(keys)
+	assert.Equal(t, keys, readmeTable(t, "## Configuration"), "README's configuration table and stacks.Settings")
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/aws-foundation/aws-foundation/internal/controls"
 	"github.com/aws-foundation/aws-foundation/internal/iampolicy"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -320,4 +321,25 @@ func TestADerivedLogBucketNameThatIsTooLongIsRefusedBeforeAnyChildIsCreated(t *t
 	assert.Contains(t, err.Error(), "derived names")
 	assert.Contains(t, err.Error(), "LogBucketName")
 	requireNoChildCreated(t, res)
+}
+
+func TestStateBackendLooksUpAccountAndRegionThroughItsProvider(t *testing.T) {
+	res := runComponent(t, func(ctx *pulumi.Context) error {
+		p, err := aws.NewProvider(ctx, "eu", &aws.ProviderArgs{Region: pulumi.String("eu-west-1")})
+		if err != nil {
+			return err
+		}
+		_, err = components.NewStateBackend(ctx, "state", &components.StateBackendArgs{}, pulumi.Provider(p))
+		return err
+	})
+	provider := res.OfType("pulumi:providers:aws")
+	require.Len(t, provider, 1)
+	ref := provider[0].URN + "::" + provider[0].ID
+	require.NotEmpty(t, res.Invokes)
+	for _, inv := range res.Invokes {
+		assert.Equal(t, ref, inv.Provider, "%s must go through the component's provider", inv.Token)
+	}
+	bucket := one(t, res, mockrun.TypeBucket, "state-bucket")
+	assert.Equal(t, "aws-foundation-state-123456789012-eu-west-1", bucket.Str("bucket"), "the derived name uses the provider's region")
+	assert.Equal(t, ref, bucket.Provider)
 }

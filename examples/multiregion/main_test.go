@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -48,12 +49,7 @@ func TestEveryArnServiceNameAndZoneIsInTheProvidersRegion(t *testing.T) {
 	seen := 0
 	for _, r := range res.AWS() {
 		for key, v := range r.Inputs {
-			text := strings.Join(r.Strs(string(key)), " ") + " " + r.Str(string(key))
-			if raw, ok := r.Inputs[key]; ok && raw.IsObject() {
-				text += " " + raw.String()
-			}
-			assert.NotContains(t, text, "us-east-1", "%s.%s names the stack's default region", r, key)
-			_ = v
+			assert.NotContains(t, fmt.Sprint(v.Mappable()), "us-east-1", "%s.%s names the stack's default region", r, key)
 		}
 		if strings.Contains(r.Str("serviceName")+r.Str("availabilityZone")+r.Str("policy"), Region) {
 			seen++
