@@ -251,14 +251,11 @@ func (b *flowLogsBuild) lookup() error {
 // needs the key first), so the ARN is built from the deterministic name.
 func (b *flowLogsBuild) key() error {
 	groupArn := b.acct.arn("logs", b.acct.Region, b.acct.ID, "log-group:"+b.groupName)
-	policy, err := flowLogsKeyPolicy(b.acct.rootArn(), b.acct.regionalServicePrincipal("logs"), groupArn).JSON()
-	if err != nil {
-		return fmt.Errorf("render key policy: %w", err)
-	}
 	key, alias, err := newCustomerKey(b.ctx, b.name+"-flow-logs", customerKey{
 		description: fmt.Sprintf("Encrypts VPC flow logs in %s", b.groupName),
 		alias:       fmt.Sprintf("alias/%s/%s/%s-flow-logs", b.ctx.Project(), b.ctx.Stack(), b.name),
-		policy:      policy,
+		rootArn:     b.acct.rootArn(),
+		grants:      flowLogsKeyGrants(b.acct.regionalServicePrincipal("logs"), groupArn),
 		tags:        b.tags(),
 	}, b.evidence...)
 	if err != nil {
@@ -347,11 +344,10 @@ func orDefault(v, def int) int {
 	return v
 }
 
-// flowLogsKeyPolicy is the flow-log key's policy: the account root administers it, and the regional CloudWatch
-// Logs principal may use it only for the one log group whose ARN is logGroupArn.
-func flowLogsKeyPolicy(rootArn, logsPrincipal, logGroupArn string) keyPolicy {
+// flowLogsKeyGrants is what the flow-log key's policy grants besides the account root's administration: the
+// regional CloudWatch Logs principal may use it only for the one log group whose ARN is logGroupArn.
+func flowLogsKeyGrants(logsPrincipal, logGroupArn string) keyPolicy {
 	return keyPolicy{
-		rootAdminStatement(rootArn),
 		{
 			Sid:       "CloudWatchLogsUsesKeyForThisLogGroupOnly",
 			Effect:    allow,

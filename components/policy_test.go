@@ -125,3 +125,18 @@ func TestEveryProblemOfADocumentIsReportedAtOnce(t *testing.T) {
 		assert.Contains(t, err.Error(), want)
 	}
 }
+
+// Every key bypasses KMS's lockout safety check, which is safe only because its policy always keeps the account
+// root's administration: the policy cannot be rendered without it, and it comes first.
+func TestAKeyPolicyAlwaysKeepsTheAccountRootThatMakesTheLockoutBypassSafe(t *testing.T) {
+	grants := flowLogsKeyGrants("logs.us-east-1.amazonaws.com", "arn:aws:logs:us-east-1:123456789012:log-group:g")
+	doc := decode(t, customerKey{rootArn: "arn:aws:iam::123456789012:root", grants: grants}.policy)
+	root := firstStatement(doc)
+	assert.Equal(t, map[string]any{"AWS": "arn:aws:iam::123456789012:root"}, root["Principal"], "the first statement names the root")
+	assert.Equal(t, []any{"kms:*"}, root["Action"], "the root administers the key")
+	assert.Len(t, doc["Statement"], 1+len(grants), "the grants follow the root statement")
+
+	_, err := customerKey{grants: grants}.policy()
+	require.Error(t, err, "a key policy without the account root must not render")
+	assert.Contains(t, err.Error(), "names no account root")
+}

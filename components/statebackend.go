@@ -253,14 +253,11 @@ func (b *stateBackendBuild) lookup(args *StateBackendArgs) error {
 // key creates the key that encrypts state, the lock table and stack secrets. Its policy makes the account the
 // administrator: who may use it is decided by IAM policies in the account (docs/iam).
 func (b *stateBackendBuild) key() error {
-	policy, err := keyPolicy{rootAdminStatement(b.acct.rootArn())}.JSON()
-	if err != nil {
-		return fmt.Errorf("render key policy: %w", err)
-	}
+	var err error
 	b.kmsKey, b.alias, err = newCustomerKey(b.ctx, b.name+"-key", customerKey{
 		description: "Encrypts Pulumi state, its access logs' source bucket, the lock table and stack secrets",
 		alias:       fmt.Sprintf("alias/%s/%s", b.ctx.Project(), b.name),
-		policy:      policy,
+		rootArn:     b.acct.rootArn(),
 		tags:        b.tags(b.name + "-key"),
 	}, b.keep...)
 	return err

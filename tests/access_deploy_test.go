@@ -423,14 +423,15 @@ var deployCalls = map[string][]apiCall{
 		onDelete("ec2:DeleteFlowLogs", sidChange, ownRes("vpc-flow-log")),
 	}),
 	mockrun.TypeKmsKey: {
-		onCreate("kms:CreateKey", sidCreateKeys, newRes("*")).withTags(),
+		// Every key bypasses the lockout safety check (components/kms.go); TestEveryKeyIsCreatableByTheRoleThatDeploysItsStack.
+		onCreate("kms:CreateKey", sidCreateKeys, newRes("*")).withTags().with("kms:BypassPolicyLockoutSafetyCheck", "true"),
 		onCreate("kms:TagResource", sidCreateKeys, newRes("key")).withTags(), // CreateKey's Tags need it
 		onCreate("kms:EnableKeyRotation", sidChange, ownRes("key")),
 		onCreate("kms:DescribeKey", sidReadKeys, ownRes("key")),
 		onCreate("kms:GetKeyPolicy", sidReadKeys, ownRes("key")),
 		onCreate("kms:GetKeyRotationStatus", sidReadKeys, ownRes("key")),
 		onCreate("kms:ListResourceTags", sidReadKeys, ownRes("key")),
-		onUpdate("kms:PutKeyPolicy", sidChange, ownRes("key")),
+		onUpdate("kms:PutKeyPolicy", sidChange, ownRes("key")).with("kms:BypassPolicyLockoutSafetyCheck", "true"),
 		onUpdate("kms:UpdateKeyDescription", sidChange, ownRes("key")),
 		onUpdate("kms:TagResource", sidRetag, ownRes("key")).with("aws:RequestTag/Name", "renamed"),
 		onUpdate("kms:UntagResource", sidUntag, ownRes("key")).withAny("aws:TagKeys", []any{"Tier"}),
@@ -1323,7 +1324,7 @@ func (w deployWorld) evidenceMutations() []mutation {
 		// account root) instead, deploy-<other>'s own document, which manages only its stack's tagged keys, would refuse.
 		{name: keyPolicyGrantingOther(w.stack) + " that delegates to IAM instead of naming " + deployRoleArn(w.other),
 			policy:    keyPolicyGrantingOther(w.stack),
-			edit:      setField(sidGrantsOther, "Principal", map[string]any{"AWS": fmt.Sprintf("arn:aws:iam::%s:root", accessAccount)}),
+			edit:      setField(sidGrantsOther, "Principal", map[string]any{"AWS": accountRoot}),
 			scenarios: []string{step2}},
 	}
 }

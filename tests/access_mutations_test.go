@@ -137,7 +137,7 @@ func programMutations(t testing.TB) []mutation {
 	const state, logs, stateKey = "bootstrap/BucketPolicy:state-bucket", "bootstrap/BucketPolicy:state-logs", "bootstrap/Key:state-key"
 	p := func(names ...string) []string { return prefixed("prod: ", names) }
 	b := func(names ...string) []string { return prefixed("bootstrap: ", names) }
-	root := fmt.Sprintf("arn:aws:iam::%s:root", accessAccount)
+	root := accountRoot
 	return []mutation{
 		// The flow-log role's trust policy.
 		{name: "trust policy without its conditions", policy: w.trust, edit: dropConditions("VpcFlowLogsOfThisAccountOnly"),
