@@ -274,6 +274,7 @@ const (
 	sidDenyWindow    = "DenyKeyDeletionUnder30Days"
 	// The evidence guard (docs/iam/deploy-prod-evidence-guard.json, a managed policy of deploy-prod only).
 	sidGuardEvidence  = "ProtectRetainedFlowLogEvidence"
+	sidGuardDelivery  = "KeepFlowLogDeliveryRunning"
 	sidGuardKeyPolicy = "ProtectRetainedFlowLogKeyPolicy"
 )
 
@@ -533,10 +534,11 @@ func (w deployWorld) lifecycleScenarios(t testing.TB) (out []scenario, grants ma
 		}
 		short := typ[strings.LastIndex(typ, ":")+1:]
 		for _, c := range calls {
-			if w.retained[typ] && (c.phase == "delete" || slices.Contains(evidenceActions, c.action)) {
+			if (w.retained[typ] && c.phase == "delete") || (w.keepsEvidence() && slices.Contains(evidenceActions, c.action)) {
 				// Retained on delete: Pulumi never makes the delete calls, and the evidence guard refuses them
-				// (evidenceScenarios). It refuses kms:PutKeyPolicy too: the program sets the key policy in
-				// CreateKey, and a later change of a retained key's policy needs a person with broader rights.
+				// (evidenceScenarios). It refuses every other call that loses or hides evidence too: a key policy
+				// change (the program sets the policy in CreateKey), another key for the group, deleting the flow
+				// log or its role, or a new trust for the role. Such a change of prod needs a person.
 				assert.Contains(t, evidenceActions, c.action, "%s: %s deletes retained evidence; evidenceScenarios must refuse it", w.stack, c.action)
 				continue
 			}
@@ -666,14 +668,25 @@ const (
 const residualTrust = "residual risk: can make its flow-log role trust another account (no condition key constrains a " +
 	"trust policy's content); its stack's boundary still limits that role to the stack's flow-log groups"
 
-// Retained evidence: what stays possible because no condition key narrows it.
-const residualRetention = "residual risk: can shorten the retention of its retained flow-log group (logs:PutRetentionPolicy " +
-	"has no condition key for the value; drift detection reports it)"
+// Retained evidence: what stays possible because no condition key narrows it. Drift detection reports a change
+// made outside Pulumi; one made through `pulumi up` leaves state and AWS in agreement and only the reviewed pull
+// request shows it.
+const (
+	residualRetention = "residual risk: can shorten the retention of its retained flow-log group (logs:PutRetentionPolicy " +
+		"has no condition key for the value)"
+	residualRolePolicy = "residual risk: can rewrite its flow-log role's inline policy, which stops delivery " +
+		"(iam:PutRolePolicy creates the policy too, and no condition key constrains its content)"
+)
 
-// evidenceActions are the calls that destroy flow-log evidence, or (kms:PutKeyPolicy) hand its destruction to
-// someone else: a stack that retains its evidence refuses each.
-var evidenceActions = []string{"logs:DeleteLogGroup", "logs:DisassociateKmsKey", "kms:ScheduleKeyDeletion", "kms:DeleteAlias",
-	"kms:PutKeyPolicy"}
+// evidenceActions are the calls that destroy flow-log evidence, make it unreadable (another key for the group,
+// whose deletion someone else may schedule), stop collecting it (the flow log, its role, the role's trust), or
+// (kms:PutKeyPolicy) hand its destruction to someone else: a stack that retains its evidence refuses each.
+var evidenceActions = []string{"logs:DeleteLogGroup", "logs:DisassociateKmsKey", "logs:AssociateKmsKey",
+	"kms:ScheduleKeyDeletion", "kms:DeleteAlias", "kms:PutKeyPolicy",
+	"ec2:DeleteFlowLogs", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:UpdateAssumeRolePolicy"}
+
+// deliveryActions are the evidence actions that stop collection (the guard's KeepFlowLogDeliveryRunning).
+var deliveryActions = []string{"ec2:DeleteFlowLogs", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:UpdateAssumeRolePolicy"}
 
 // keepsEvidence: the stack retains its flow-log group, key and alias on delete (flowLogsRetainOnDelete, from its
 // mock run).
@@ -695,9 +708,17 @@ func (w deployWorld) evidenceScenarios() []scenario {
 	}
 	window := map[string]any{"kms:ScheduleKeyDeletionPendingWindowInDays": w.keyWindow}
 	bypass := map[string]any{"kms:BypassPolicyLockoutSafetyCheck": "true"}
+	bounded := map[string]any{"iam:PermissionsBoundary": w.boundary}
 	out := []scenario{
 		s("delete its flow-log group", "logs:DeleteLogGroup", w.logGroupArn, "", nil),
 		s("remove the key of its flow-log group", "logs:DisassociateKmsKey", w.logGroupArn, "", nil),
+		// Re-keying: new events would be encrypted under a key the role just created, whose policy may let
+		// another principal (deploy-<other>) schedule its deletion.
+		s("associate another key with its flow-log group", "logs:AssociateKmsKey", w.logGroupArn, "", nil),
+		s("delete its VPC's flow log (collection stops)", "ec2:DeleteFlowLogs", ec2Existing("vpc-flow-log"), "", nil),
+		s("delete its flow-log role (delivery stops)", "iam:DeleteRole", w.flowLogRole, "", bounded),
+		s("delete its flow-log role's policy (delivery stops)", "iam:DeleteRolePolicy", w.flowLogRole, "", bounded),
+		s("make its flow-log role trust someone else (delivery stops)", "iam:UpdateAssumeRolePolicy", w.flowLogRole, "", bounded),
 		s("schedule the deletion of its flow-log key, even with the 30-day waiting period", "kms:ScheduleKeyDeletion", w.keyArn, w.key, window),
 		s("delete its flow-log key's alias (the alias)", "kms:DeleteAlias", w.aliasArn, "", nil),
 		s("delete its flow-log key's alias (the key)", "kms:DeleteAlias", w.keyArn, w.key, nil),
@@ -719,7 +740,9 @@ func (w deployWorld) evidenceScenarios() []scenario {
 				who: deployRoleArn(w.other), action: "kms:ScheduleKeyDeletion", on: w.keyArn, identity: w.otherIdentity,
 				resource: keyPolicyGrantingOther(w.stack), ctx: mergeCtx(w.resourceTags, window), want: allowed},
 			scenario{name: "deploy-" + w.stack + " " + residualRetention, who: w.who, action: "logs:PutRetentionPolicy",
-				on: w.logGroupArn, identity: w.identity(), ctx: w.resourceTags, want: allowed})
+				on: w.logGroupArn, identity: w.identity(), ctx: w.resourceTags, want: allowed},
+			scenario{name: "deploy-" + w.stack + " " + residualRolePolicy, who: w.who, action: "iam:PutRolePolicy",
+				on: w.flowLogRole, identity: w.identity(), ctx: bounded, want: allowed})
 	}
 	return out
 }
@@ -891,7 +914,10 @@ func (w deployWorld) deniedScenarios() []scenario {
 		on: mine, ctx: mergeCtx(reqTags, boundary(w.otherBound)), want: refused})
 	add(scenario{name: "cannot give its flow-log role " + o + "'s boundary (explicitly denied)", action: "iam:PutRolePermissionsBoundary",
 		on: w.flowLogRole, ctx: boundary(w.otherBound), want: refused})
-	add(scenario{name: residualTrust, action: "iam:UpdateAssumeRolePolicy", on: w.flowLogRole, ctx: boundary(w.boundary), want: allowed})
+	if !w.keepsEvidence() {
+		// Where the stack keeps its evidence, the guard refuses it (evidenceScenarios).
+		add(scenario{name: residualTrust, action: "iam:UpdateAssumeRolePolicy", on: w.flowLogRole, ctx: boundary(w.boundary), want: allowed})
+	}
 	add(scenario{name: "cannot rewrite its stack's flow-logs boundary", action: "iam:CreatePolicyVersion", on: w.boundary, want: denied})
 	add(scenario{name: "cannot put an admin inline policy on a flow-log-path role without the boundary",
 		action: "iam:PutRolePolicy", on: mine, want: denied})
@@ -1071,12 +1097,19 @@ func (w deployWorld) deployMutations(grants map[string]string) []mutation {
 		sort.Strings(names)
 		switch sid {
 		case sidRoles:
-			names = append(names, p(residualTrust)...)
+			if !w.keepsEvidence() {
+				names = append(names, p(residualTrust)...)
+			}
+			for _, s := range w.evidenceScenarios() {
+				if s.want == allowed && s.who == w.who && strings.HasPrefix(s.action, "iam:") {
+					names = append(names, s.name)
+				}
+			}
 		case sidChange:
 			names = append(names, p("may schedule the deletion of its own key with a 30-day waiting period, by its permissions document",
 				"may schedule the deletion of its own key naming no waiting period (KMS then waits 30 days), by its permissions document")...)
 			for _, s := range w.evidenceScenarios() {
-				if s.want == allowed && s.who == w.who && !strings.Contains(s.name, "(the alias)") {
+				if s.want == allowed && s.who == w.who && !strings.Contains(s.name, "(the alias)") && !strings.HasPrefix(s.action, "iam:") {
 					names = append(names, s.name)
 				}
 			}
@@ -1280,13 +1313,15 @@ func (w deployWorld) deployMutations(grants map[string]string) []mutation {
 // evidenceMutations: without the evidence guard, deploy-prod could destroy prod's evidence or hand its destruction to
 // deploy-dev; with a guard like prod's, deploy-dev could no longer delete its own.
 func (w deployWorld) evidenceMutations() []mutation {
-	var refusedNames, keyPolicyNames, allowedNames []string
+	var refusedNames, deliveryNames, keyPolicyNames, allowedNames []string
 	var bypass, step2 string
 	for _, s := range w.evidenceScenarios() {
 		switch {
 		case s.who != w.who:
 			step2 = s.name
-		case strings.Contains(s.name, residualRetention):
+		case strings.Contains(s.name, "residual risk"):
+		case s.want == refused && slices.Contains(deliveryActions, s.action):
+			deliveryNames = append(deliveryNames, s.name)
 		case s.want == refused && s.action == "kms:PutKeyPolicy":
 			keyPolicyNames = append(keyPolicyNames, s.name)
 			if strings.Contains(s.name, "bypasses the lockout safety check") {
@@ -1311,6 +1346,7 @@ func (w deployWorld) evidenceMutations() []mutation {
 	}
 	return []mutation{
 		{name: guard + " without " + sidGuardEvidence, policy: guard, edit: dropStatements(sidGuardEvidence), scenarios: refusedNames},
+		{name: guard + " without " + sidGuardDelivery, policy: guard, edit: dropStatements(sidGuardDelivery), scenarios: deliveryNames},
 		{name: guard + " without " + sidGuardKeyPolicy, policy: guard, edit: dropStatements(sidGuardKeyPolicy), scenarios: keyPolicyNames},
 		{name: guard + " that refuses a key policy only when the lockout safety check is bypassed (what it held before: the reviewed defect)",
 			policy: guard, edit: setField(sidGuardKeyPolicy, "Condition", map[string]any{"Bool": map[string]any{"kms:BypassPolicyLockoutSafetyCheck": "true"}}),
@@ -1355,6 +1391,7 @@ func evidenceGuardStatements(t testing.TB, stack string) []map[string]any {
 			values := docsPlaceholders(t)
 			text := placeholder.ReplaceAllStringFunc(string(raw), func(p string) string { return values[p] })
 			text = strings.ReplaceAll(text, "/aws-foundation/"+g[1]+"/", "/aws-foundation/"+stack+"/")
+			text = strings.ReplaceAll(text, "/flow-logs/"+g[1]+"-", "/flow-logs/"+stack+"-")
 			var doc struct{ Statement []map[string]any }
 			require.NoError(t, json.Unmarshal([]byte(text), &doc), m)
 			return doc.Statement
