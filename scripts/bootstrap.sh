@@ -227,7 +227,7 @@ secrets), check them with: $SCRIPT_DIR/check-stack-file.sh STACK, and commit the
     fi
     grep -E '^(secretsprovider|encryptedkey):' "$PROJECT_DIR/$file" | sed "s|^|  $file: |"
   done
-  [[ -z $missing ]] || die "stack files without the state key's lines:$missing (check-stack-file.sh says why)"
+  [[ -z $missing ]] || die "stack files that check-stack-file.sh refuses:$missing (it says why above: the state key's lines, or aws:allowedAccountIds)"
   printf '  git add'
   for stack in "$@"; do printf ' Pulumi.%s.yaml' "$stack"; done
   printf ' && git commit -m "Stack files: secrets provider and data key"\n'

@@ -5,6 +5,8 @@
 #   secretsprovider: awskms://alias/<alias>?region=<region>
 #   encryptedkey: <the stack's data key, encrypted with that KMS key>
 #
+# and pins its account with a filled-in `aws:allowedAccountIds` list of 12-digit ids (the stack files ship the
+# placeholder ACCOUNT_ID; the AWS provider refuses credentials of any other account before it creates anything),
 # else exit 1 naming the file and the missing line (2 on bad usage). CI runs it before preview, up and refresh:
 # CI runs pulumi non-interactively, and without these lines pulumi falls back to the passphrase secrets provider
 # instead of the state key. They are created once, by a person: scripts/bootstrap.sh phase2 STACK (docs/BOOTSTRAP.md).
@@ -40,6 +42,22 @@ else
     fail "has no 'encryptedkey:' line"
     ok=0
   fi
+  # The items of aws:allowedAccountIds: a block list under the key, or a flow list on its line.
+  accounts=$(awk '
+    /^  aws:allowedAccountIds:/ { inlist = 1; sub(/^  aws:allowedAccountIds:[[:space:]]*/, ""); gsub(/[][,"'\'']/, " "); print; next }
+    inlist && /^    -/ { sub(/^    -[[:space:]]*/, ""); sub(/[[:space:]]+#.*$/, ""); gsub(/["'\'']/, ""); print; next }
+    inlist && !/^[[:space:]]*#/ { inlist = 0 }' "$file" | tr -s ' \t' '\n\n' | sed '/^$/d')
+  if [[ -z $accounts ]]; then
+    fail "has no 'aws:allowedAccountIds' list: name the stack's account so that other accounts' credentials are refused"
+    ok=0
+  else
+    for account in $accounts; do
+      if [[ ! $account =~ ^[0-9]{12}$ ]]; then
+        fail "has '$account' in aws:allowedAccountIds, which is not a 12-digit account id (fill in the placeholder ACCOUNT_ID)"
+        ok=0
+      fi
+    done
+  fi
 fi
 if [[ $ok -eq 0 ]]; then
   if [[ $stack == bootstrap ]]; then
@@ -49,4 +67,4 @@ if [[ $ok -eq 0 ]]; then
   fi
   exit 1
 fi
-echo "$file: secretsprovider $provider and encryptedkey are there"
+echo "$file: secretsprovider $provider and encryptedkey are there; account $(echo $accounts) pinned"

@@ -143,6 +143,8 @@ func newRunbook(t *testing.T) *runbook {
 	for _, f := range []string{"Pulumi.yaml", "Pulumi.bootstrap.yaml", "Pulumi.dev.yaml", "Pulumi.prod.yaml"} {
 		raw, err := os.ReadFile(filepath.Join(repoRoot, f))
 		require.NoError(t, err)
+		// Set-up pins each stack's account in place of the placeholder (docs/BOOTSTRAP.md).
+		raw = []byte(strings.ReplaceAll(string(raw), "    - ACCOUNT_ID\n", pinnedAccount))
 		require.NoError(t, os.WriteFile(filepath.Join(r.project, f), raw, 0o644))
 	}
 	r.env = []string{
@@ -198,6 +200,9 @@ func (r *runbook) withEmptyBucketsTableAndKey() *runbook {
 	r.on("aws kms describe-key *", 0, "Enabled\n", "")
 	return r.otherwiseSucceed()
 }
+
+// pinnedAccount is the aws:allowedAccountIds item of a stack file after set-up.
+const pinnedAccount = "    - \"123456789012\"\n"
 
 func (r *runbook) writeStackFile(stack, content string) {
 	require.NoError(r.t, os.WriteFile(filepath.Join(r.project, "Pulumi."+stack+".yaml"), []byte(content), 0o644))
@@ -524,7 +529,8 @@ Commit these lines: CI runs pulumi non-interactively and needs them to use the s
 func TestBootstrapScriptPhaseTwoCreatesStacksAndSaysWhichStackFileLinesToCommit(t *testing.T) {
 	r := newRunbook(t).withOutputs()
 	r.on(r.onProd("stack select prod"), 255, "", "error: no stack named 'prod' found\n").otherwiseSucceed()
-	r.writeStackFile("dev", "secretsprovider: "+r.provider+"\nencryptedkey: ZGV2LWtleQ==\nconfig:\n  aws:region: us-east-1\n")
+	r.writeStackFile("dev", "secretsprovider: "+r.provider+"\nencryptedkey: ZGV2LWtleQ==\nconfig:\n  aws:region: us-east-1\n"+
+		"  aws:allowedAccountIds:\n"+pinnedAccount)
 	res := r.run("--yes", "phase2", "prod", "dev")
 	require.NoError(t, res.err, res.stderr)
 	assert.Equal(t, concat(r.outputReads("backendUrl", "secretsProvider"), []string{
@@ -636,7 +642,7 @@ func TestBootstrapScriptMigrateFailureHalfwayKeepsTheSourceAndLeavesNoExport(t *
 func TestBootstrapScriptMigrateResumesAfterAFailedImport(t *testing.T) {
 	// The first run changed the provider (Pulumi.dev.yaml has it) and created dev on the production backend.
 	r := newRunbook(t).withOutputs()
-	r.writeStackFile("dev", "secretsprovider: "+r.provider+"\nencryptedkey: ZGV2LWtleQ==\nconfig: {}\n")
+	r.writeStackFile("dev", "secretsprovider: "+r.provider+"\nencryptedkey: ZGV2LWtleQ==\nconfig:\n  aws:allowedAccountIds:\n"+pinnedAccount)
 	r.on(onBoot("stack export --stack dev --file *"), 0, twoResources, "")
 	r.on(r.onProd("stack export --stack dev --file *"), 0, twoResources, "")
 	res := r.otherwiseSucceed().run("migrate", "dev")
@@ -652,7 +658,7 @@ func TestBootstrapScriptMigrateResumesAfterAFailedImport(t *testing.T) {
 
 func TestBootstrapScriptMigrateDoesNothingForAStackAlreadyMoved(t *testing.T) {
 	r := newRunbook(t).withOutputs()
-	r.writeStackFile("dev", "secretsprovider: "+r.provider+"\nencryptedkey: ZGV2LWtleQ==\n")
+	r.writeStackFile("dev", "secretsprovider: "+r.provider+"\nencryptedkey: ZGV2LWtleQ==\nconfig:\n  aws:allowedAccountIds:\n"+pinnedAccount)
 	r.on(onBoot("stack select dev"), 255, "", "error: no stack named 'dev' found\n")
 	res := r.otherwiseSucceed().run("migrate", "dev")
 	require.NoError(t, res.err, res.stderr)
@@ -1308,12 +1314,40 @@ func runCheckStackFile(t *testing.T, stack, content string) (string, error) {
 
 func TestCheckStackFileAcceptsAStackFileWithTheStateKeyLines(t *testing.T) {
 	for _, content := range []string{
-		"secretsprovider: awskms://alias/aws-foundation/state?region=us-east-1\nencryptedkey: AQICAHg=\nconfig:\n  aws:region: us-east-1\n",
-		"config:\n  aws:region: us-east-1\nencryptedkey: AQICAHg=\nsecretsprovider: \"awskms://alias/aws-foundation/state?region=us-east-1\"\n",
+		"secretsprovider: awskms://alias/aws-foundation/state?region=us-east-1\nencryptedkey: AQICAHg=\nconfig:\n  aws:region: us-east-1\n" +
+			"  aws:allowedAccountIds:\n    # the prod account\n    - \"123456789012\"\n  aws-foundation:stackKind: environment\n",
+		"config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: [\"123456789012\"]\nencryptedkey: AQICAHg=\n" +
+			"secretsprovider: \"awskms://alias/aws-foundation/state?region=us-east-1\"\n",
 	} {
 		out, err := runCheckStackFile(t, "prod", content)
 		require.NoError(t, err, out)
-		assert.Contains(t, out, "secretsprovider awskms://alias/aws-foundation/state?region=us-east-1 and encryptedkey are there")
+		assert.Contains(t, out, "secretsprovider awskms://alias/aws-foundation/state?region=us-east-1 and encryptedkey are there; "+
+			"account 123456789012 pinned")
+	}
+}
+
+// TestCheckStackFileRefusesAStackFileWhoseAccountIsNotPinned: with the placeholder (as the repository ships the
+// stack files), no list, or a malformed id, credentials of another account would not be refused by the provider.
+func TestCheckStackFileRefusesAStackFileWhoseAccountIsNotPinned(t *testing.T) {
+	secrets := "secretsprovider: awskms://alias/aws-foundation/state?region=us-east-1\nencryptedkey: AQICAHg=\n"
+	shipped, err := os.ReadFile(filepath.Join(repoRoot, "Pulumi.prod.yaml"))
+	require.NoError(t, err)
+	for _, c := range []struct{ name, content, want string }{
+		{"the shipped placeholder", secrets + string(shipped),
+			"has 'ACCOUNT_ID' in aws:allowedAccountIds, which is not a 12-digit account id (fill in the placeholder ACCOUNT_ID)"},
+		{"no list", secrets + "config:\n  aws:region: us-east-1\n", "has no 'aws:allowedAccountIds' list"},
+		{"an empty list", secrets + "config:\n  aws:allowedAccountIds: []\n", "has no 'aws:allowedAccountIds' list"},
+		{"a short id", secrets + "config:\n  aws:allowedAccountIds:\n    - 12345\n", "has '12345' in aws:allowedAccountIds"},
+		{"one good id and one placeholder", secrets + "config:\n  aws:allowedAccountIds: [\"123456789012\", ACCOUNT_ID]\n",
+			"has 'ACCOUNT_ID' in aws:allowedAccountIds"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out, err := runCheckStackFile(t, "prod", c.content)
+			var exit *exec.ExitError
+			require.ErrorAs(t, err, &exit, out)
+			assert.Equal(t, 1, exit.ExitCode(), out)
+			assert.Contains(t, out, "Pulumi.prod.yaml "+c.want)
+		})
 	}
 }
 
