@@ -939,6 +939,23 @@ func (w deployWorld) deniedScenarios() []scenario {
 		action: "sts:AssumeRole", on: w.flowLogRole, resource: trustsDeployRole(w.stack), want: refused})
 	add(scenario{name: "cannot send flow logs to S3 or Firehose, where a bucket of any account could receive them",
 		action: "logs:CreateLogDelivery", on: "*", want: denied})
+	// Flow logs go only to CloudWatch Logs, through the stack's own flow-log role. S3 and Firehose destinations
+	// need logs:CreateLogDelivery (no resource type, no condition key: any bucket or stream of any account), Firehose
+	// also the log-delivery service-linked role and a stream tag; a cross-account CloudWatch destination needs
+	// another role passed as DeliverCrossAccountRole. None of it is granted.
+	add(scenario{name: "cannot remove a log delivery (logs:DeleteLogDelivery)", action: "logs:DeleteLogDelivery", on: "*", want: denied})
+	add(scenario{name: "cannot create the log-delivery service-linked role that Firehose destinations need",
+		action: "iam:CreateServiceLinkedRole",
+		on:     fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/delivery.logs.amazonaws.com/AWSServiceRoleForLogDelivery", accessAccount),
+		ctx:    map[string]any{"iam:AWSServiceName": "delivery.logs.amazonaws.com"}, want: denied})
+	add(scenario{name: "cannot tag a Firehose stream (a Firehose destination needs firehose:TagDeliveryStream)",
+		action: "firehose:TagDeliveryStream", on: fmt.Sprintf("arn:aws:firehose:%s:%s:deliverystream/exfil", accessRegion, accessAccount),
+		ctx: reqTags, want: denied})
+	add(scenario{name: "cannot put a bucket policy that admits the log delivery service", action: "s3:PutBucketPolicy",
+		on: "arn:aws:s3:::any-bucket", want: denied})
+	add(scenario{name: "cannot pass a cross-account delivery role to VPC Flow Logs (DeliverCrossAccountRole)", action: "iam:PassRole",
+		on:  fmt.Sprintf("arn:aws:iam::%s:role/flow-logs-cross-account-delivery", accessAccount),
+		ctx: map[string]any{"iam:PassedToService": "vpc-flow-logs.amazonaws.com"}, want: denied})
 	add(scenario{name: "cannot create a user", action: "iam:CreateUser",
 		on: fmt.Sprintf("arn:aws:iam::%s:user/backdoor", accessAccount), want: denied})
 	add(scenario{name: "cannot pass its flow-log role to EC2", action: "iam:PassRole", on: w.flowLogRole,
@@ -982,6 +999,8 @@ func (w deployWorld) boundaryScenarios() []scenario {
 		admin("cannot read the state", "s3:GetObject", w.stateObject("stacks/aws-foundation/"+w.stack+".json"), denied),
 		admin("cannot launch instances", "ec2:RunInstances", ec2Arn("instance", "*"), denied),
 		admin("cannot write into "+w.other+"'s flow-log group", "logs:PutLogEvents", w.otherGroup+":log-stream:eni-0123456789abcdef0-all", denied),
+		admin("cannot write into a log group of another account", "logs:PutLogEvents",
+			strings.ReplaceAll(stream, accessAccount, otherAccount), denied),
 		admin("cannot create a stream in "+w.other+"'s flow-log group", "logs:CreateLogStream", w.otherGroup+":log-stream:eni-0123456789abcdef0-all", denied),
 		rendered("still puts flow-log events with the policy the program renders", "logs:PutLogEvents", stream),
 		rendered("still creates flow-log streams with the policy the program renders", "logs:CreateLogStream", stream),
@@ -1293,8 +1312,17 @@ func (w deployWorld) deployMutations(grants map[string]string) []mutation {
 				"Action": "sts:AssumeRole", "Resource": fmt.Sprintf("arn:aws:iam::%s:role/aws-foundation/flow-logs/*", accessAccount)})),
 			scenarios: p("cannot assume its flow-log role even after making it trust itself (explicitly denied)")},
 		mutation{name: w.doc + " that may deliver logs anywhere", policy: w.doc,
-			edit:      addStatement(map[string]any{"Effect": "Allow", "Action": "logs:CreateLogDelivery", "Resource": "*"}),
-			scenarios: p("cannot send flow logs to S3 or Firehose, where a bucket of any account could receive them")},
+			edit: addStatement(map[string]any{"Effect": "Allow", "Action": []any{"logs:CreateLogDelivery", "logs:DeleteLogDelivery",
+				"iam:CreateServiceLinkedRole", "firehose:TagDeliveryStream", "s3:PutBucketPolicy"}, "Resource": "*"}),
+			scenarios: p("cannot send flow logs to S3 or Firehose, where a bucket of any account could receive them",
+				"cannot remove a log delivery (logs:DeleteLogDelivery)",
+				"cannot create the log-delivery service-linked role that Firehose destinations need",
+				"cannot tag a Firehose stream (a Firehose destination needs firehose:TagDeliveryStream)",
+				"cannot put a bucket policy that admits the log delivery service")},
+		mutation{name: w.doc + " that passes any role to VPC Flow Logs", policy: w.doc,
+			edit: setField(sidPassRole, "Resource", []any{fmt.Sprintf("arn:aws:iam::%s:role/*", accessAccount)}),
+			scenarios: p("cannot pass a cross-account delivery role to VPC Flow Logs (DeliverCrossAccountRole)",
+				"cannot pass a role outside the flow-log path to VPC Flow Logs")},
 		mutation{name: w.doc + " without the CI-role deny", policy: w.doc, edit: dropStatements(sidDenyCiRoles),
 			scenarios: append(p("cannot change its own trust (explicitly denied)", "cannot put an inline policy on its own role (explicitly denied)"),
 				managedNames("cannot detach its managed policy %s (explicitly denied)")...)},
@@ -1438,7 +1466,8 @@ func (w deployWorld) boundaryMutations() []mutation {
 	b, o := w.boundaryDoc, w.other
 	return []mutation{
 		{name: b + " for every log group", policy: b, edit: setField(deliver, "Resource", "*"),
-			scenarios: p("cannot write another log group", "cannot write into "+o+"'s flow-log group", "cannot create a stream in "+o+"'s flow-log group")},
+			scenarios: p("cannot write another log group", "cannot write into "+o+"'s flow-log group", "cannot create a stream in "+o+"'s flow-log group",
+				"cannot write into a log group of another account")},
 		{name: b + " for every stack's flow-log groups (one boundary for all, the reviewed defect)", policy: b,
 			edit:      replaceText("/aws-foundation/"+w.stack+"/", "/aws-foundation/"),
 			scenarios: p("cannot write into "+o+"'s flow-log group", "cannot create a stream in "+o+"'s flow-log group")},
