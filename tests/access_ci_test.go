@@ -520,3 +520,77 @@ func TestEveryCIRoleMutationTurnsItsScenariosRed(t *testing.T) {
 	requireMutationsTurnScenariosRed(t, c, scenarios, mutations)
 	t.Logf("%d scenarios, %d mutations", len(scenarios), len(mutations))
 }
+
+// defaultBranchTriggers run a workflow on the default branch with no reviewer in between: the job's OIDC subject is
+// then ref:refs/heads/main, the very subject the drift role trusts. Anyone who can open an issue or comment could
+// start such a workflow, so none may request an OIDC token.
+var defaultBranchTriggers = []string{"issue_comment", "issues", "workflow_run", "discussion", "discussion_comment",
+	"pull_request_target", "fork", "watch", "label", "milestone", "project", "project_card", "gollum"}
+
+// tokenRequests lists, for one workflow file's text, every job that may request an OIDC token (id-token: write,
+// or write-all, at the workflow or the job) under a trigger of defaultBranchTriggers.
+func tokenRequests(t testing.TB, name string, raw []byte) []string {
+	t.Helper()
+	var w struct {
+		On          yaml.Node `yaml:"on"`
+		Permissions yaml.Node `yaml:"permissions"`
+		Jobs        map[string]struct {
+			Permissions yaml.Node `yaml:"permissions"`
+		} `yaml:"jobs"`
+	}
+	require.NoError(t, yaml.Unmarshal(raw, &w), name)
+	grants := func(p yaml.Node) bool {
+		switch p.Kind {
+		case yaml.ScalarNode:
+			return p.Value == "write-all"
+		case yaml.MappingNode:
+			for i := 0; i+1 < len(p.Content); i += 2 {
+				if p.Content[i].Value == "id-token" && p.Content[i+1].Value == "write" {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	var risky []string
+	for _, trig := range (workflow{On: w.On}).triggers() {
+		if slices.Contains(defaultBranchTriggers, trig) {
+			risky = append(risky, trig)
+		}
+	}
+	if len(risky) == 0 {
+		return nil
+	}
+	var out []string
+	for job, j := range w.Jobs {
+		// A job without permissions of its own inherits the workflow's.
+		if grants(j.Permissions) || (j.Permissions.Kind == 0 && grants(w.Permissions)) {
+			out = append(out, fmt.Sprintf("%s job %s requests an OIDC token on %v", name, job, risky))
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// TestNoWorkflowOnAnIssueCommentOrWorkflowRunRequestsAnOIDCToken: such a workflow runs on main, so its token
+// carries the drift role's subject (ref:refs/heads/main). The checker is proven on workflows that do request one.
+func TestNoWorkflowOnAnIssueCommentOrWorkflowRunRequestsAnOIDCToken(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob(filepath.Join(repoRoot, ".github", "workflows", "*.y*ml"))
+	require.NoError(t, err)
+	require.NotEmpty(t, files)
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		require.NoError(t, err)
+		assert.Empty(t, tokenRequests(t, filepath.Base(f), raw), "workflows a stranger can start must not request id-token: write")
+	}
+	for _, bad := range []struct{ name, text string }{
+		{"job-level", "on: issue_comment\njobs:\n  triage:\n    permissions:\n      id-token: write\n    runs-on: ubuntu-latest\n"},
+		{"workflow-level", "on:\n  workflow_run:\n    workflows: [ci]\npermissions:\n  id-token: write\njobs:\n  report: {runs-on: ubuntu-latest}\n"},
+		{"write-all", "on: [push, issues]\npermissions: write-all\njobs:\n  x: {runs-on: ubuntu-latest}\n"},
+	} {
+		assert.NotEmpty(t, tokenRequests(t, bad.name, []byte(bad.text)), "%s: the checker must report it", bad.name)
+	}
+	assert.Empty(t, tokenRequests(t, "job without the token", []byte("on: issue_comment\npermissions:\n  id-token: write\n"+
+		"jobs:\n  x:\n    permissions:\n      contents: read\n")), "a job's own permissions replace the workflow's")
+}
