@@ -17,8 +17,8 @@ import (
 // "removed" from it, only replaced by another ACL's. Listing our subnets would make every subnet another stack
 // adds show up as a change to undo: a diff on every preview and drift on every refresh that no update can fix
 // (the provider docs' "Managing Subnets In A Default Network ACL", and terraform-aws-modules/vpc#736). With
-// IgnoreChanges, Pulumi keeps the stored value for previews and updates, and since Pulumi 3.117 a refresh diffs
-// against the program with the same IgnoreChanges (pulumi/pulumi#16146), so `pulumi refresh --expect-no-changes`
+// IgnoreChanges, Pulumi keeps the stored value for previews and updates, and since Pulumi 3.120.0 a refresh diffs
+// against the program with the same IgnoreChanges (pulumi/pulumi#16146, CHANGELOG 3.120.0), so `pulumi refresh --expect-no-changes`
 // stays clean. The public subnets are moved off this ACL by the public ACL's own association (nacl.go).
 func (b *networkBuild) adoptDefaults() error {
 	sg, err := ec2.NewDefaultSecurityGroup(b.ctx, b.name+"-default-sg", &ec2.DefaultSecurityGroupArgs{

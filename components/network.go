@@ -56,8 +56,8 @@ type NetworkArgs struct {
 	// gateway endpoint (s3:GetObject and s3:ListBucket on the bucket and its objects), for example a vendor's
 	// artifact bucket. Each is arn:<partition>:s3:::<bucket> with the exact bucket name: '*' and '?' are refused,
 	// since a pattern also matches buckets anyone can create. If empty, the endpoint reaches only buckets owned by
-	// this account plus the AWS service buckets below, which blocks data exfiltration to foreign buckets over the
-	// endpoint.
+	// this account plus the AWS service buckets below: requests through the endpoint cannot reach foreign
+	// buckets. It does not prevent exfiltration while a NAT gateway exists: traffic to S3 can leave through the NAT.
 	S3EndpointExtraBucketArns []string
 
 	// NoAwsServiceBuckets leaves the AWS-owned buckets of ServiceBucketGroups (ECR image layers, Amazon Linux 2

@@ -37,7 +37,7 @@ func TestInventoryPrintsTheTreeControlsAndCostOfAStack(t *testing.T) {
 		"EX-05 (FSBP EC2.10)",
 		"EX-07 (AWS Well-Architected REL10-BP01)",
 		"NAT gateway hours", "32.85",
-		"Total", "46.33",
+		"Total", "49.66",
 	} {
 		assert.Contains(t, out, want)
 	}
@@ -67,16 +67,17 @@ func TestInventoryJsonCarriesTheSameReport(t *testing.T) {
 	for _, l := range inv.Cost.Lines {
 		assert.NotContains(t, l.Item, "NAT", "dev has no NAT gateway")
 	}
-	assert.Equal(t, 5.33, inv.Cost.Total)
+	assert.Equal(t, 7.33, inv.Cost.Total, "dev: one key at $3 (its first two rotations billed), no NAT")
 }
 
 func TestInventoryMarkdownIsAPullRequestComment(t *testing.T) {
 	code, out, errOut := inventory("-dir", repoRoot, "-stack", "prod", "-format", "markdown")
 	require.Equal(t, report.ExitOK, code, errOut)
 	assert.True(t, strings.HasPrefix(out, "### aws-foundation `prod` (us-east-1)\n"))
-	assert.Contains(t, out, "**Controls:** 17 pass, 0 accepted with exceptions, 12 not applicable, 0 fail. **Monthly cost:** $46.33. **Resources:** 36.")
+	assert.Contains(t, out, "**Controls:** 17 pass, 0 accepted with exceptions, 12 not applicable, 0 fail. **Monthly cost:** $49.66. **Resources:** 36.")
 	assert.Contains(t, out, "| ✅ | AF-VPC-01 |")
-	assert.Contains(t, out, "| **Total** | | **46.33** |")
+	assert.Contains(t, out, "| **Total** | | **49.66** |")
+	assert.Contains(t, out, "Not priced: "+cost.NotPriced, "the comment says what the estimate leaves out")
 	assert.NotContains(t, out, "Failing controls")
 }
 
@@ -136,11 +137,12 @@ func TestCostFollowsTheRegisteredResourcesAndTheRegionsPrices(t *testing.T) {
 	assert.Equal(t, 98.55, lines["NAT gateway hours"], "3 NAT gateways x 730 h x $0.045")
 	assert.Equal(t, 10.95, lines["Public IPv4 addresses (Elastic IPs)"], "3 x 730 h x $0.005")
 	assert.Equal(t, 4.5, lines["NAT data processing"])
-	assert.Equal(t, 1.0, lines["KMS customer-managed keys"])
+	assert.Equal(t, 3.0, est.Sum(cost.KmsKeys), "1 key x $1 x 3 (the key and its first two yearly rotations)")
+	assert.Zero(t, est.Sum(cost.NatCrossAz), "a NAT gateway in every AZ: no cross-AZ transfer")
 	assert.Equal(t, 1.8, lines["CloudWatch Logs storage: prod-flow-logs"], "5 GB/month kept 365 days")
 	for kind, item := range map[cost.LineKind]string{cost.NatGatewayHours: "NAT gateway hours",
 		cost.PublicIPv4: "Public IPv4 addresses (Elastic IPs)", cost.NatDataProcessing: "NAT data processing",
-		cost.KmsKeys: "KMS customer-managed keys", cost.LogStorage: "CloudWatch Logs storage: prod-flow-logs"} {
+		cost.LogStorage: "CloudWatch Logs storage: prod-flow-logs"} {
 		assert.Equal(t, lines[item], est.Sum(kind), "the %s line is %q", kind, item)
 	}
 
@@ -154,13 +156,20 @@ func TestCostFollowsTheRegisteredResourcesAndTheRegionsPrices(t *testing.T) {
 	require.NoError(t, err)
 	assert.InDelta(t, est.Total+900*0.045, big.Total, 0.001, "900 GB more through NAT")
 
+	cfg["aws-foundation:natStrategy"] = "single"
+	single, err := mockrun.Run(stacks.Run, mockrun.Options{Stack: "prod", Config: cfg})
+	require.NoError(t, err)
+	one, err := cost.Monthly(single, "us-east-1", cost.DefaultAssumptions)
+	require.NoError(t, err)
+	assert.Equal(t, 1.33, one.Sum(cost.NatCrossAz), "one NAT for 3 AZs: 2/3 of 100 GB crosses an AZ, $0.01/GB each way")
+
 	_, err = cost.Monthly(prod, "ap-south-2", cost.DefaultAssumptions)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), `no prices for region "ap-south-2"`)
 }
 
 func TestEveryCostLineHasAKindAndTheKindsAddUpToTheTotal(t *testing.T) {
-	all := []cost.LineKind{cost.NatGatewayHours, cost.NatDataProcessing, cost.PublicIPv4, cost.GatewayEndpoints,
+	all := []cost.LineKind{cost.NatGatewayHours, cost.NatDataProcessing, cost.NatCrossAz, cost.PublicIPv4, cost.GatewayEndpoints,
 		cost.KmsKeys, cost.KmsRequests, cost.LogIngestion, cost.LogStorage, cost.AccessLogStorage, cost.StateStorage,
 		cost.StateRequests, cost.DynamoDBRequests}
 	for _, stack := range stackNames(t) {

@@ -25,12 +25,22 @@ const (
 // HoursPerMonth is AWS's billing month (8,760 hours / 12).
 const HoursPerMonth = 730
 
+// KmsBilledRotations: AWS KMS bills a key's first two automatic rotations as a key month each, later ones not
+// (AWS KMS pricing), so a yearly-rotated key costs three key months a month from its third year on.
+const KmsBilledRotations = 2
+
+// NotPriced says what the estimate leaves out.
+const NotPriced = "internet data transfer out of NAT'd traffic ($0.09/GB in us-east-1 after the account's free 100 GB), " +
+	"and data transfer of workloads"
+
+
 // Prices are one region's unit prices.
 type Prices struct {
 	NatGatewayHour        float64 // per NAT gateway hour
 	NatGatewayGB          float64 // per GB processed
 	PublicIPv4Hour        float64 // per public IPv4 address hour (Elastic IPs included, since February 2024)
-	KmsKeyMonth           float64 // per customer-managed key month
+	KmsKeyMonth           float64 // per customer-managed key month, and again for each of its first two rotations
+	CrossAzGB             float64 // data transfer between AZs of a region, per GB in each direction
 	KmsPer10kRequests     float64
 	DynamoWritePerMillion float64 // on-demand write request units
 	DynamoReadPerMillion  float64
@@ -43,13 +53,13 @@ type Prices struct {
 
 // PriceTable holds the regions the model knows. An unknown region is an error, never a silent zero.
 var PriceTable = map[string]Prices{
-	"us-east-1": {NatGatewayHour: 0.045, NatGatewayGB: 0.045, PublicIPv4Hour: 0.005, KmsKeyMonth: 1, KmsPer10kRequests: 0.03,
+	"us-east-1": {NatGatewayHour: 0.045, NatGatewayGB: 0.045, PublicIPv4Hour: 0.005, KmsKeyMonth: 1, CrossAzGB: 0.01, KmsPer10kRequests: 0.03,
 		DynamoWritePerMillion: 0.625, DynamoReadPerMillion: 0.125, S3StorageGBMonth: 0.023, S3PutPer1000: 0.005,
 		S3GetPer1000: 0.0004, LogsIngestGB: 0.50, LogsStorageGBMonth: 0.03},
-	"eu-west-1": {NatGatewayHour: 0.048, NatGatewayGB: 0.048, PublicIPv4Hour: 0.005, KmsKeyMonth: 1, KmsPer10kRequests: 0.03,
+	"eu-west-1": {NatGatewayHour: 0.048, NatGatewayGB: 0.048, PublicIPv4Hour: 0.005, KmsKeyMonth: 1, CrossAzGB: 0.01, KmsPer10kRequests: 0.03,
 		DynamoWritePerMillion: 0.7068, DynamoReadPerMillion: 0.1413, S3StorageGBMonth: 0.023, S3PutPer1000: 0.005,
 		S3GetPer1000: 0.0004, LogsIngestGB: 0.57, LogsStorageGBMonth: 0.03},
-	"eu-central-1": {NatGatewayHour: 0.052, NatGatewayGB: 0.052, PublicIPv4Hour: 0.005, KmsKeyMonth: 1, KmsPer10kRequests: 0.03,
+	"eu-central-1": {NatGatewayHour: 0.052, NatGatewayGB: 0.052, PublicIPv4Hour: 0.005, KmsKeyMonth: 1, CrossAzGB: 0.01, KmsPer10kRequests: 0.03,
 		DynamoWritePerMillion: 0.7625, DynamoReadPerMillion: 0.1525, S3StorageGBMonth: 0.0245, S3PutPer1000: 0.0054,
 		S3GetPer1000: 0.00043, LogsIngestGB: 0.63, LogsStorageGBMonth: 0.0324},
 }
@@ -132,6 +142,7 @@ type LineKind string
 const (
 	NatGatewayHours   LineKind = "nat-gateway-hours"
 	NatDataProcessing LineKind = "nat-data-processing"
+	NatCrossAz        LineKind = "nat-cross-az" // private subnets in AZs without a NAT gateway of their own
 	PublicIPv4        LineKind = "public-ipv4"
 	GatewayEndpoints  LineKind = "gateway-endpoints"
 	KmsKeys           LineKind = "kms-keys"
@@ -188,6 +199,13 @@ func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) 
 	if n := count(mockrun.TypeNatGateway); n > 0 {
 		add(NatGatewayHours, "NAT gateway hours", fmt.Sprintf("%g x %d h x $%g", n, HoursPerMonth, p.NatGatewayHour), n*HoursPerMonth*p.NatGatewayHour)
 		add(NatDataProcessing, "NAT data processing", fmt.Sprintf("%g GB x $%g", a.NatGBPerMonth, p.NatGatewayGB), a.NatGBPerMonth*p.NatGatewayGB)
+		// Private subnets spread evenly over the AZs; those of an AZ without a NAT gateway send their share of
+		// the NAT traffic to another AZ, billed on both sides.
+		if azs := count(mockrun.TypeSubnet) / 2; azs > n {
+			crossing := a.NatGBPerMonth * (azs - n) / azs
+			add(NatCrossAz, "Cross-AZ transfer to the NAT gateway", fmt.Sprintf("%.4g GB x $%g x 2 (each direction)", crossing, p.CrossAzGB),
+				crossing*p.CrossAzGB*2)
+		}
 	}
 	if n := count(mockrun.TypeEip); n > 0 {
 		add(PublicIPv4, "Public IPv4 addresses (Elastic IPs)", fmt.Sprintf("%g x %d h x $%g", n, HoursPerMonth, p.PublicIPv4Hour), n*HoursPerMonth*p.PublicIPv4Hour)
@@ -196,7 +214,9 @@ func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) 
 		add(GatewayEndpoints, "S3 gateway endpoints", fmt.Sprintf("%g (no hourly or per-GB charge)", n), 0)
 	}
 	if n := count(mockrun.TypeKmsKey); n > 0 {
-		add(KmsKeys, "KMS customer-managed keys", fmt.Sprintf("%g x $%g", n, p.KmsKeyMonth), n*p.KmsKeyMonth)
+		add(KmsKeys, "KMS customer-managed keys (rotated yearly)", fmt.Sprintf("%g x $%g x %d (the key and its first %d rotations: "+
+			"$%g in year one, $%g in year two, this from year three)", n, p.KmsKeyMonth, 1+KmsBilledRotations, KmsBilledRotations,
+			p.KmsKeyMonth, 2*p.KmsKeyMonth), n*p.KmsKeyMonth*(1+KmsBilledRotations))
 		add(KmsRequests, "KMS requests", fmt.Sprintf("%g x %g requests x $%g/10k", n, a.KmsRequestsPerKeyMonth, p.KmsPer10kRequests),
 			n*a.KmsRequestsPerKeyMonth/10000*p.KmsPer10kRequests)
 	}

@@ -88,6 +88,7 @@ func writeText(w io.Writer, inv *Inventory) error {
 	}
 	p("  %-55s %-60s %10.2f\n", "Total", "", inv.Cost.Total)
 	p("  Assumptions (override with -assume key=value): %s\n", assumptions(inv.Cost.Assumptions))
+	p("  Not priced: %s\n", cost.NotPriced)
 	return nil
 }
 
@@ -123,8 +124,8 @@ func writeMarkdown(w io.Writer, inv *Inventory) error {
 	for _, l := range inv.Cost.Lines {
 		p("| %s | %s | %.2f |\n", l.Item, l.Quantity, l.Monthly)
 	}
-	p("| **Total** | | **%.2f** |\n\nPrices: %s list prices as of %s. Assumptions: `%s`.\n\n</details>\n\n",
-		inv.Cost.Total, inv.Cost.Region, inv.Cost.PricesAsOf, assumptions(inv.Cost.Assumptions))
+	p("| **Total** | | **%.2f** |\n\nPrices: %s list prices as of %s. Assumptions: `%s`. Not priced: %s.\n\n</details>\n\n",
+		inv.Cost.Total, inv.Cost.Region, inv.Cost.PricesAsOf, assumptions(inv.Cost.Assumptions), cost.NotPriced)
 	p("<details><summary>Resources</summary>\n\n```\n")
 	walk(inv.Tree, 0, func(n *Node, d int) { p("%s%s %s%s\n", strings.Repeat("  ", d), n.Type, n.Name, flags(n)) })
 	p("```\n\n</details>\n")
