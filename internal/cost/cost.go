@@ -33,7 +33,6 @@ const KmsBilledRotations = 2
 const NotPriced = "internet data transfer out of NAT'd traffic ($0.09/GB in us-east-1 after the account's free 100 GB), " +
 	"and data transfer of workloads"
 
-
 // Prices are one region's unit prices.
 type Prices struct {
 	NatGatewayHour        float64 // per NAT gateway hour
