@@ -208,7 +208,7 @@ func programMutations(t testing.TB) []mutation {
 			scenarios: p("a workload pulls ECR image layers through the endpoint",
 				"a workload installs Amazon Linux 2023 packages through the endpoint",
 				"a workload installs Amazon Linux 2 packages through the endpoint",
-				"the SSM agent reads its packages through the endpoint",
+				"Patch Manager reads its documents through the endpoint",
 				"the SSM agent reads its updates through the endpoint")},
 		{name: "endpoint policy with a wildcard bucket name", policy: w.endpoint,
 			edit:      replaceText("starport-layer-bucket/*\"", "starport-layer-bucket*/*\""),

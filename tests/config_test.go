@@ -104,8 +104,8 @@ func TestProblemsFoundAfterTheLookupsNameTheirConfigKeyAndRegisterNothing(t *tes
 		cfg  map[string]string
 		want []string
 	}{
-		{"a region the service-bucket table lacks", map[string]string{"aws:region": "ap-south-2"},
-			[]string{"aws-foundation:s3EndpointAwsServiceBuckets", `no AWS service bucket names are known for region "ap-south-2"`, "once the account and region are known"}},
+		{"a region the service-bucket table lacks", map[string]string{"aws:region": "mx-central-1"},
+			[]string{"aws-foundation:s3EndpointAwsServiceBuckets", `no AWS service bucket names are known for region "mx-central-1"`, "once the account and region are known"}},
 		{"a boundary of another account", map[string]string{"flowLogsPermissionsBoundary": "arn:aws:iam::999999999999:policy/b"},
 			[]string{"aws-foundation:flowLogsPermissionsBoundary", "a policy of account 999999999999", "this account (123456789012)"}},
 		{"a boundary of another partition", map[string]string{"flowLogsPermissionsBoundary": "arn:aws-us-gov:iam::123456789012:policy/b"},
@@ -117,7 +117,7 @@ func TestProblemsFoundAfterTheLookupsNameTheirConfigKeyAndRegisterNothing(t *tes
 		t.Run(c.name, func(t *testing.T) { requireConfigRefused(t, c.cfg, c.want...) })
 	}
 	t.Run("the same region with the service buckets off", func(t *testing.T) {
-		res, err := runStackWith(map[string]string{"aws:region": "ap-south-2", "s3EndpointAwsServiceBuckets": "false"})
+		res, err := runStackWith(map[string]string{"aws:region": "mx-central-1", "s3EndpointAwsServiceBuckets": "false"})
 		require.NoError(t, err)
 		requireControlsHold(t, res, "AF-VPC-07")
 	})

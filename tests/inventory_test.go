@@ -163,9 +163,9 @@ func TestCostFollowsTheRegisteredResourcesAndTheRegionsPrices(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, 1.33, one.Sum(cost.NatCrossAz), "one NAT for 3 AZs: 2/3 of 100 GB crosses an AZ, $0.01/GB each way")
 
-	_, err = cost.Monthly(prod, "ap-south-2", cost.DefaultAssumptions)
+	_, err = cost.Monthly(prod, "mx-central-1", cost.DefaultAssumptions)
 	require.Error(t, err)
-	assert.Contains(t, err.Error(), `no prices for region "ap-south-2"`)
+	assert.Contains(t, err.Error(), `no prices for region "mx-central-1"`)
 }
 
 func TestEveryCostLineHasAKindAndTheKindsAddUpToTheTotal(t *testing.T) {
@@ -183,11 +183,11 @@ func TestEveryCostLineHasAKindAndTheKindsAddUpToTheTotal(t *testing.T) {
 }
 
 func TestAStackInARegionWithoutPricesIsAnErrorNotAZeroCost(t *testing.T) {
-	dir := writeProject(t, "far", "config:\n  aws:region: ap-south-2\n  aws-foundation:s3EndpointAwsServiceBuckets: false\n")
+	dir := writeProject(t, "far", "config:\n  aws:region: mx-central-1\n  aws-foundation:s3EndpointAwsServiceBuckets: false\n")
 	code, out, errOut := inventory("-dir", dir, "-stack", "far")
 	assert.Equal(t, report.ExitError, code)
 	assert.Empty(t, out)
-	assert.Contains(t, errOut, `no prices for region "ap-south-2"`)
+	assert.Contains(t, errOut, `no prices for region "mx-central-1"`)
 }
 
 func TestNatStrategyCostsMatchTheSourceDesignPlusThePublicIPv4Charge(t *testing.T) {

@@ -238,17 +238,15 @@ func TestEveryPrivateRouteTableHasTheS3EndpointAndNoPublicOneDoes(t *testing.T) 
 var usEast1ServiceBuckets = []string{
 	"arn:aws:s3:::prod-us-east-1-starport-layer-bucket/*",
 	"arn:aws:s3:::al2023-repos-us-east-1-de612dc2/*",
+	"arn:aws:s3:::al2023-us-east-1/*",
 	"arn:aws:s3:::amazonlinux.us-east-1.amazonaws.com/*",
 	"arn:aws:s3:::amazonlinux-2-repos-us-east-1/*",
-	"arn:aws:s3:::aws-ssm-us-east-1/*",
 	"arn:aws:s3:::aws-windows-downloads-us-east-1/*",
 	"arn:aws:s3:::amazon-ssm-us-east-1/*",
-	"arn:aws:s3:::amazon-ssm-packages-us-east-1/*",
-	"arn:aws:s3:::us-east-1-birdwatcher-prod/*",
-	"arn:aws:s3:::aws-ssm-distributor-file-us-east-1/*",
-	"arn:aws:s3:::aws-ssm-document-attachments-us-east-1/*",
+	"arn:aws:s3:::aws-ssm-us-east-1/*",
 	"arn:aws:s3:::patch-baseline-snapshot-us-east-1/*",
-	"arn:aws:s3:::aws-patchmanager-macos-us-east-1/*",
+	"arn:aws:s3:::aws-patch-manager-us-east-1-1970c647d/*",
+	"arn:aws:s3:::aws-patchmanager-macos-us-east-1-1970c647d/*",
 }
 
 func TestS3EndpointPolicyAllowsThisAccountAndTheRegionsServiceBucketsByDefault(t *testing.T) {
@@ -274,7 +272,7 @@ func TestS3EndpointPolicyAllowsThisAccountAndTheRegionsServiceBucketsByDefault(t
 		require.NoError(t, err)
 		got := endpointPolicy(t, res)[1].Resources
 		assert.Contains(t, got, "arn:aws:s3:::prod-eu-west-1-starport-layer-bucket/*")
-		assert.Contains(t, got, "arn:aws:s3:::eu-west-1-birdwatcher-prod/*")
+		assert.Contains(t, got, "arn:aws:s3:::aws-patch-manager-eu-west-1-5522fb710/*")
 		for _, arn := range got {
 			assert.NotContains(t, arn, "us-east-1", "a bucket of another region")
 		}

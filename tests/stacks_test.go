@@ -2,7 +2,9 @@ package tests
 
 import (
 	"fmt"
+	"maps"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/aws-foundation/aws-foundation/components"
@@ -163,6 +165,32 @@ func BenchmarkProdStackUnderMocks(b *testing.B) {
 	for i := 0; i < b.N; i++ {
 		if _, err := stackrun.Run(repoRoot, "prod", false); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestTheDevStackComposesInEveryDefaultRegion: the dev stack file, AZs looked up, in each commercial region that
+// needs no opt-in. Every ARN and the endpoint's service names the region, and the AWS service buckets are the
+// region's own.
+func TestTheDevStackComposesInEveryDefaultRegion(t *testing.T) {
+	t.Parallel()
+	base, _, err := stackrun.Config(repoRoot, "dev")
+	require.NoError(t, err)
+	for _, region := range components.DefaultRegions() {
+		cfg := maps.Clone(base)
+		cfg["aws:region"] = region
+		res, err := mockrun.Run(stacks.Run, mockrun.Options{Stack: "dev", Config: cfg})
+		require.NoError(t, err, "dev in %s", region)
+		endpoint := one(t, res, mockrun.TypeVpcEndpoint, "dev-s3")
+		assert.Equal(t, "com.amazonaws."+region+".s3", endpoint.Str("serviceName"), "dev in %s: the endpoint's service", region)
+		assert.Contains(t, endpoint.Str("policy"), "prod-"+region+"-starport-layer-bucket", "dev in %s: the region's ECR bucket", region)
+		for _, s := range res.OfType(mockrun.TypeSubnet) {
+			assert.True(t, strings.HasPrefix(s.Str("availabilityZone"), region), "dev in %s: subnet %s in %s", region, s.Name, s.Str("availabilityZone"))
+		}
+		for _, typ := range []string{mockrun.TypeLogGroup, mockrun.TypeKmsKey} {
+			for _, r := range res.OfType(typ) {
+				assert.Contains(t, r.Out("arn"), ":"+region+":", "dev in %s: %s %s", region, typ, r.Name)
+			}
 		}
 	}
 }
