@@ -1652,3 +1652,84 @@ func TestDeployCallsMatchAWSActionData(t *testing.T) {
 		}
 	}
 }
+
+// requireTagsSCP is the organization policy docs/iam/scp-require-tags-on-create.json: the fix the README gives for
+// the untagged-resource residual risks.
+const requireTagsSCP = "docs/scp-require-tags-on-create"
+
+// otherTeam is a principal of another team in the same account, with every permission its identity allows.
+var otherTeam = fmt.Sprintf("arn:aws:iam::%s:role/payments-team", accessAccount)
+
+// scpScenarios: under the SCP, no key, security group or network ACL can be created without a Project tag, and no
+// Project tag (nor every tag at once) can be removed, so the deploy roles' Null-ResourceTag grants find nothing of
+// another team's to claim; and every call of the deploy roles' lifecycle still goes through.
+func scpScenarios(t testing.TB, worlds []deployWorld) []scenario {
+	t.Helper()
+	team := func(name, action, on string, ctx map[string]any, want verdict) scenario {
+		return scenario{name: "under the tag-on-create SCP, another team " + name, who: otherTeam, action: action, on: on,
+			ctx: ctx, identity: []string{accountAdmin}, scp: []string{requireTagsSCP}, want: want}
+	}
+	tagged := map[string]any{"aws:RequestTag/Project": "payments", "aws:TagKeys": []any{"Project"}}
+	keyArn := fmt.Sprintf("arn:aws:kms:%s:%s:key/1234abcd-12ab-34cd-56ef-1234567890ab", accessRegion, accessAccount)
+	out := []scenario{
+		team("cannot create a key without a Project tag", "kms:CreateKey", "*", nil, refused),
+		team("can create a key tagged with its project", "kms:CreateKey", "*", tagged, allowed),
+		team("cannot create a security group without a Project tag", "ec2:CreateSecurityGroup", ec2Arn("security-group", "*"), nil, refused),
+		team("can create a security group tagged with its project", "ec2:CreateSecurityGroup", ec2Arn("security-group", "*"), tagged, allowed),
+		team("cannot create a network ACL without a Project tag", "ec2:CreateNetworkAcl", ec2Arn("network-acl", "*"), nil, refused),
+		team("cannot remove the Project tag of its key", "kms:UntagResource", keyArn,
+			map[string]any{"aws:TagKeys": []any{"Project"}}, refused),
+		team("cannot remove the Project tag of its security group", "ec2:DeleteTags", ec2Existing("security-group"),
+			map[string]any{"aws:TagKeys": []any{"Owner", "Project"}}, refused),
+		team("cannot remove every tag of its security group at once (no aws:TagKeys)", "ec2:DeleteTags",
+			ec2Existing("security-group"), nil, refused),
+		team("can still remove another tag", "ec2:DeleteTags", ec2Existing("security-group"),
+			map[string]any{"aws:TagKeys": []any{"Owner"}}, allowed),
+	}
+	for _, w := range worlds {
+		allowedS, _ := w.allowedScenarios(t)
+		for _, s := range allowedS {
+			s.name = "under the tag-on-create SCP, " + s.name
+			s.scp = []string{requireTagsSCP}
+			out = append(out, s)
+		}
+		// With every other resource tagged for its project, the claim meets a tagged resource and is refused.
+		out = append(out, scenario{name: "under the tag-on-create SCP, deploy-" + w.stack + " cannot claim another team's key, " +
+			"which carries its Project tag", who: w.who, action: "kms:TagResource", on: keyArn, identity: w.identity(),
+			ctx: mergeCtx(w.requestTags, map[string]any{"aws:ResourceTag/Project": "payments"}), scp: []string{requireTagsSCP}, want: denied})
+	}
+	return out
+}
+
+// TestTheTagOnCreateSCPClosesTheClaimsWithoutBreakingTheDeployRoles checks the README's fix for the untagged-resource
+// residual risks against AWS's evaluation of SCPs, and that each statement is needed: without it, its scenarios
+// turn red. A naive SCP that refused tagging untagged keys would also refuse CreateKey's own tagging.
+func TestTheTagOnCreateSCPClosesTheClaimsWithoutBreakingTheDeployRoles(t *testing.T) {
+	c := deployCatalog(t)
+	worlds := deployWorlds(t)
+	scenarios := scpScenarios(t, worlds)
+	requireVerdicts(t, c, scenarios)
+	p := func(names ...string) []string { return prefixed("under the tag-on-create SCP, another team ", names) }
+	var createKeyTagging []string
+	for _, w := range worlds {
+		createKeyTagging = append(createKeyTagging, "under the tag-on-create SCP, deploy-"+w.stack+" can create its Key: kms:TagResource on the new key")
+	}
+	requireMutationsTurnScenariosRed(t, c, scenarios, []mutation{
+		{name: "SCP without KeysCarryAProjectTagFromCreation", policy: requireTagsSCP, edit: dropStatements("KeysCarryAProjectTagFromCreation"),
+			scenarios: p("cannot create a key without a Project tag")},
+		{name: "SCP without SecurityGroupsAndNetworkAclsCarryAProjectTagFromCreation", policy: requireTagsSCP,
+			edit:      dropStatements("SecurityGroupsAndNetworkAclsCarryAProjectTagFromCreation"),
+			scenarios: p("cannot create a security group without a Project tag", "cannot create a network ACL without a Project tag")},
+		{name: "SCP without ProjectTagsStay", policy: requireTagsSCP, edit: dropStatements("ProjectTagsStay"),
+			scenarios: p("cannot remove the Project tag of its key", "cannot remove the Project tag of its security group")},
+		{name: "SCP without NoUntagAll", policy: requireTagsSCP, edit: dropStatements("NoUntagAll"),
+			scenarios: p("cannot remove every tag of its security group at once (no aws:TagKeys)")},
+		{name: "SCP whose tag statements deny every tag removal", policy: requireTagsSCP, edit: dropConditions("ProjectTagsStay"),
+			scenarios: p("can still remove another tag")},
+		{name: "SCP that also refuses tagging an untagged key (the naive fix)", policy: requireTagsSCP,
+			edit: addStatement(map[string]any{"Sid": "NoTaggingUntaggedKeys", "Effect": "Deny", "Action": "kms:TagResource",
+				"Resource": "*", "Condition": map[string]any{"Null": map[string]any{"aws:ResourceTag/Project": "true"}}}),
+			scenarios: createKeyTagging},
+	})
+	t.Logf("%d scenarios", len(scenarios))
+}

@@ -32,6 +32,7 @@ const (
 	resourceKind policyKind = "resource" // bucket policies
 	keyKind      policyKind = "key"      // KMS key policies
 	endpointKind policyKind = "endpoint" // VPC endpoint policies
+	scpKind      policyKind = "scp"      // service control policies of an organization (docs/iam/scp-*.json)
 )
 
 // policyInputs says which input of which resource type holds which kind of policy. A test fails when a stack
@@ -122,6 +123,9 @@ func docsPlaceholders(t testing.TB) map[string]string {
 func docsKind(name string) policyKind {
 	if strings.HasSuffix(name, "-trust.json") {
 		return trustKind
+	}
+	if strings.HasPrefix(name, "scp-") {
+		return scpKind
 	}
 	return identityKind
 }
@@ -233,6 +237,7 @@ type (
 		Resource   map[string]any `json:"resourcePolicy,omitempty"`
 		Boundaries []namedPolicy  `json:"permissionBoundaryPolicies,omitempty"`
 		Endpoints  []namedPolicy  `json:"vpcEndpointPolicies,omitempty"`
+		SCPs       []namedPolicy  `json:"serviceControlPolicies,omitempty"`
 	}
 	engineRequest struct {
 		Validate []validateItem `json:"validate"`

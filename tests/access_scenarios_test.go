@@ -45,6 +45,7 @@ type scenario struct {
 	boundary []string       // permissions boundary of who
 	resource string         // the resource's own policy (trust, key, bucket)
 	endpoint []string       // VPC endpoint policies the request passes through
+	scp      []string       // service control policies of the caller's organization (besides FullAWSAccess)
 	want     verdict
 }
 
@@ -90,7 +91,7 @@ func (s scenario) item(t testing.TB, c policyCatalog, id string) simulateItem {
 		}
 		return out
 	}
-	it.Identity, it.Boundaries, it.Endpoints = named(s.identity), named(s.boundary), named(s.endpoint)
+	it.Identity, it.Boundaries, it.Endpoints, it.SCPs = named(s.identity), named(s.boundary), named(s.endpoint), named(s.scp)
 	if s.resource != "" {
 		it.Resource = c.get(t, s.resource).Doc
 	}
@@ -99,7 +100,7 @@ func (s scenario) item(t testing.TB, c policyCatalog, id string) simulateItem {
 
 // policies lists every catalog policy a scenario reads.
 func (s scenario) policies() []string {
-	out := append(append(append([]string(nil), s.identity...), s.boundary...), s.endpoint...)
+	out := append(append(append(append([]string(nil), s.identity...), s.boundary...), s.endpoint...), s.scp...)
 	if s.resource != "" {
 		out = append(out, s.resource)
 	}

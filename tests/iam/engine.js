@@ -5,10 +5,11 @@
 //
 // The Go tests (tests/access_*_test.go) write one JSON request on stdin and read one JSON answer on stdout:
 //
-//   in:  {"validate": [{"id", "kind": identity|trust|resource|key|endpoint, "policy"}],
+//   in:  {"validate": [{"id", "kind": identity|trust|resource|key|endpoint|scp, "policy"}],
 //         "simulate": [{"id", "request": {principal, action, resource: {resource, accountId}, contextVariables},
 //                       "identityPolicies": [{name, policy}], "resourcePolicy", "permissionBoundaryPolicies",
-//                       "vpcEndpointPolicies"}]}
+//                       "vpcEndpointPolicies", "serviceControlPolicies": [{name, policy}]}]}
+//        Service control policies apply at one level of the organization, next to AWS's FullAWSAccess.
 //   out: {"validate": {id: [error, ...]},
 //         "simulate": {id: {"result": Allowed|ExplicitlyDenied|ImplicitlyDenied, "engine", "ignoredContextKeys",
 //                           "errors"}}}
@@ -27,7 +28,15 @@ const validators = {
   trust: policy.validateTrustPolicy,
   resource: policy.validateResourcePolicy,
   key: policy.validateResourcePolicy,
-  endpoint: policy.validateEndpointPolicy
+  endpoint: policy.validateEndpointPolicy,
+  scp: policy.validateServiceControlPolicy
+}
+
+// fullAWSAccess is the SCP AWS attaches to every level of an organization: without an Allow at a level, an SCP
+// of Deny statements alone would deny everything.
+const fullAWSAccess = {
+  name: 'FullAWSAccess',
+  policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }
 }
 
 function validate(item) {
@@ -40,7 +49,9 @@ function simulation(item) {
   return {
     request: item.request,
     identityPolicies: item.identityPolicies || [],
-    serviceControlPolicies: [],
+    serviceControlPolicies: item.serviceControlPolicies
+      ? [{ orgIdentifier: 'o-aws-foundation', policies: [fullAWSAccess, ...item.serviceControlPolicies] }]
+      : [],
     resourceControlPolicies: [],
     resourcePolicy: item.resourcePolicy || undefined,
     permissionBoundaryPolicies: item.permissionBoundaryPolicies || undefined,
