@@ -6,6 +6,8 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
+	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -184,3 +186,85 @@ func TestEveryKeyIsCreatableByTheRoleThatDeploysItsStack(t *testing.T) {
 
 // accountRoot is the principal that hands a key's administration to the account's IAM policies.
 var accountRoot = fmt.Sprintf("arn:aws:iam::%s:root", accessAccount)
+
+// awsPrincipals lists the AWS principals (not services) a policy document names.
+func awsPrincipals(doc map[string]any) []string {
+	var out []string
+	for _, st := range doc["Statement"].([]any) {
+		p, _ := st.(map[string]any)["Principal"].(map[string]any)
+		switch v := p["AWS"].(type) {
+		case string:
+			out = append(out, v)
+		case []any:
+			for _, x := range v {
+				out = append(out, fmt.Sprint(x))
+			}
+		}
+	}
+	return out
+}
+
+// principalsThatMayNotExist returns the AWS principals of a key, bucket or trust policy that may not exist when
+// the policy is set: IAM, KMS and S3 refuse a policy that names an unknown principal (MalformedPolicyDocument
+// "Invalid principal in policy"). Only the account root is sure to exist before anything of the stack.
+func principalsThatMayNotExist(doc map[string]any) []string {
+	var out []string
+	for _, p := range awsPrincipals(doc) {
+		if p != accountRoot {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// TestEveryPrincipalAPolicyNamesExistsWhenThePolicyIsSet: the program's key, bucket and trust policies name no
+// principal but the account root (services aside), so no first `pulumi up` meets a principal that is not there
+// yet, and no deleted role turns a policy invalid later.
+func TestEveryPrincipalAPolicyNamesExistsWhenThePolicyIsSet(t *testing.T) {
+	t.Parallel()
+	c := allPolicies(t)
+	checked := 0
+	for id, p := range c {
+		if strings.HasPrefix(id, "docs/") || (p.Kind != keyKind && p.Kind != resourceKind && p.Kind != trustKind) {
+			continue
+		}
+		checked++
+		assert.Empty(t, principalsThatMayNotExist(p.Doc), "%s names principals that may not exist when it is set", id)
+	}
+	assert.NotZero(t, checked)
+	t.Run("the check fires on a policy that names a role", func(t *testing.T) {
+		broken := deepCopy(c.get(t, "prod/Key:prod-flow-logs").Doc)
+		role := deployRoleArn("dev")
+		broken["Statement"] = append(broken["Statement"].([]any), map[string]any{"Effect": "Allow",
+			"Principal": map[string]any{"AWS": []any{role}}, "Action": "kms:Decrypt", "Resource": "*"})
+		assert.Equal(t, []string{role}, principalsThatMayNotExist(broken))
+	})
+}
+
+// boundaryDocFor maps a permissions boundary's ARN to its document under docs/iam, created at set-up (step 1)
+// before any deploy: CreateRole refuses a boundary that does not exist.
+func boundaryDocFor(arn string) string {
+	const prefix = "policy/aws-foundation-"
+	i := strings.Index(arn, prefix)
+	if i < 0 {
+		return ""
+	}
+	return filepath.Join(repoRoot, "docs", "iam", arn[i+len(prefix):]+".json")
+}
+
+// TestEveryBoundaryAStackNamesIsADocumentCreatedAtSetUp: the boundary must exist before CreateRole names it, so
+// every flow-log role's boundary is one of the documents set-up step 1 creates.
+func TestEveryBoundaryAStackNamesIsADocumentCreatedAtSetUp(t *testing.T) {
+	t.Parallel()
+	for _, stack := range environmentStacks(t) {
+		for _, r := range runStack(t, stack, false).OfType(mockrun.TypeRole) {
+			b := r.Str("permissionsBoundary")
+			doc := boundaryDocFor(b)
+			require.NotEmpty(t, doc, "%s: role %s's boundary %s is not an aws-foundation-* policy of docs/iam", stack, r.Name, b)
+			_, err := os.Stat(doc)
+			assert.NoError(t, err, "%s: role %s names boundary %s, but docs/iam has no document for it", stack, r.Name, b)
+		}
+	}
+	_, err := os.Stat(boundaryDocFor(boundaryArn("staging")))
+	assert.Error(t, err, "a boundary without its document must be found missing")
+}
