@@ -25,8 +25,8 @@ const (
 // HoursPerMonth is AWS's billing month (8,760 hours / 12).
 const HoursPerMonth = 730
 
-// KmsBilledRotations: AWS KMS bills a key's first two automatic rotations as a key month each, later ones not
-// (AWS KMS pricing), so a yearly-rotated key costs three key months a month from its third year on.
+// KmsBilledRotations is how many automatic rotations of a key AWS KMS bills, a key month each; later ones are
+// free (AWS KMS pricing). A yearly-rotated key so costs three key months a month from its third year on.
 const KmsBilledRotations = 2
 
 // NotPriced says what the estimate leaves out.
