@@ -42,29 +42,39 @@ else
     fail "has no 'encryptedkey:' line"
     ok=0
   fi
-  # The items of aws:allowedAccountIds: a block list under the key, or a flow list on its line.
+  # The items of aws:allowedAccountIds, one a line: a flow list on the key's line, or a block list below it with
+  # its items at the key's indent or deeper (pulumi writes them at the key's indent). A scalar is not a list.
   accounts=$(awk '
-    /^  aws:allowedAccountIds:/ { inlist = 1; sub(/^  aws:allowedAccountIds:[[:space:]]*/, ""); gsub(/[][,"'\'']/, " "); print; next }
-    inlist && /^    -/ { sub(/^    -[[:space:]]*/, ""); sub(/[[:space:]]+#.*$/, ""); gsub(/["'\'']/, ""); print; next }
-    inlist && !/^[[:space:]]*#/ { inlist = 0 }' "$file" | tr -s ' \t' '\n\n' | sed '/^$/d')
+    /^  aws:allowedAccountIds:/ {
+      rest = $0; sub(/^  aws:allowedAccountIds:[[:space:]]*/, "", rest); sub(/[[:space:]]+#.*$/, "", rest)
+      if (rest ~ /^\[/) { gsub(/[][,"\047]/, " ", rest); n = split(rest, ids, " "); for (i = 1; i <= n; i++) print ids[i]; exit }
+      if (rest != "") { print "not a list: " rest; exit }
+      inlist = 1; next
+    }
+    inlist && /^[[:space:]]*#/ { next }
+    inlist && /^  +-/ { item = $0; sub(/^ +-[[:space:]]*/, "", item); sub(/[[:space:]]+#.*$/, "", item); gsub(/["\047]/, "", item); print item; next }
+    inlist { exit }' "$file")
   if [[ -z $accounts ]]; then
     fail "has no 'aws:allowedAccountIds' list: name the stack's account so that other accounts' credentials are refused"
     ok=0
   else
-    for account in $accounts; do
-      if [[ ! $account =~ ^[0-9]{12}$ ]]; then
+    while IFS= read -r account; do
+      if [[ $account == "not a list: "* ]]; then
+        fail "has 'aws:allowedAccountIds: ${account#not a list: }', which is not a list of account ids"
+        ok=0
+      elif [[ ! $account =~ ^[0-9]{12}$ ]]; then
         fail "has '$account' in aws:allowedAccountIds, which is not a 12-digit account id (fill in the placeholder ACCOUNT_ID)"
         ok=0
       fi
-    done
+    done <<<"$accounts"
   fi
 fi
 if [[ $ok -eq 0 ]]; then
   if [[ $stack == bootstrap ]]; then
     echo "check-stack-file.sh: the bootstrap stack uses the passphrase provider and is never run from CI (docs/BOOTSTRAP.md)" >&2
   else
-    echo "check-stack-file.sh: create them once with scripts/bootstrap.sh phase2 $stack (or migrate $stack) and commit them; see docs/BOOTSTRAP.md" >&2
+    echo "check-stack-file.sh: create the secrets provider's lines once with scripts/bootstrap.sh phase2 $stack (or migrate $stack), pin the account in aws:allowedAccountIds, and commit them; see docs/BOOTSTRAP.md" >&2
   fi
   exit 1
 fi
-echo "$file: secretsprovider $provider and encryptedkey are there; account $(echo $accounts) pinned"
+echo "$file: secretsprovider $provider and encryptedkey are there; account $(tr '\n' ' ' <<<"$accounts" | sed 's/ $//') pinned"

@@ -1318,6 +1318,9 @@ func TestCheckStackFileAcceptsAStackFileWithTheStateKeyLines(t *testing.T) {
 			"  aws:allowedAccountIds:\n    # the prod account\n    - \"123456789012\"\n  aws-foundation:stackKind: environment\n",
 		"config:\n  aws:region: us-east-1\n  aws:allowedAccountIds: [\"123456789012\"]\nencryptedkey: AQICAHg=\n" +
 			"secretsprovider: \"awskms://alias/aws-foundation/state?region=us-east-1\"\n",
+		// As `pulumi config set --path 'aws:allowedAccountIds[0]' 123456789012` writes it: items at the key's indent.
+		"secretsprovider: awskms://alias/aws-foundation/state?region=us-east-1\nencryptedkey: AQICAHg=\nconfig:\n" +
+			"  aws:allowedAccountIds:\n  - \"123456789012\"\n  aws:region: us-east-1\n",
 	} {
 		out, err := runCheckStackFile(t, "prod", content)
 		require.NoError(t, err, out)
@@ -1338,6 +1341,8 @@ func TestCheckStackFileRefusesAStackFileWhoseAccountIsNotPinned(t *testing.T) {
 		{"no list", secrets + "config:\n  aws:region: us-east-1\n", "has no 'aws:allowedAccountIds' list"},
 		{"an empty list", secrets + "config:\n  aws:allowedAccountIds: []\n", "has no 'aws:allowedAccountIds' list"},
 		{"a short id", secrets + "config:\n  aws:allowedAccountIds:\n    - 12345\n", "has '12345' in aws:allowedAccountIds"},
+		{"a scalar", secrets + "config:\n  aws:allowedAccountIds: 123456789012\n",
+			"has 'aws:allowedAccountIds: 123456789012', which is not a list of account ids"},
 		{"one good id and one placeholder", secrets + "config:\n  aws:allowedAccountIds: [\"123456789012\", ACCOUNT_ID]\n",
 			"has 'ACCOUNT_ID' in aws:allowedAccountIds"},
 	} {
@@ -1383,7 +1388,7 @@ func TestCheckStackFileNamesTheFileAndTheMissingLine(t *testing.T) {
 				assert.NotContains(t, out, n)
 			}
 			if c.stack != "bootstrap" {
-				assert.Contains(t, out, "create them once with scripts/bootstrap.sh phase2 "+c.stack)
+				assert.Contains(t, out, "create the secrets provider's lines once with scripts/bootstrap.sh phase2 "+c.stack)
 			}
 		})
 	}
