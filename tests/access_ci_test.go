@@ -521,14 +521,15 @@ func TestEveryCIRoleMutationTurnsItsScenariosRed(t *testing.T) {
 	t.Logf("%d scenarios, %d mutations", len(scenarios), len(mutations))
 }
 
-// defaultBranchTriggers run a workflow on the default branch with no reviewer in between: the job's OIDC subject is
-// then ref:refs/heads/main, the very subject the drift role trusts. Anyone who can open an issue or comment could
-// start such a workflow, so none may request an OIDC token.
-var defaultBranchTriggers = []string{"issue_comment", "issues", "workflow_run", "discussion", "discussion_comment",
-	"pull_request_target", "fork", "watch", "label", "milestone", "project", "project_card", "gollum"}
+// tokenTriggers are the only triggers under which a job may request an OIDC token: the ones the CI roles are
+// built for (preview on pull_request, deploy on push through workflow_call, drift on schedule and manual
+// dispatch). Any other trigger, issue_comment, issues, workflow_run, pull_request_target or a review event among
+// them, can be started by people who cannot merge, and runs on main (subject ref:refs/heads/main, the drift
+// role's) or presents pull_request (the preview role's).
+var tokenTriggers = []string{"push", "pull_request", "schedule", "workflow_dispatch", "workflow_call"}
 
 // tokenRequests lists, for one workflow file's text, every job that may request an OIDC token (id-token: write,
-// or write-all, at the workflow or the job) under a trigger of defaultBranchTriggers.
+// or write-all, at the workflow or the job) while the workflow has a trigger outside tokenTriggers.
 func tokenRequests(t testing.TB, name string, raw []byte) []string {
 	t.Helper()
 	var w struct {
@@ -554,7 +555,7 @@ func tokenRequests(t testing.TB, name string, raw []byte) []string {
 	}
 	var risky []string
 	for _, trig := range (workflow{On: w.On}).triggers() {
-		if slices.Contains(defaultBranchTriggers, trig) {
+		if !slices.Contains(tokenTriggers, trig) {
 			risky = append(risky, trig)
 		}
 	}
@@ -572,8 +573,9 @@ func tokenRequests(t testing.TB, name string, raw []byte) []string {
 	return out
 }
 
-// TestNoWorkflowOnAnIssueCommentOrWorkflowRunRequestsAnOIDCToken: such a workflow runs on main, so its token
-// carries the drift role's subject (ref:refs/heads/main). The checker is proven on workflows that do request one.
+// TestNoWorkflowOnAnIssueCommentOrWorkflowRunRequestsAnOIDCToken: only the triggers the CI roles are built for may
+// request a token (tokenTriggers); an issue_comment or workflow_run workflow runs on main, so its token would carry
+// the drift role's subject. The checker is proven on workflows that do request one.
 func TestNoWorkflowOnAnIssueCommentOrWorkflowRunRequestsAnOIDCToken(t *testing.T) {
 	t.Parallel()
 	files, err := filepath.Glob(filepath.Join(repoRoot, ".github", "workflows", "*.y*ml"))
@@ -588,6 +590,7 @@ func TestNoWorkflowOnAnIssueCommentOrWorkflowRunRequestsAnOIDCToken(t *testing.T
 		{"job-level", "on: issue_comment\njobs:\n  triage:\n    permissions:\n      id-token: write\n    runs-on: ubuntu-latest\n"},
 		{"workflow-level", "on:\n  workflow_run:\n    workflows: [ci]\npermissions:\n  id-token: write\njobs:\n  report: {runs-on: ubuntu-latest}\n"},
 		{"write-all", "on: [push, issues]\npermissions: write-all\njobs:\n  x: {runs-on: ubuntu-latest}\n"},
+		{"a review event", "on: pull_request_review\njobs:\n  x:\n    permissions: {id-token: write}\n    runs-on: ubuntu-latest\n"},
 	} {
 		assert.NotEmpty(t, tokenRequests(t, bad.name, []byte(bad.text)), "%s: the checker must report it", bad.name)
 	}
