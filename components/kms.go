@@ -20,6 +20,8 @@ type customerKey struct {
 	rootArn string
 	grants  keyPolicy
 	tags    pulumi.StringMap
+	// bypassLockoutCheck sets BypassPolicyLockoutSafetyCheck (newCustomerKey says when a key needs it).
+	bypassLockoutCheck bool
 }
 
 // policy renders the key policy: the account root's administration first, then the grants.
@@ -37,10 +39,12 @@ func (k customerKey) policy() (string, error) {
 // CreateKey runs KMS's lockout safety check: the new policy must let the caller make a later PutKeyPolicy. The
 // root statement hands that question to the caller's IAM policies, and a deploy role that is refused
 // kms:PutKeyPolicy on purpose (deploy-prod's evidence guard) would fail CreateKey with
-// MalformedPolicyDocumentException. Whether the check sees the tags the request carries (which dev's
-// aws:ResourceTag grant rests on) is not documented either. So every key sets BypassPolicyLockoutSafetyCheck,
-// and the policy is built here, always with the account root's administration: the key stays manageable
-// through IAM by whoever the account lets administer keys, which is what the check exists to guarantee.
+// MalformedPolicyDocumentException; whether the check sees the tags the request carries (which deploy-dev's
+// aws:ResourceTag grant rests on) is not documented either. So a key that the CI deploy roles create sets
+// bypassLockoutCheck. The policy is built here, always with the account root's administration: the key stays
+// manageable through IAM by whoever the account lets administer keys, which is what the check guarantees. A key
+// that a person with administrator rights creates (the state key) passes the check and does not bypass it, so an
+// organization that denies the bypass (AWS Control Tower's CT.KMS.PV.3) need only exempt the deploy roles.
 func newCustomerKey(ctx *pulumi.Context, name string, k customerKey, opts ...pulumi.ResourceOption) (*kms.Key, *kms.Alias, error) {
 	policy, err := k.policy()
 	if err != nil {
@@ -53,7 +57,7 @@ func newCustomerKey(ctx *pulumi.Context, name string, k customerKey, opts ...pul
 		EnableKeyRotation:              pulumi.Bool(true),
 		DeletionWindowInDays:           pulumi.Int(KeyDeletionWindowDays),
 		Policy:                         pulumi.String(policy),
-		BypassPolicyLockoutSafetyCheck: pulumi.Bool(true),
+		BypassPolicyLockoutSafetyCheck: pulumi.Bool(k.bypassLockoutCheck),
 		Tags:                           k.tags,
 	}, opts...)
 	if err != nil {

@@ -26,6 +26,9 @@ type ciRole struct {
 	// Managed lists customer-managed policy documents attached besides the inline one (deploy-prod's evidence
 	// guard): they do not count toward IAM's 10,240-character quota on a role's inline policies.
 	Managed []string `yaml:"managed"`
+	// Sealed lists customer-managed policy documents attached only after the stack's first successful deploy
+	// (deploy-prod's evidence seal): they refuse calls that creating the stack needs.
+	Sealed []string `yaml:"sealed"`
 }
 
 func (r ciRole) arn() string { return fmt.Sprintf("arn:aws:iam::%s:role/%s", accessAccount, r.Name) }
@@ -34,10 +37,20 @@ func (r ciRole) trustID() string { return "docs/" + strings.TrimSuffix(r.Trust, 
 
 func (r ciRole) permissionsID() string { return "docs/" + strings.TrimSuffix(r.Permissions, ".json") }
 
-// identityIDs are the catalog IDs of every identity policy of the role: its inline policy and its managed ones.
+// identityIDs are the catalog IDs of every identity policy of the role once its stack is deployed: its inline
+// policy, its managed ones and its seals.
 func (r ciRole) identityIDs() []string {
 	out := []string{r.permissionsID()}
-	for _, m := range r.Managed {
+	for _, m := range append(append([]string(nil), r.Managed...), r.Sealed...) {
+		out = append(out, "docs/"+strings.TrimSuffix(m, ".json"))
+	}
+	return out
+}
+
+// sealIDs are the catalog IDs of the role's seals.
+func (r ciRole) sealIDs() []string {
+	var out []string
+	for _, m := range r.Sealed {
 		out = append(out, "docs/"+strings.TrimSuffix(m, ".json"))
 	}
 	return out

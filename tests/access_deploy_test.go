@@ -102,7 +102,8 @@ func keyPolicyGrantingOther(stack string) string {
 type deployWorld struct {
 	stack, other  string   // "dev", "prod"
 	who, doc      string   // the deploy role and its permissions document (inline)
-	managed       []string // its customer-managed policies (catalog IDs): deploy-prod's evidence guard
+	managed       []string // its customer-managed policies (catalog IDs): deploy-prod's evidence guard and seal
+	sealed        []string // those attached only after the stack's first deploy: deploy-prod's evidence seal
 	otherIdentity []string // every identity policy of the other environment's deploy role (catalog IDs)
 	boundary      string   // the ARN of this stack's flow-logs boundary
 	boundaryDoc   string   // its catalog ID
@@ -131,6 +132,11 @@ type deployWorld struct {
 
 // identity is every identity policy of the deploy role: its inline document and its managed ones.
 func (w deployWorld) identity() []string { return append([]string{w.doc}, w.managed...) }
+
+// firstDeployIdentity is the deploy role's identity policies while its stack is first created: without its seals.
+func (w deployWorld) firstDeployIdentity() []string {
+	return filter(w.identity(), func(id string) bool { return !slices.Contains(w.sealed, id) })
+}
 
 func otherEnvironment(stack string) string {
 	if stack == "dev" {
@@ -172,7 +178,7 @@ func newDeployWorld(t testing.TB, stack string) deployWorld {
 	for _, r := range ciRoles(t) {
 		switch r.Name {
 		case "aws-foundation-deploy-" + stack:
-			w.managed = r.identityIDs()[1:]
+			w.managed, w.sealed = r.identityIDs()[1:], r.sealIDs()
 		case "aws-foundation-deploy-" + w.other:
 			w.otherIdentity = r.identityIDs()
 		}
@@ -276,6 +282,8 @@ const (
 	sidGuardEvidence  = "ProtectRetainedFlowLogEvidence"
 	sidGuardDelivery  = "KeepFlowLogDeliveryRunning"
 	sidGuardKeyPolicy = "ProtectRetainedFlowLogKeyPolicy"
+	// The evidence seal (docs/iam/deploy-prod-evidence-seal.json), attached after prod's first deploy.
+	sidSeal = "SealRetentionAndDeliveryAfterFirstDeploy"
 )
 
 // Values of the call table that depend on the stack, filled in by lifecycleScenarios.
@@ -552,6 +560,11 @@ func (w deployWorld) lifecycleScenarios(t testing.TB) (out []scenario, grants ma
 					who:  w.who, action: c.action, on: w.arn(r), identity: w.identity(), want: allowed,
 					ctx: mergeCtx(c.ctx),
 				}
+				if c.phase == "create" {
+					// A stack's resources are first created before its seals are attached. A creation after that
+					// (a replacement) that needs a sealed call is made by a person.
+					s.identity = w.firstDeployIdentity()
+				}
 				for k, v := range s.ctx {
 					switch v {
 					case thisStacksBoundary:
@@ -668,25 +681,21 @@ const (
 const residualTrust = "residual risk: can make its flow-log role trust another account (no condition key constrains a " +
 	"trust policy's content); its stack's boundary still limits that role to the stack's flow-log groups"
 
-// Retained evidence: what stays possible because no condition key narrows it. Drift detection reports a change
-// made outside Pulumi; one made through `pulumi up` leaves state and AWS in agreement and only the reviewed pull
-// request shows it.
-const (
-	residualRetention = "residual risk: can shorten the retention of its retained flow-log group (logs:PutRetentionPolicy " +
-		"has no condition key for the value)"
-	residualRolePolicy = "residual risk: can rewrite its flow-log role's inline policy, which stops delivery " +
-		"(iam:PutRolePolicy creates the policy too, and no condition key constrains its content)"
-)
-
 // evidenceActions are the calls that destroy flow-log evidence, make it unreadable (another key for the group,
 // whose deletion someone else may schedule), stop collecting it (the flow log, its role, the role's trust), or
 // (kms:PutKeyPolicy) hand its destruction to someone else: a stack that retains its evidence refuses each.
 var evidenceActions = []string{"logs:DeleteLogGroup", "logs:DisassociateKmsKey", "logs:AssociateKmsKey",
-	"kms:ScheduleKeyDeletion", "kms:DeleteAlias", "kms:PutKeyPolicy",
-	"ec2:DeleteFlowLogs", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:UpdateAssumeRolePolicy"}
+	"kms:ScheduleKeyDeletion", "kms:DeleteAlias", "kms:UpdateAlias", "kms:PutKeyPolicy",
+	"ec2:DeleteFlowLogs", "ec2:DeleteVpc", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:UpdateAssumeRolePolicy"}
 
-// deliveryActions are the evidence actions that stop collection (the guard's KeepFlowLogDeliveryRunning).
-var deliveryActions = []string{"ec2:DeleteFlowLogs", "iam:DeleteRole", "iam:DeleteRolePolicy", "iam:UpdateAssumeRolePolicy"}
+// deliveryActions are the evidence actions that stop collection (the guard's KeepFlowLogDeliveryRunning): a
+// deleted VPC's flow logs are removed with it.
+var deliveryActions = []string{"ec2:DeleteFlowLogs", "ec2:DeleteVpc", "iam:DeleteRole", "iam:DeleteRolePolicy",
+	"iam:UpdateAssumeRolePolicy"}
+
+// sealedActions are refused only once the stack exists (the evidence seal): its creation needs them, and later
+// they would shorten the evidence's retention or stop its delivery.
+var sealedActions = []string{"logs:PutRetentionPolicy", "iam:PutRolePolicy"}
 
 // keepsEvidence: the stack retains its flow-log group, key and alias on delete (flowLogsRetainOnDelete, from its
 // mock run).
@@ -716,6 +725,11 @@ func (w deployWorld) evidenceScenarios() []scenario {
 		// another principal (deploy-<other>) schedule its deletion.
 		s("associate another key with its flow-log group", "logs:AssociateKmsKey", w.logGroupArn, "", nil),
 		s("delete its VPC's flow log (collection stops)", "ec2:DeleteFlowLogs", ec2Existing("vpc-flow-log"), "", nil),
+		s("delete its VPC (collection stops: a deleted VPC's flow logs go with it)", "ec2:DeleteVpc", ec2Existing("vpc"), "", nil),
+		s("point its flow-log key's alias at another key (the alias)", "kms:UpdateAlias", w.aliasArn, "", nil),
+		s("point its flow-log key's alias at another key (the key)", "kms:UpdateAlias", w.keyArn, w.key, nil),
+		s("shorten the retention of its flow-log group (once the stack exists)", "logs:PutRetentionPolicy", w.logGroupArn, "", nil),
+		s("rewrite its flow-log role's policy, which stops delivery (once the stack exists)", "iam:PutRolePolicy", w.flowLogRole, "", bounded),
 		s("delete its flow-log role (delivery stops)", "iam:DeleteRole", w.flowLogRole, "", bounded),
 		s("delete its flow-log role's policy (delivery stops)", "iam:DeleteRolePolicy", w.flowLogRole, "", bounded),
 		s("make its flow-log role trust someone else (delivery stops)", "iam:UpdateAssumeRolePolicy", w.flowLogRole, "", bounded),
@@ -738,11 +752,7 @@ func (w deployWorld) evidenceScenarios() []scenario {
 			scenario{name: fmt.Sprintf("%s could then schedule the deletion of %s's flow-log key: within one account the "+
 				"key-policy grant alone suffices (step 2 of the two-step path, why step 1 is refused)", other, w.stack),
 				who: deployRoleArn(w.other), action: "kms:ScheduleKeyDeletion", on: w.keyArn, identity: w.otherIdentity,
-				resource: keyPolicyGrantingOther(w.stack), ctx: mergeCtx(w.resourceTags, window), want: allowed},
-			scenario{name: "deploy-" + w.stack + " " + residualRetention, who: w.who, action: "logs:PutRetentionPolicy",
-				on: w.logGroupArn, identity: w.identity(), ctx: w.resourceTags, want: allowed},
-			scenario{name: "deploy-" + w.stack + " " + residualRolePolicy, who: w.who, action: "iam:PutRolePolicy",
-				on: w.flowLogRole, identity: w.identity(), ctx: bounded, want: allowed})
+				resource: keyPolicyGrantingOther(w.stack), ctx: mergeCtx(w.resourceTags, window), want: allowed})
 	}
 	return out
 }
@@ -1341,13 +1351,14 @@ func (w deployWorld) deployMutations(grants map[string]string) []mutation {
 // evidenceMutations: without the evidence guard, deploy-prod could destroy prod's evidence or hand its destruction to
 // deploy-dev; with a guard like prod's, deploy-dev could no longer delete its own.
 func (w deployWorld) evidenceMutations() []mutation {
-	var refusedNames, deliveryNames, keyPolicyNames, allowedNames []string
+	var refusedNames, deliveryNames, sealedNames, keyPolicyNames, allowedNames []string
 	var bypass, step2 string
 	for _, s := range w.evidenceScenarios() {
 		switch {
 		case s.who != w.who:
 			step2 = s.name
-		case strings.Contains(s.name, "residual risk"):
+		case s.want == refused && slices.Contains(sealedActions, s.action):
+			sealedNames = append(sealedNames, s.name)
 		case s.want == refused && slices.Contains(deliveryActions, s.action):
 			deliveryNames = append(deliveryNames, s.name)
 		case s.want == refused && s.action == "kms:PutKeyPolicy":
@@ -1375,6 +1386,7 @@ func (w deployWorld) evidenceMutations() []mutation {
 	return []mutation{
 		{name: guard + " without " + sidGuardEvidence, policy: guard, edit: dropStatements(sidGuardEvidence), scenarios: refusedNames},
 		{name: guard + " without " + sidGuardDelivery, policy: guard, edit: dropStatements(sidGuardDelivery), scenarios: deliveryNames},
+		{name: w.sealed[0] + " without its statement", policy: w.sealed[0], edit: dropStatements(sidSeal), scenarios: sealedNames},
 		{name: guard + " without " + sidGuardKeyPolicy, policy: guard, edit: dropStatements(sidGuardKeyPolicy), scenarios: keyPolicyNames},
 		{name: guard + " that refuses a key policy only when the lockout safety check is bypassed (what it held before: the reviewed defect)",
 			policy: guard, edit: setField(sidGuardKeyPolicy, "Condition", map[string]any{"Bool": map[string]any{"kms:BypassPolicyLockoutSafetyCheck": "true"}}),
@@ -1403,13 +1415,14 @@ func (w deployWorld) evidenceGuard() string {
 	return ""
 }
 
-// evidenceGuardStatements are the statements of an evidence guard of docs/iam (the first roles.yaml lists), with
-// its placeholders filled in and moved to another stack's flow-log group and aliases.
+// evidenceGuardStatements are the statements of the evidence guard and seal of docs/iam, with their placeholders
+// filled in and moved to another stack's flow-log groups, aliases and roles.
 func evidenceGuardStatements(t testing.TB, stack string) []map[string]any {
 	t.Helper()
-	guardFile := regexp.MustCompile(`^deploy-([a-z0-9-]+)-evidence-guard\.json$`)
+	guardFile := regexp.MustCompile(`^deploy-([a-z0-9-]+)-evidence-(guard|seal)\.json$`)
+	var out []map[string]any
 	for _, r := range ciRoles(t) {
-		for _, m := range r.Managed {
+		for _, m := range append(append([]string(nil), r.Managed...), r.Sealed...) {
 			g := guardFile.FindStringSubmatch(m)
 			if g == nil {
 				continue
@@ -1422,11 +1435,11 @@ func evidenceGuardStatements(t testing.TB, stack string) []map[string]any {
 			text = strings.ReplaceAll(text, "/flow-logs/"+g[1]+"-", "/flow-logs/"+stack+"-")
 			var doc struct{ Statement []map[string]any }
 			require.NoError(t, json.Unmarshal([]byte(text), &doc), m)
-			return doc.Statement
+			out = append(out, doc.Statement...)
 		}
 	}
-	require.Fail(t, "docs/iam/roles.yaml lists no evidence guard (deploy-<stack>-evidence-guard.json)")
-	return nil
+	require.NotEmpty(t, out, "docs/iam/roles.yaml lists no evidence guard (deploy-<stack>-evidence-guard.json)")
+	return out
 }
 
 func filter(names []string, keep func(string) bool) []string {
@@ -1525,13 +1538,22 @@ func TestDeployProdPermissionsAreDeployDevsWithTheStackRenamed(t *testing.T) {
 	assert.Empty(t, managed["aws-foundation-deploy-dev"], "dev deletes its flow-log evidence by design: no evidence guard")
 	assert.Equal(t, []string{"deploy-prod-evidence-guard.json"}, managed["aws-foundation-deploy-prod"],
 		"deploy-prod carries the evidence guard, as a managed policy")
-	guard := read("deploy-prod-evidence-guard.json")
-	assert.NotContains(t, guard, "dev", "the evidence guard names nothing of dev")
-	var doc struct{ Statement []map[string]any }
-	require.NoError(t, json.Unmarshal([]byte(guard), &doc))
-	for _, s := range doc.Statement {
-		assert.Equal(t, "Deny", s["Effect"], "the evidence guard only denies (the denial scenarios are judged without it): %v", s["Sid"])
+	for _, file := range []string{"deploy-prod-evidence-guard.json", "deploy-prod-evidence-seal.json"} {
+		guard := read(file)
+		assert.NotContains(t, guard, "dev", "%s names nothing of dev", file)
+		var doc struct{ Statement []map[string]any }
+		require.NoError(t, json.Unmarshal([]byte(guard), &doc))
+		for _, s := range doc.Statement {
+			assert.Equal(t, "Deny", s["Effect"], "%s only denies (the denial scenarios are judged without it): %v", file, s["Sid"])
+		}
 	}
+	sealed := map[string][]string{}
+	for _, r := range ciRoles(t) {
+		sealed[r.Name] = r.Sealed
+	}
+	assert.Empty(t, sealed["aws-foundation-deploy-dev"], "dev deletes its flow-log evidence by design: no seal")
+	assert.Equal(t, []string{"deploy-prod-evidence-seal.json"}, sealed["aws-foundation-deploy-prod"],
+		"deploy-prod carries the evidence seal once prod exists")
 }
 
 // TestDeployPermissionsFitIAMsInlinePolicyQuota: IAM refuses a role whose inline policies, added up, exceed 10,240
@@ -1562,7 +1584,7 @@ func TestDeployPermissionsFitIAMsInlinePolicyQuota(t *testing.T) {
 			n := size(r.Permissions, vals) // the role's only inline policy
 			assert.LessOrEqual(t, n, iamInlineQuota, "%s's inline policies with %s: %d characters", r.Name, what, n)
 			t.Logf("%s: inline %s with %s: %d of %d characters", r.Name, r.Permissions, what, n, iamInlineQuota)
-			for _, m := range r.Managed {
+			for _, m := range append(append([]string(nil), r.Managed...), r.Sealed...) {
 				n := size(m, vals)
 				assert.LessOrEqual(t, n, iamManagedQuota, "%s with %s: %d characters", m, what, n)
 			}
