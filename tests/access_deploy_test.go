@@ -1069,6 +1069,9 @@ func TestDeployRolesCannotDestroyRetainedFlowLogEvidence(t *testing.T) {
 			assert.Contains(t, w.managed, "docs/deploy-"+w.stack+"-evidence-guard", "%s retains its flow-log evidence: its deploy "+
 				"role needs its own evidence guard, docs/iam/deploy-%s-evidence-guard.json, under managed in docs/iam/roles.yaml",
 				w.stack, w.stack)
+			assert.Contains(t, w.sealed, "docs/deploy-"+w.stack+"-evidence-seal", "%s retains its flow-log evidence: its deploy "+
+				"role needs its own evidence seal, docs/iam/deploy-%s-evidence-seal.json, under sealed in docs/iam/roles.yaml",
+				w.stack, w.stack)
 		} else {
 			drop = append(drop, w.stack)
 			assert.Empty(t, w.managed, "%s deletes its flow-log evidence by design: no evidence guard", w.stack)
