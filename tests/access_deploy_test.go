@@ -836,7 +836,9 @@ func (w deployWorld) deniedScenarios() []scenario {
 		on: w.otherKeyArn, resource: w.otherKey, ctx: mergeCtx(reqTags, otherTags), want: denied})
 	add(scenario{name: "cannot claim an untagged key that has another alias by tagging it", action: "kms:TagResource",
 		on: untaggedKey, resource: w.otherKey, ctx: mergeCtx(reqTags, map[string]any{"kms:ResourceAliases": []any{"alias/payments"}}), want: denied})
-	add(scenario{name: residualKey, action: "kms:TagResource", on: untaggedKey, resource: w.otherKey, ctx: mergeCtx(reqTags), want: allowed})
+	// The residual claims hold until the stack's seal is attached (for ever where it has none: dev).
+	add(scenario{name: residualKey, action: "kms:TagResource", on: untaggedKey, resource: w.otherKey, ctx: mergeCtx(reqTags),
+		identity: w.firstDeployIdentity(), want: allowed})
 	add(scenario{name: "cannot re-tag its own key for " + o, action: "kms:TagResource", on: w.keyArn, resource: w.key,
 		ctx: mergeCtx(w.resourceTags, map[string]any{"aws:RequestTag/Environment": o}), want: denied})
 	add(scenario{name: "cannot remove the Environment tag of its own key", action: "kms:UntagResource", on: w.keyArn,
@@ -884,9 +886,19 @@ func (w deployWorld) deniedScenarios() []scenario {
 		on: ec2Existing("security-group"), ctx: w.resourceTags, want: denied})
 	add(scenario{name: "cannot revoke the rules of an untagged security group", action: "ec2:RevokeSecurityGroupIngress",
 		on: ec2Existing("security-group"), want: denied})
-	add(scenario{name: residualSG, action: "ec2:CreateTags", on: ec2Existing("security-group"), ctx: reqTags, want: allowed})
-	add(scenario{name: residualNaclTag, action: "ec2:CreateTags", on: ec2Existing("network-acl"), ctx: reqTags, want: allowed})
-	add(scenario{name: residualNacl, action: "ec2:CreateNetworkAclEntry", on: ec2Existing("network-acl"), want: allowed})
+	add(scenario{name: residualSG, action: "ec2:CreateTags", on: ec2Existing("security-group"), ctx: reqTags,
+		identity: w.firstDeployIdentity(), want: allowed})
+	add(scenario{name: residualNaclTag, action: "ec2:CreateTags", on: ec2Existing("network-acl"), ctx: reqTags,
+		identity: w.firstDeployIdentity(), want: allowed})
+	add(scenario{name: residualNacl, action: "ec2:CreateNetworkAclEntry", on: ec2Existing("network-acl"),
+		identity: w.firstDeployIdentity(), want: allowed})
+	if len(w.sealed) > 0 {
+		// Once the stack exists its own default security group and network ACL are tagged: the seal refuses
+		// every claim of an untagged one.
+		for _, s := range w.sealedClaimScenarios(untaggedKey, reqTags) {
+			add(s)
+		}
+	}
 	add(scenario{name: "cannot change the entries of " + o + "'s network ACL", action: "ec2:CreateNetworkAclEntry",
 		on: ec2Existing("network-acl"), ctx: otherTags, want: denied})
 	add(scenario{name: "cannot change the entries of another project's network ACL", action: "ec2:DeleteNetworkAclEntry",
@@ -980,6 +992,30 @@ func (w deployWorld) deniedScenarios() []scenario {
 	add(scenario{name: "cannot delete " + o + "'s flow-log role", action: "iam:DeleteRole", on: w.otherRole,
 		ctx: boundary(w.boundary), want: denied})
 	return out
+}
+
+// Statements of the evidence seal that refuse claims of untagged resources once the stack exists.
+const (
+	sidSealKeys = "NoClaimsOnceDeployed"
+	sidSealSgs  = "NoSgOrNaclClaimsOnceDeployed"
+	sidSealNacl = "NoUntaggedNaclRewritesOnceDeployed"
+)
+
+// sealedClaimScenarios: with its seal attached, a deploy role can no longer claim an untagged key, security group
+// or network ACL, nor rewrite an untagged ACL (names without the "deploy-<stack> " prefix, which deniedScenarios
+// adds). Each is judged with every policy of the role.
+func (w deployWorld) sealedClaimScenarios(untaggedKey string, reqTags map[string]any) []scenario {
+	s := func(name, action, on, resource string, ctx map[string]any) scenario {
+		return scenario{name: "once sealed, " + name + " (explicitly denied)", action: action, on: on, resource: resource,
+			ctx: ctx, identity: w.identity(), want: refused}
+	}
+	return []scenario{
+		s("cannot claim an untagged key with no alias by tagging it", "kms:TagResource", untaggedKey, w.otherKey, reqTags),
+		s("cannot tag an untagged security group as its own", "ec2:CreateTags", ec2Existing("security-group"), "", reqTags),
+		s("cannot tag an untagged network ACL as its own", "ec2:CreateTags", ec2Existing("network-acl"), "", reqTags),
+		s("cannot add entries to an untagged network ACL", "ec2:CreateNetworkAclEntry", ec2Existing("network-acl"), "", nil),
+		s("cannot move a subnet off an untagged network ACL", "ec2:ReplaceNetworkAclAssociation", ec2Existing("network-acl"), "", nil),
+	}
 }
 
 // boundaryScenarios are (c): a flow-log role bounded by its stack's boundary can only deliver flow logs to its stack's groups,
@@ -1389,7 +1425,15 @@ func (w deployWorld) evidenceMutations() []mutation {
 	return []mutation{
 		{name: guard + " without " + sidGuardEvidence, policy: guard, edit: dropStatements(sidGuardEvidence), scenarios: refusedNames},
 		{name: guard + " without " + sidGuardDelivery, policy: guard, edit: dropStatements(sidGuardDelivery), scenarios: deliveryNames},
-		{name: w.sealed[0] + " without its statement", policy: w.sealed[0], edit: dropStatements(sidSeal), scenarios: sealedNames},
+		{name: w.sealed[0] + " without " + sidSeal, policy: w.sealed[0], edit: dropStatements(sidSeal), scenarios: sealedNames},
+		{name: w.sealed[0] + " without " + sidSealKeys, policy: w.sealed[0], edit: dropStatements(sidSealKeys),
+			scenarios: []string{"deploy-" + w.stack + " once sealed, cannot claim an untagged key with no alias by tagging it (explicitly denied)"}},
+		{name: w.sealed[0] + " without " + sidSealSgs, policy: w.sealed[0], edit: dropStatements(sidSealSgs),
+			scenarios: []string{"deploy-" + w.stack + " once sealed, cannot tag an untagged security group as its own (explicitly denied)",
+				"deploy-" + w.stack + " once sealed, cannot tag an untagged network ACL as its own (explicitly denied)"}},
+		{name: w.sealed[0] + " without " + sidSealNacl, policy: w.sealed[0], edit: dropStatements(sidSealNacl),
+			scenarios: []string{"deploy-" + w.stack + " once sealed, cannot add entries to an untagged network ACL (explicitly denied)",
+				"deploy-" + w.stack + " once sealed, cannot move a subnet off an untagged network ACL (explicitly denied)"}},
 		{name: guard + " without " + sidGuardKeyPolicy, policy: guard, edit: dropStatements(sidGuardKeyPolicy), scenarios: keyPolicyNames},
 		{name: guard + " that refuses a key policy only when the lockout safety check is bypassed (what it held before: the reviewed defect)",
 			policy: guard, edit: setField(sidGuardKeyPolicy, "Condition", map[string]any{"Bool": map[string]any{"kms:BypassPolicyLockoutSafetyCheck": "true"}}),
