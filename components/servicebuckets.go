@@ -71,7 +71,7 @@ type patchBucket struct{ suffix, snapshot string }
 
 // patchBuckets holds every region patchBucketsDoc documents: the 17 commercial regions enabled by default, then
 // the opt-in regions it lists. A region it does not list (a newer opt-in region, aws-cn, aws-us-gov) has no
-// service-bucket names here, and a stack there is an error naming s3EndpointAwsServiceBuckets.
+// service-bucket names here, and a stack there is an error naming s3EndpointNoAwsServiceBuckets.
 var patchBuckets = map[string]patchBucket{
 	"us-east-1": {suffix: "1970c647d"}, "us-east-2": {suffix: "552881074"}, "us-west-1": {suffix: "8badb4304"},
 	"us-west-2": {suffix: "34d7f99f8"}, "ap-south-1": {suffix: "cb7c62ff9"}, "ap-northeast-1": {suffix: "4849fa78f"},

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/aws-foundation/aws-foundation/components"
@@ -35,6 +36,26 @@ type Setting struct {
 	Arg string
 }
 
+// Rename is a config key that was renamed to give it the polarity of the argument it sets: the new key means the
+// opposite of the old one. Pulumi.yaml no longer declares the old key; the CLI hands a key it does not declare to
+// the program as it is (and a declared key without a default would be required), and the program refuses it,
+// naming the new key, before anything is registered.
+type Rename struct{ Old, New string }
+
+// Renamed lists the renamed keys.
+var Renamed = []Rename{
+	{Old: "s3EndpointAwsServiceBuckets", New: "s3EndpointNoAwsServiceBuckets"},
+	{Old: "flowLogsRetainOnDelete", New: "flowLogsDeleteWithStack"},
+}
+
+// opposite is the value of a renamed boolean key under its new name.
+func opposite(v string) string {
+	if b, err := strconv.ParseBool(v); err == nil {
+		return strconv.FormatBool(!b)
+	}
+	return "true or false, the opposite of " + strconv.Quote(v)
+}
+
 // Settings lists every project config key.
 var Settings = []Setting{
 	{"stackKind", "string", string(KindEnvironment),
@@ -48,8 +69,8 @@ var Settings = []Setting{
 	{"s3EndpointExtraBucketArns", "array", []string{},
 		"Exact bucket ARNs outside the account that the S3 endpoint may read (no wildcards).",
 		"Network.S3EndpointExtraBucketArns"},
-	{"s3EndpointAwsServiceBuckets", "boolean", true,
-		"Let the S3 endpoint read the AWS-owned buckets of ECR, Amazon Linux 2/2023 repos and SSM Agent in the region.",
+	{"s3EndpointNoAwsServiceBuckets", "boolean", false,
+		"Keep the S3 endpoint from reading the AWS-owned buckets of ECR, Amazon Linux 2/2023 repos and SSM Agent in the region.",
 		"Network.NoAwsServiceBuckets"},
 	{"publicIngressPorts", "array", components.DefaultPublicIngressPorts(),
 		"TCP ports the public subnets admit from the internet; 1-65535, never 22 or 3389; may be empty.",
@@ -61,8 +82,8 @@ var Settings = []Setting{
 		"Allow flowLogsRetentionDays below 365 (throw-away environments only).", "FlowLogs.AllowShortRetention"},
 	{"flowLogsAggregationInterval", "integer", components.DefaultFlowLogAggregationSeconds,
 		"Flow-log aggregation interval in seconds: 60 or 600.", "FlowLogs.MaxAggregationInterval"},
-	{"flowLogsRetainOnDelete", "boolean", true,
-		"Keep the flow-log group, its key and alias when the stack is destroyed (false only for throw-away stacks).",
+	{"flowLogsDeleteWithStack", "boolean", false,
+		"Delete the flow-log group, its key and alias when the stack is destroyed (true only for throw-away stacks).",
 		"FlowLogs.DeleteWithStack"},
 	{"flowLogsPermissionsBoundary", "string", "",
 		"Permissions boundary of the flow-log role: a managed policy name or ARN; empty for none.",
@@ -103,6 +124,11 @@ func (f validatorFunc) Validate() error { return f() }
 // problem, each naming its config key, and registers nothing.
 func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 	l := &loader{cfg: config.New(ctx, ""), project: ctx.Project()}
+	for _, r := range Renamed {
+		if v, err := l.cfg.Try(r.Old); err == nil {
+			l.problem(r.Old, "was renamed %s, which means the opposite: write %s:%s: %s instead", r.New, l.project, r.New, opposite(v))
+		}
+	}
 	c := &Config{
 		Kind: Kind(l.str("stackKind")),
 		Network: components.NetworkArgs{
@@ -110,14 +136,14 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 			AvailabilityZones:         l.strs("availabilityZones"),
 			NatStrategy:               components.NatStrategy(l.str("natStrategy")),
 			S3EndpointExtraBucketArns: l.strs("s3EndpointExtraBucketArns"),
-			NoAwsServiceBuckets:       !l.boolean("s3EndpointAwsServiceBuckets"),
+			NoAwsServiceBuckets:       l.boolean("s3EndpointNoAwsServiceBuckets"),
 			PublicIngressPorts:        l.ints("publicIngressPorts"),
 		},
 		FlowLogs: components.FlowLogsArgs{
 			RetentionInDays:        l.integer("flowLogsRetentionDays"),
 			AllowShortRetention:    l.boolean("flowLogsAllowShortRetention"),
 			MaxAggregationInterval: l.integer("flowLogsAggregationInterval"),
-			DeleteWithStack:        !l.boolean("flowLogsRetainOnDelete"),
+			DeleteWithStack:        l.boolean("flowLogsDeleteWithStack"),
 			PermissionsBoundaryArn: l.str("flowLogsPermissionsBoundary"),
 		},
 		StateBackend: components.StateBackendArgs{

@@ -697,17 +697,17 @@ var deliveryActions = []string{"ec2:DeleteFlowLogs", "ec2:DeleteVpc", "iam:Delet
 // they would shorten the evidence's retention or stop its delivery.
 var sealedActions = []string{"logs:PutRetentionPolicy", "iam:PutRolePolicy"}
 
-// keepsEvidence: the stack retains its flow-log group, key and alias on delete (flowLogsRetainOnDelete, from its
+// keepsEvidence: the stack retains its flow-log group, key and alias on delete (flowLogsDeleteWithStack false, from its
 // mock run).
 func (w deployWorld) keepsEvidence() bool {
 	return w.retained[mockrun.TypeLogGroup] && w.retained[mockrun.TypeKmsKey] && w.retained[mockrun.TypeKmsAlias]
 }
 
 // evidenceScenarios are (d) for one stack: refused where the stack retains its flow-log evidence, allowed where
-// it deletes it by design (dev: flowLogsRetainOnDelete false).
+// it deletes it by design (dev: flowLogsDeleteWithStack true).
 func (w deployWorld) evidenceScenarios() []scenario {
 	keep := w.keepsEvidence()
-	want, verb, why := allowed, "can still", " (it deletes its evidence by design: flowLogsRetainOnDelete false)"
+	want, verb, why := allowed, "can still", " (it deletes its evidence by design: flowLogsDeleteWithStack true)"
 	if keep {
 		want, verb, why = refused, "cannot", " (explicitly denied)"
 	}

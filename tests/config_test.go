@@ -49,7 +49,7 @@ func TestInvalidConfigurationIsRefusedBeforeAnythingIsRegistered(t *testing.T) {
 		{"object arn", map[string]string{"s3EndpointExtraBucketArns": `["arn:aws:s3:::bucket/key"]`}, []string{"aws-foundation:s3EndpointExtraBucketArns", "not a bucket ARN"}},
 		{"bucket arn with *", map[string]string{"s3EndpointExtraBucketArns": `["arn:aws:s3:::al2023-repos-*"]`}, []string{"aws-foundation:s3EndpointExtraBucketArns", "has a wildcard; name each bucket exactly"}},
 		{"bucket arn with ?", map[string]string{"s3EndpointExtraBucketArns": `["arn:aws:s3:::vendor-?"]`}, []string{"aws-foundation:s3EndpointExtraBucketArns", "has a wildcard"}},
-		{"service buckets not a bool", map[string]string{"s3EndpointAwsServiceBuckets": "sometimes"}, []string{"aws-foundation:s3EndpointAwsServiceBuckets", "not true or false"}},
+		{"service buckets not a bool", map[string]string{"s3EndpointNoAwsServiceBuckets": "sometimes"}, []string{"aws-foundation:s3EndpointNoAwsServiceBuckets", "not true or false"}},
 		{"ssh to the internet", map[string]string{"publicIngressPorts": "[443, 22]"}, []string{"aws-foundation:publicIngressPorts", "22 is a remote administration port"}},
 		{"rdp to the internet", map[string]string{"publicIngressPorts": "[3389]"}, []string{"aws-foundation:publicIngressPorts", "3389 is a remote administration port"}},
 		{"port zero", map[string]string{"publicIngressPorts": "[0]"}, []string{"aws-foundation:publicIngressPorts", "0 is not a TCP port (1-65535)"}},
@@ -57,7 +57,11 @@ func TestInvalidConfigurationIsRefusedBeforeAnythingIsRegistered(t *testing.T) {
 		{"port twice", map[string]string{"publicIngressPorts": "[443, 80, 443]"}, []string{"aws-foundation:publicIngressPorts", "443 is listed twice"}},
 		{"too many ports", map[string]string{"publicIngressPorts": "[1,2,3,4,5,6,7,8,9,10,11,12,13]"}, []string{"aws-foundation:publicIngressPorts", "13 ports is more than 12", "quota of 20 inbound rules"}},
 		{"ports not integers", map[string]string{"publicIngressPorts": `["https"]`}, []string{"aws-foundation:publicIngressPorts", "not a list of integers"}},
-		{"retain not a bool", map[string]string{"flowLogsRetainOnDelete": "forever"}, []string{"aws-foundation:flowLogsRetainOnDelete", "not true or false"}},
+		{"delete-with-stack not a bool", map[string]string{"flowLogsDeleteWithStack": "forever"}, []string{"aws-foundation:flowLogsDeleteWithStack", "not true or false"}},
+		{"the renamed retain key", map[string]string{"flowLogsRetainOnDelete": "false"},
+			[]string{"aws-foundation:flowLogsRetainOnDelete: was renamed flowLogsDeleteWithStack, which means the opposite: write aws-foundation:flowLogsDeleteWithStack: true instead"}},
+		{"the renamed service-bucket key", map[string]string{"s3EndpointAwsServiceBuckets": "true"},
+			[]string{"aws-foundation:s3EndpointAwsServiceBuckets: was renamed s3EndpointNoAwsServiceBuckets, which means the opposite: write aws-foundation:s3EndpointNoAwsServiceBuckets: false instead"}},
 		{"boundary neither name nor arn", map[string]string{"flowLogsPermissionsBoundary": "my boundary"}, []string{"aws-foundation:flowLogsPermissionsBoundary", "neither an IAM managed policy ARN", "nor a policy name"}},
 		{"boundary a role arn", map[string]string{"flowLogsPermissionsBoundary": "arn:aws:iam::123456789012:role/x"}, []string{"aws-foundation:flowLogsPermissionsBoundary", "neither an IAM managed policy ARN"}},
 		{"retention CloudWatch refuses", map[string]string{"flowLogsRetentionDays": "100"}, []string{"aws-foundation:flowLogsRetentionDays", "not accepted by CloudWatch"}},
@@ -105,7 +109,7 @@ func TestProblemsFoundAfterTheLookupsNameTheirConfigKeyAndRegisterNothing(t *tes
 		want []string
 	}{
 		{"a region the service-bucket table lacks", map[string]string{"aws:region": "mx-central-1"},
-			[]string{"aws-foundation:s3EndpointAwsServiceBuckets", `no AWS service bucket names are known for region "mx-central-1"`, "once the account and region are known"}},
+			[]string{"aws-foundation:s3EndpointNoAwsServiceBuckets", `no AWS service bucket names are known for region "mx-central-1"`, "once the account and region are known"}},
 		{"a boundary of another account", map[string]string{"flowLogsPermissionsBoundary": "arn:aws:iam::999999999999:policy/b"},
 			[]string{"aws-foundation:flowLogsPermissionsBoundary", "a policy of account 999999999999", "this account (123456789012)"}},
 		{"a boundary of another partition", map[string]string{"flowLogsPermissionsBoundary": "arn:aws-us-gov:iam::123456789012:policy/b"},
@@ -117,7 +121,7 @@ func TestProblemsFoundAfterTheLookupsNameTheirConfigKeyAndRegisterNothing(t *tes
 		t.Run(c.name, func(t *testing.T) { requireConfigRefused(t, c.cfg, c.want...) })
 	}
 	t.Run("the same region with the service buckets off", func(t *testing.T) {
-		res, err := runStackWith(map[string]string{"aws:region": "mx-central-1", "s3EndpointAwsServiceBuckets": "false"})
+		res, err := runStackWith(map[string]string{"aws:region": "mx-central-1", "s3EndpointNoAwsServiceBuckets": "true"})
 		require.NoError(t, err)
 		requireControlsHold(t, res, "AF-VPC-07")
 	})
@@ -185,7 +189,7 @@ func TestStackFilesWithWrongTypesOrUndeclaredKeysAreRefusedAsTheCliWould(t *test
 		"number for a string":   "config:\n  aws-foundation:natStrategy: 3\n",
 		"string for a list":     "config:\n  aws-foundation:availabilityZones: us-east-1a\n",
 		"string in an int list": "config:\n  aws-foundation:publicIngressPorts: [\"443\"]\n",
-		"string for a boolean":  "config:\n  aws-foundation:flowLogsRetainOnDelete: \"no\"\n",
+		"string for a boolean":  "config:\n  aws-foundation:flowLogsDeleteWithStack: \"no\"\n",
 		"a typo in a key":       "config:\n  aws-foundation:natStrategyy: none\n",
 	}
 	for what, body := range cases {
@@ -205,7 +209,7 @@ func TestProjectDefaultsApplyWhenAStackFileSetsNothing(t *testing.T) {
 	assert.Equal(t, "365", cfg["aws-foundation:flowLogsRetentionDays"])
 	assert.Equal(t, "[]", cfg["aws-foundation:availabilityZones"])
 	assert.Equal(t, "[443,80]", cfg["aws-foundation:publicIngressPorts"])
-	assert.Equal(t, "true", cfg["aws-foundation:flowLogsRetainOnDelete"])
+	assert.Equal(t, "false", cfg["aws-foundation:flowLogsDeleteWithStack"])
 	res, err := stackrun.Run(dir, "bare", false)
 	require.NoError(t, err)
 	assert.Len(t, res.OfType(mockrun.TypeNatGateway), 1)

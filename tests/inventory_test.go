@@ -183,7 +183,7 @@ func TestEveryCostLineHasAKindAndTheKindsAddUpToTheTotal(t *testing.T) {
 }
 
 func TestAStackInARegionWithoutPricesIsAnErrorNotAZeroCost(t *testing.T) {
-	dir := writeProject(t, "far", "config:\n  aws:region: mx-central-1\n  aws-foundation:s3EndpointAwsServiceBuckets: false\n")
+	dir := writeProject(t, "far", "config:\n  aws:region: mx-central-1\n  aws-foundation:s3EndpointNoAwsServiceBuckets: true\n")
 	code, out, errOut := inventory("-dir", dir, "-stack", "far")
 	assert.Equal(t, report.ExitError, code)
 	assert.Empty(t, out)

@@ -78,7 +78,7 @@ var Controls = []Control{
 		Types:           []string{mockrun.TypeLogGroup}, Check: LogKeysScopedToTheirLogGroup},
 	{ID: "AF-LOG-04", Title: "Flow-log evidence survives `pulumi destroy`: log groups, the keys that decrypt them and the keys' aliases are retained on delete.",
 		Upstream: []string{"PCI DSS 10.5.1", "SOC 2 CC7.2", "Pulumi retainOnDelete"},
-		How:      "FlowLogs gives the key, alias and log group pulumi.RetainOnDelete unless flowLogsRetainOnDelete is false; when Pulumi deletes the key it waits 30 days (AF-KMS-01), and the deploy roles may not schedule a shorter wait. docs/RUNBOOK.md adopts retained evidence into a re-created stack.",
+		How:      "FlowLogs gives the key, alias and log group pulumi.RetainOnDelete unless flowLogsDeleteWithStack is true; when Pulumi deletes the key it waits 30 days (AF-KMS-01), and the deploy roles may not schedule a shorter wait. docs/RUNBOOK.md adopts retained evidence into a re-created stack.",
 		Tests:    []string{"TestFlowLogEvidenceIsRetainedOnDeleteUnlessTheStackOptsOut", "TestTheRunbookImportFileAdoptsExactlyTheRetainedEvidence"},
 		Types:    []string{mockrun.TypeLogGroup}, Check: LogEvidenceRetained},
 	{ID: "AF-VPC-01", Title: "Every VPC has a flow log capturing ALL traffic into a log group of the stack.",

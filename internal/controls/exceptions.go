@@ -55,17 +55,17 @@ var Exceptions = []Exception{
 		Compensating: "Each AZ keeps its own private route table, so switching to onePerAz is a one-line config change that only adds Elastic IPs and NAT gateways and repoints private default routes (TestSwitchingNatStrategyOnlyAddsNatResourcesAndRepointsPrivateRoutes); S3 traffic uses the gateway endpoint in every AZ; inbound and intra-VPC traffic are unaffected.",
 		AppliesTo:    func(r *mockrun.Result) bool { return len(r.OfType(mockrun.TypeNatGateway)) == 1 }},
 	{ID: "EX-08", Control: "AF-LOG-04", Upstream: []string{"PCI DSS 10.5.1", "SOC 2 CC7.2"},
-		Statement:    "Where flowLogsRetainOnDelete is false (the dev stack), destroying the stack deletes its flow-log group, the key (after a 30-day waiting period) and the key's alias.",
+		Statement:    "Where flowLogsDeleteWithStack is true (the dev stack), destroying the stack deletes its flow-log group, the key (after a 30-day waiting period) and the key's alias.",
 		Reason:       "dev is torn down and rebuilt; retained evidence would have to be adopted or renamed at every rebuild (docs/RUNBOOK.md), and dev carries no production traffic.",
 		Compensating: "prod and every stack that keeps the default retain them (AF-LOG-04); a destroy is an explicit, reviewed `pulumi destroy`; export dev's logs first where they matter.",
 		Accepts:      func(r *mockrun.Result, _ Finding) bool { return optedOutOfRetention(r) },
 		AppliesTo:    optedOutOfRetention},
 }
 
-// optedOutOfRetention says whether the stack sets flowLogsRetainOnDelete to false.
+// optedOutOfRetention says whether the stack sets flowLogsDeleteWithStack to true.
 func optedOutOfRetention(r *mockrun.Result) bool {
 	for k, v := range r.Config {
-		if strings.HasSuffix(k, ":flowLogsRetainOnDelete") && v == "false" {
+		if strings.HasSuffix(k, ":flowLogsDeleteWithStack") && v == "true" {
 			return true
 		}
 	}

@@ -63,7 +63,8 @@ func Names(dir string) ([]string, error) {
 // Config builds the configuration the CLI would hand the program for a stack: Pulumi.yaml defaults,
 // overridden by Pulumi.<stack>.yaml, keys namespaced by the project, lists and maps as JSON. Like the CLI it
 // refuses values of the wrong declared type; stricter than the CLI, it also refuses project keys that
-// Pulumi.yaml does not declare (a typo would otherwise be silently ignored).
+// Pulumi.yaml does not declare (a typo would otherwise be silently ignored), except renamed keys, which it hands
+// to the program as the CLI does, for the program to refuse naming their new key.
 func Config(dir, stack string) (map[string]string, *Project, error) {
 	p, err := LoadProject(dir)
 	if err != nil {
@@ -99,11 +100,11 @@ func Config(dir, stack string) (map[string]string, *Project, error) {
 		}
 		if ns, short, _ := strings.Cut(full, ":"); ns == p.Name {
 			decl, ok := p.Config[short]
-			if !ok {
+			if !ok && !renamed(short) {
 				problems = append(problems, fmt.Sprintf("%s: %s is not declared in Pulumi.yaml", file, full))
 				continue
 			}
-			if msg := typeProblem(decl, val); msg != "" {
+			if msg := typeProblem(decl, val); ok && msg != "" {
 				problems = append(problems, fmt.Sprintf("%s: %s: %s", file, full, msg))
 				continue
 			}
@@ -173,4 +174,14 @@ func Run(dir, stack string, dryRun bool) (*mockrun.Result, error) {
 		return nil, err
 	}
 	return mockrun.Run(stacks.Run, mockrun.Options{Project: p.Name, Stack: stack, Config: cfg, DryRun: dryRun})
+}
+
+// renamed says whether a project key is one of stacks.Renamed's old keys.
+func renamed(key string) bool {
+	for _, r := range stacks.Renamed {
+		if r.Old == key {
+			return true
+		}
+	}
+	return false
 }
