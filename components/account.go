@@ -1,6 +1,7 @@
 package components
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
@@ -53,4 +54,28 @@ func (a account) rootArn() string { return a.arn("iam", "", a.ID, "root") }
 // regionalServicePrincipal returns a regional service principal such as logs.us-east-1.amazonaws.com.
 func (a account) regionalServicePrincipal(service string) string {
 	return fmt.Sprintf("%s.%s.%s", service, a.Region, a.DNSSuffix)
+}
+
+// Preflighter is the Args of a component with checks that need the account and region: NetworkArgs (a region
+// without AWS service-bucket names), FlowLogsArgs (a boundary of another account), StateBackendArgs (a derived
+// name too long).
+type Preflighter interface {
+	preflight(project string, acct account) error
+}
+
+// Preflight looks up the account and region once, with opts (pass the pulumi.Provider the components will get),
+// and reports, as *ValidationErrors, what only they reveal for each of args. A composition of several components
+// calls it before it creates any of them, so that none registers anything when another would fail. Each
+// constructor makes its own check again after it has looked up the account through its own provider, before it
+// creates any child.
+func Preflight(ctx *pulumi.Context, args []Preflighter, opts ...pulumi.InvokeOption) error {
+	acct, err := lookupAccount(ctx, opts...)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, a := range args {
+		errs = append(errs, a.preflight(ctx.Project(), acct))
+	}
+	return errors.Join(errs...)
 }

@@ -1,6 +1,6 @@
 package components
 
-// What every constructor is made of: its outputs, declared once, and its list of named steps.
+// What every constructor is made of: its outputs, declared once, and the scope its children are created in.
 
 import (
 	"fmt"
@@ -27,18 +27,22 @@ func outputsOf(component any) pulumi.Map {
 	return out
 }
 
-// step is one named step of a constructor: a constructor is the list of its steps.
-type step struct {
-	what string
-	run  func() error
+// scope is where a component creates its children: the program's context, the component's name (every child
+// is named off it), the caller's tags and the parent option. It holds no state: each creation takes what it
+// needs and returns what it made.
+type scope struct {
+	ctx    *pulumi.Context
+	name   string
+	tags   map[string]string
+	parent pulumi.ResourceOrInvokeOption
 }
 
-// runSteps runs a constructor's steps in order and names the component and the step in the first error.
-func runSteps(kind, name string, steps []step) error {
-	for _, s := range steps {
-		if err := s.run(); err != nil {
-			return fmt.Errorf("%s %q: %s: %w", kind, name, s.what, err)
-		}
-	}
-	return nil
+// childTags are a child's tags: the caller's, under the child's Name and the extra key/value pairs.
+func (s scope) childTags(name string, kv ...string) pulumi.StringMap {
+	return childTags(s.tags, name, kv...)
+}
+
+// failed names the component and what it was doing in an error.
+func failed(kind, name, what string, err error) error {
+	return fmt.Errorf("%s %q: %s: %w", kind, name, what, err)
 }

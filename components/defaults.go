@@ -20,28 +20,22 @@ import (
 // IgnoreChanges, Pulumi keeps the stored value for previews and updates, and since Pulumi 3.120.0 a refresh diffs
 // against the program with the same IgnoreChanges (pulumi/pulumi#16146, CHANGELOG 3.120.0), so `pulumi refresh --expect-no-changes`
 // stays clean. The public subnets are moved off this ACL by the public ACL's own association (nacl.go).
-func (b *networkBuild) adoptDefaults() error {
-	sg, err := ec2.NewDefaultSecurityGroup(b.ctx, b.name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
-		VpcId:   b.vpc.ID(),
+func adoptDefaults(s scope, vpc *ec2.Vpc, cidr string) (*ec2.DefaultSecurityGroup, *ec2.DefaultNetworkAcl, error) {
+	sg, err := ec2.NewDefaultSecurityGroup(s.ctx, s.name+"-default-sg", &ec2.DefaultSecurityGroupArgs{
+		VpcId:   vpc.ID(),
 		Ingress: ec2.DefaultSecurityGroupIngressArray{},
 		Egress:  ec2.DefaultSecurityGroupEgressArray{},
-		Tags:    b.tags(b.name + "-default-sg"),
-	}, b.parent)
+		Tags:    s.childTags(s.name + "-default-sg"),
+	}, s.parent)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	b.c.DefaultSecurityGroupId = sg.ID().ToStringOutput()
-
-	ingress, egress := defaultNaclRuleArgs(privateNaclIngress(b.args.VpcCidr), naclEgress())
-	nacl, err := ec2.NewDefaultNetworkAcl(b.ctx, b.name+"-default-nacl", &ec2.DefaultNetworkAclArgs{
-		DefaultNetworkAclId: b.vpc.DefaultNetworkAclId,
+	ingress, egress := defaultNaclRuleArgs(privateNaclIngress(cidr), naclEgress())
+	nacl, err := ec2.NewDefaultNetworkAcl(s.ctx, s.name+"-default-nacl", &ec2.DefaultNetworkAclArgs{
+		DefaultNetworkAclId: vpc.DefaultNetworkAclId,
 		Ingress:             ingress,
 		Egress:              egress,
-		Tags:                b.tags(b.name+"-default-nacl", "Tier", tierPrivate.String()),
-	}, b.parent, pulumi.IgnoreChanges([]string{"subnetIds"}))
-	if err != nil {
-		return err
-	}
-	b.c.DefaultNetworkAclId = nacl.ID().ToStringOutput()
-	return nil
+		Tags:                s.childTags(s.name+"-default-nacl", "Tier", tierPrivate.String()),
+	}, s.parent, pulumi.IgnoreChanges([]string{"subnetIds"}))
+	return sg, nacl, err
 }

@@ -8,11 +8,12 @@
 //   - NewX(ctx, name, args, opts...), which validates, registers the component, then makes its lookups (account,
 //     region, partition, availability zones) with pulumi.Parent(component), so that they go through the
 //     provider the caller gave the component; then creates every child, named off name and parented to the
-//     component, in small named steps (each in the file its name suggests); and ends with
-//     RegisterResourceOutputs;
-//   - where a lookup can reveal a problem (a region, an account), XArgs.Preflight(ctx, invokeOpts...) reports it
-//     on its own, so that a composition of several components can check them all before any of them registers
-//     anything;
+//     component, as straight-line calls that take what they need and return what they make
+//     (publicRt, publics, err := publicSubnets(s, vpc, igw, cidr, azs)), each in the file its name suggests;
+//     sets the outputs from what those calls returned; and ends with RegisterResourceOutputs;
+//   - where a lookup can reveal a problem (a region, an account), Preflight(ctx, []Preflighter{&args...},
+//     invokeOpts...) reports it for several components from one lookup, so that a composition can check them all
+//     before any of them registers anything;
 //   - typed exported outputs on the X struct, whose `pulumi:"..."` tags are the one declaration of the
 //     component's outputs: X.Outputs() returns them by name for RegisterResourceOutputs and for stack exports.
 //

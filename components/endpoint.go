@@ -9,24 +9,24 @@ import (
 
 // s3Endpoint creates the S3 gateway endpoint on the private route tables: S3 traffic stays on AWS's network and
 // pays no NAT data charge. Its policy decides which buckets are reachable through it.
-func (b *networkBuild) s3Endpoint() error {
-	policy, err := s3EndpointPolicy(b.acct, b.serviceBuckets, b.args.S3EndpointExtraBucketArns)
+func s3Endpoint(s scope, vpc *ec2.Vpc, routeTables []*ec2.RouteTable, acct account, serviceBuckets []ServiceBucket,
+	extraBucketArns []string) (*ec2.VpcEndpoint, error) {
+	policy, err := s3EndpointPolicy(acct, serviceBuckets, extraBucketArns)
 	if err != nil {
-		return fmt.Errorf("render policy: %w", err)
+		return nil, fmt.Errorf("render policy: %w", err)
 	}
-	endpoint, err := ec2.NewVpcEndpoint(b.ctx, b.name+"-s3", &ec2.VpcEndpointArgs{
-		VpcId:           b.vpc.ID(),
-		ServiceName:     pulumi.String(fmt.Sprintf("%s.%s.s3", b.acct.ReverseDNSPrefix, b.acct.Region)),
+	var rtIds pulumi.StringArray
+	for _, rt := range routeTables {
+		rtIds = append(rtIds, rt.ID())
+	}
+	return ec2.NewVpcEndpoint(s.ctx, s.name+"-s3", &ec2.VpcEndpointArgs{
+		VpcId:           vpc.ID(),
+		ServiceName:     pulumi.String(fmt.Sprintf("%s.%s.s3", acct.ReverseDNSPrefix, acct.Region)),
 		VpcEndpointType: pulumi.String("Gateway"),
-		RouteTableIds:   b.privateRtIds,
+		RouteTableIds:   rtIds,
 		Policy:          pulumi.String(policy),
-		Tags:            b.tags(b.name + "-s3"),
-	}, b.parent)
-	if err != nil {
-		return err
-	}
-	b.c.S3EndpointId = endpoint.ID().ToStringOutput()
-	return nil
+		Tags:            s.childTags(s.name + "-s3"),
+	}, s.parent)
 }
 
 // s3EndpointPolicy lets the endpoint reach only this account's buckets (aws:ResourceAccount), plus read-only

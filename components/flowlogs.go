@@ -127,17 +127,9 @@ func (a *FlowLogsArgs) validateSettings(p *problems) {
 	checkTags(p, a.Tags)
 }
 
-// Preflight looks up the account and reports, as a *ValidationError, what only it reveals: a boundary ARN of
-// another account or partition. A composition calls every component's Preflight first, with the invoke options
-// (pulumi.Provider) the component will get, so that none registers anything when another would fail. NewFlowLogs
-// makes the same check itself, after registering and looking up the account through its own provider, before it
-// creates any child.
-func (a *FlowLogsArgs) Preflight(ctx *pulumi.Context, opts ...pulumi.InvokeOption) error {
-	acct, err := lookupAccount(ctx, opts...)
-	if err != nil {
-		return err
-	}
-	_, err = a.boundaryArn(acct)
+// preflight reports what only the account reveals: a boundary ARN of another account or partition.
+func (a *FlowLogsArgs) preflight(_ string, acct account) error {
+	_, err := a.boundaryArn(acct)
 	return err
 }
 
@@ -193,150 +185,128 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	if err := ctx.RegisterComponentResource(FlowLogsType, name, c, opts...); err != nil {
 		return nil, err
 	}
-	b := &flowLogsBuild{ctx: ctx, name: name, args: *args, c: c, parent: pulumi.Parent(c)}
-	b.groupName = args.LogGroupName
-	if b.groupName == "" {
-		b.groupName = fmt.Sprintf("/aws/vpc-flow-logs/%s/%s/%s", ctx.Project(), ctx.Stack(), name)
+	s := scope{ctx: ctx, name: name, tags: args.Tags, parent: pulumi.Parent(c)}
+	fail := func(what string, err error) (*FlowLogs, error) { return nil, failed("flow logs", name, what, err) }
+	groupName := args.LogGroupName
+	if groupName == "" {
+		groupName = fmt.Sprintf("/aws/vpc-flow-logs/%s/%s/%s", ctx.Project(), ctx.Stack(), name)
 	}
 	// The evidence: the records, the key without which they cannot be read, and the alias that names the key.
 	// Retained on delete, `pulumi destroy` leaves them in the account. When the key is deleted (by Pulumi with
 	// DeleteWithStack, or by hand), its deletion waits KeyDeletionWindowDays (30) and can be cancelled meanwhile.
-	b.evidence = []pulumi.ResourceOption{pulumi.RetainOnDelete(!args.DeleteWithStack), b.parent}
-	if err := runSteps("flow logs", name, []step{
-		{"look up account", b.lookup},
-		{"create kms key", b.key},
-		{"create log group", b.logGroup},
-		{"create delivery role", b.role},
-		{"create flow log", b.flowLog},
-	}); err != nil {
-		return nil, err
+	evidence := []pulumi.ResourceOption{pulumi.RetainOnDelete(!args.DeleteWithStack), s.parent}
+
+	acct, err := lookupAccount(ctx, s.parent)
+	if err != nil {
+		return fail("look up account", err)
 	}
+	boundary, err := args.boundaryArn(acct) // a boundary of another account fails before any child
+	if err != nil {
+		return fail("look up account", err)
+	}
+	key, alias, err := flowLogsKey(s, acct, groupName, evidence)
+	if err != nil {
+		return fail("create kms key", err)
+	}
+	group, err := flowLogsGroup(s, key, groupName, args.RetentionInDays, evidence)
+	if err != nil {
+		return fail("create log group", err)
+	}
+	role, rolePolicy, err := deliveryRole(s, acct, group, groupName, boundary)
+	if err != nil {
+		return fail("create delivery role", err)
+	}
+	flowLog, err := flowLogOf(s, args.VpcId, group, role, rolePolicy, args.MaxAggregationInterval)
+	if err != nil {
+		return fail("create flow log", err)
+	}
+
+	c.KeyArn, c.KeyAlias = key.Arn, alias.Name
+	c.LogGroupName, c.LogGroupArn = group.Name, group.Arn
+	c.RoleArn, c.FlowLogId = role.Arn, flowLog.ID().ToStringOutput()
 	return c, ctx.RegisterResourceOutputs(c, outputsOf(c))
 }
 
 // Outputs returns the FlowLogs' outputs by name, as registered.
 func (c *FlowLogs) Outputs() pulumi.Map { return outputsOf(c) }
 
-// flowLogsBuild is one NewFlowLogs in progress.
-type flowLogsBuild struct {
-	ctx       *pulumi.Context
-	name      string
-	args      FlowLogsArgs
-	c         *FlowLogs
-	parent    pulumi.ResourceOrInvokeOption
-	evidence  []pulumi.ResourceOption
-	groupName string
+// tags are every child's tags: all of them are named name-flow-logs.
+func (s scope) flowLogsTags() pulumi.StringMap { return s.childTags(s.name + "-flow-logs") }
 
-	acct       account
-	boundary   string
-	kmsKey     *kms.Key
-	group      *cloudwatch.LogGroup
-	iamRole    *iam.Role
-	rolePolicy *iam.RolePolicy
-}
-
-func (b *flowLogsBuild) tags() pulumi.StringMap { return childTags(b.args.Tags, b.name+"-flow-logs") }
-
-// lookup asks the component's provider for the account, and checks the boundary against it.
-func (b *flowLogsBuild) lookup() error {
-	var err error
-	if b.acct, err = lookupAccount(b.ctx, b.parent); err != nil {
-		return err
-	}
-	b.boundary, err = b.args.boundaryArn(b.acct)
-	return err
-}
-
-// key creates the customer-managed key. Its policy names the log group's ARN before the group exists (the group
-// needs the key first), so the ARN is built from the deterministic name.
-func (b *flowLogsBuild) key() error {
-	groupArn := b.acct.arn("logs", b.acct.Region, b.acct.ID, "log-group:"+b.groupName)
-	key, alias, err := newCustomerKey(b.ctx, b.name+"-flow-logs", customerKey{
-		description: fmt.Sprintf("Encrypts VPC flow logs in %s", b.groupName),
-		alias:       fmt.Sprintf("alias/%s/%s/%s-flow-logs", b.ctx.Project(), b.ctx.Stack(), b.name),
-		rootArn:     b.acct.rootArn(),
-		grants:      flowLogsKeyGrants(b.acct.regionalServicePrincipal("logs"), groupArn),
-		tags:        b.tags(),
+// flowLogsKey creates the customer-managed key. Its policy names the log group's ARN before the group exists
+// (the group needs the key first), so the ARN is built from the deterministic name.
+func flowLogsKey(s scope, acct account, groupName string, evidence []pulumi.ResourceOption) (*kms.Key, *kms.Alias, error) {
+	groupArn := acct.arn("logs", acct.Region, acct.ID, "log-group:"+groupName)
+	return newCustomerKey(s.ctx, s.name+"-flow-logs", customerKey{
+		description: fmt.Sprintf("Encrypts VPC flow logs in %s", groupName),
+		alias:       fmt.Sprintf("alias/%s/%s/%s-flow-logs", s.ctx.Project(), s.ctx.Stack(), s.name),
+		rootArn:     acct.rootArn(),
+		grants:      flowLogsKeyGrants(acct.regionalServicePrincipal("logs"), groupArn),
+		tags:        s.flowLogsTags(),
 		// The CI deploy roles create this key, and deploy-prod may not put key policies (kms.go).
 		bypassLockoutCheck: true,
-	}, b.evidence...)
-	if err != nil {
-		return err
-	}
-	b.kmsKey = key
-	b.c.KeyArn, b.c.KeyAlias = key.Arn, alias.Name
-	return nil
+	}, evidence...)
 }
 
-// logGroup creates the encrypted log group. DependsOn makes the ordering explicit: CreateLogGroup fails with
+// flowLogsGroup creates the encrypted log group. DependsOn makes the ordering explicit: CreateLogGroup fails with
 // AccessDeniedException if the key policy that admits CloudWatch Logs is not in place yet.
-func (b *flowLogsBuild) logGroup() error {
-	group, err := cloudwatch.NewLogGroup(b.ctx, b.name+"-flow-logs", &cloudwatch.LogGroupArgs{
-		Name:            pulumi.String(b.groupName),
-		RetentionInDays: pulumi.Int(orDefault(b.args.RetentionInDays, DefaultFlowLogRetentionDays)),
-		KmsKeyId:        b.kmsKey.Arn,
-		Tags:            b.tags(),
-	}, append(b.evidence, pulumi.DependsOn([]pulumi.Resource{b.kmsKey}))...)
-	if err != nil {
-		return err
-	}
-	b.group = group
-	b.c.LogGroupName, b.c.LogGroupArn = group.Name, group.Arn
-	return nil
+func flowLogsGroup(s scope, key *kms.Key, groupName string, retentionDays int, evidence []pulumi.ResourceOption) (*cloudwatch.LogGroup, error) {
+	return cloudwatch.NewLogGroup(s.ctx, s.name+"-flow-logs", &cloudwatch.LogGroupArgs{
+		Name:            pulumi.String(groupName),
+		RetentionInDays: pulumi.Int(orDefault(retentionDays, DefaultFlowLogRetentionDays)),
+		KmsKeyId:        key.Arn,
+		Tags:            s.flowLogsTags(),
+	}, append(evidence, pulumi.DependsOn([]pulumi.Resource{key}))...)
 }
 
-// role creates the delivery role and its inline policy. The role lives under FlowLogRolePath with the boundary,
-// which is what deploy roles may create. A role's path cannot change in place: changing it (as when the path was
-// introduced) replaces the role, and with it the role policy and the flow log (see flowLog).
-func (b *flowLogsBuild) role() error {
-	trust, err := flowLogsTrustPolicy(b.acct.ID, b.acct.arn("ec2", b.acct.Region, b.acct.ID, "vpc-flow-log/*")).JSON()
+// deliveryRole creates the delivery role and its inline policy. The role lives under FlowLogRolePath with the
+// boundary, which is what deploy roles may create. A role's path cannot change in place: changing it (as when the
+// path was introduced) replaces the role, and with it the role policy and the flow log (see flowLogOf).
+func deliveryRole(s scope, acct account, group *cloudwatch.LogGroup, groupName, boundary string) (*iam.Role, *iam.RolePolicy, error) {
+	trust, err := flowLogsTrustPolicy(acct.ID, acct.arn("ec2", acct.Region, acct.ID, "vpc-flow-log/*")).JSON()
 	if err != nil {
-		return fmt.Errorf("render trust policy: %w", err)
+		return nil, nil, fmt.Errorf("render trust policy: %w", err)
 	}
 	roleArgs := &iam.RoleArgs{
-		Description:      pulumi.String(fmt.Sprintf("Delivers VPC flow logs to %s; nothing else", b.groupName)),
+		Description:      pulumi.String(fmt.Sprintf("Delivers VPC flow logs to %s; nothing else", groupName)),
 		Path:             pulumi.String(FlowLogRolePath),
 		AssumeRolePolicy: pulumi.String(trust),
-		Tags:             b.tags(),
+		Tags:             s.flowLogsTags(),
 	}
-	if b.boundary != "" {
-		roleArgs.PermissionsBoundary = pulumi.String(b.boundary)
+	if boundary != "" {
+		roleArgs.PermissionsBoundary = pulumi.String(boundary)
 	}
-	if b.iamRole, err = iam.NewRole(b.ctx, b.name+"-flow-logs", roleArgs, b.parent); err != nil {
-		return err
+	role, err := iam.NewRole(s.ctx, s.name+"-flow-logs", roleArgs, s.parent)
+	if err != nil {
+		return nil, nil, err
 	}
-	b.c.RoleArn = b.iamRole.Arn
 	// DescribeLogGroups has no resource-level permissions (the Service Authorization Reference lists no resource
 	// type for it): the request's resource is "*", which a log-group ARN pattern never matches.
-	b.rolePolicy, err = iam.NewRolePolicy(b.ctx, b.name+"-flow-logs", &iam.RolePolicyArgs{
-		Role: b.iamRole.ID(),
-		Policy: b.group.Arn.ApplyT(func(arn string) (string, error) {
+	policy, err := iam.NewRolePolicy(s.ctx, s.name+"-flow-logs", &iam.RolePolicyArgs{
+		Role: role.ID(),
+		Policy: group.Arn.ApplyT(func(arn string) (string, error) {
 			return flowLogsRolePolicy(arn, "*").JSON()
 		}).(pulumi.StringOutput),
-	}, b.parent)
-	return err
+	}, s.parent)
+	return role, policy, err
 }
 
-// flowLog creates the flow log of every packet (ALL). EC2 cannot change a flow log (only its tags): a new role or
-// format replaces it. DeleteBeforeReplace deletes the old one first, because CreateFlowLogs refuses a second flow
-// log with the same resource and destination (FlowLogAlreadyExists). The price is a gap of seconds in the records
-// during such a replacement.
-func (b *flowLogsBuild) flowLog() error {
-	flowLog, err := ec2.NewFlowLog(b.ctx, b.name, &ec2.FlowLogArgs{
-		VpcId:                  b.args.VpcId,
+// flowLogOf creates the flow log of every packet (ALL). EC2 cannot change a flow log (only its tags): a new role
+// or format replaces it. DeleteBeforeReplace deletes the old one first, because CreateFlowLogs refuses a second
+// flow log with the same resource and destination (FlowLogAlreadyExists). The price is a gap of seconds in the
+// records during such a replacement.
+func flowLogOf(s scope, vpcID pulumi.StringInput, group *cloudwatch.LogGroup, role *iam.Role, rolePolicy *iam.RolePolicy,
+	aggregationSeconds int) (*ec2.FlowLog, error) {
+	return ec2.NewFlowLog(s.ctx, s.name, &ec2.FlowLogArgs{
+		VpcId:                  vpcID,
 		TrafficType:            pulumi.String("ALL"),
 		LogDestinationType:     pulumi.String("cloud-watch-logs"),
-		LogDestination:         b.group.Arn,
-		IamRoleArn:             b.iamRole.Arn,
-		MaxAggregationInterval: pulumi.Int(orDefault(b.args.MaxAggregationInterval, DefaultFlowLogAggregationSeconds)),
+		LogDestination:         group.Arn,
+		IamRoleArn:             role.Arn,
+		MaxAggregationInterval: pulumi.Int(orDefault(aggregationSeconds, DefaultFlowLogAggregationSeconds)),
 		LogFormat:              pulumi.String(flowLogFormat),
-		Tags:                   b.tags(),
-	}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.rolePolicy}), pulumi.DeleteBeforeReplace(true))
-	if err != nil {
-		return err
-	}
-	b.c.FlowLogId = flowLog.ID().ToStringOutput()
-	return nil
+		Tags:                   s.flowLogsTags(),
+	}, s.parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy}), pulumi.DeleteBeforeReplace(true))
 }
 
 func orDefault(v, def int) int {

@@ -171,22 +171,17 @@ func (r naclRule) args() ec2.NetworkAclIngressArgs {
 
 // publicNetworkAcl gives the public subnets a network ACL of their own: the private rules plus the public
 // ingress ports. Associating it moves them off the default ACL.
-func (b *networkBuild) publicNetworkAcl() error {
-	ingress, egress := naclRuleArgs(publicNaclIngress(b.args.VpcCidr, b.args.PublicIngressPorts), naclEgress())
+func publicNetworkAcl(s scope, vpc *ec2.Vpc, publics []*ec2.Subnet, cidr string, ports []int) (*ec2.NetworkAcl, error) {
+	ingress, egress := naclRuleArgs(publicNaclIngress(cidr, ports), naclEgress())
 	var subnetIds pulumi.StringArray
-	for _, s := range b.publics {
-		subnetIds = append(subnetIds, s.ID())
+	for _, sn := range publics {
+		subnetIds = append(subnetIds, sn.ID())
 	}
-	nacl, err := ec2.NewNetworkAcl(b.ctx, b.name+"-public-nacl", &ec2.NetworkAclArgs{
-		VpcId:     b.vpc.ID(),
+	return ec2.NewNetworkAcl(s.ctx, s.name+"-public-nacl", &ec2.NetworkAclArgs{
+		VpcId:     vpc.ID(),
 		SubnetIds: subnetIds,
 		Ingress:   ingress,
 		Egress:    egress,
-		Tags:      b.tags(b.name+"-public-nacl", "Tier", tierPublic.String()),
-	}, b.parent)
-	if err != nil {
-		return err
-	}
-	b.c.PublicNetworkAclId = nacl.ID().ToStringOutput()
-	return nil
+		Tags:      s.childTags(s.name+"-public-nacl", "Tier", tierPublic.String()),
+	}, s.parent)
 }

@@ -12,30 +12,28 @@ var natCount = map[NatStrategy]int{NatNone: 0, NatSingle: 1, NatOnePerAz: AzCoun
 
 // natGateways creates none, one (in the first public subnet) or one per AZ, each with its Elastic IP. The
 // gateway waits for the internet gateway: it cannot route before the VPC has one.
-func (b *networkBuild) natGateways() error {
-	var ids, ips []pulumi.StringOutput
-	for i := range natCount[b.args.NatStrategy] {
-		n := fmt.Sprintf("%s-nat-%s", b.name, b.azs[i])
-		eip, err := ec2.NewEip(b.ctx, n, &ec2.EipArgs{
+func natGateways(s scope, strategy NatStrategy, igw *ec2.InternetGateway, publics []*ec2.Subnet, azs []string) ([]*ec2.NatGateway, []*ec2.Eip, error) {
+	var nats []*ec2.NatGateway
+	var eips []*ec2.Eip
+	for i := range natCount[strategy] {
+		n := fmt.Sprintf("%s-nat-%s", s.name, azs[i])
+		eip, err := ec2.NewEip(s.ctx, n, &ec2.EipArgs{
 			Domain: pulumi.String("vpc"),
-			Tags:   b.tags(n),
-		}, b.parent)
+			Tags:   s.childTags(n),
+		}, s.parent)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		gw, err := ec2.NewNatGateway(b.ctx, n, &ec2.NatGatewayArgs{
+		gw, err := ec2.NewNatGateway(s.ctx, n, &ec2.NatGatewayArgs{
 			AllocationId: eip.ID(),
-			SubnetId:     b.publics[i].ID(),
-			Tags:         b.tags(n),
-		}, b.parent, pulumi.DependsOn([]pulumi.Resource{b.igw}))
+			SubnetId:     publics[i].ID(),
+			Tags:         s.childTags(n),
+		}, s.parent, pulumi.DependsOn([]pulumi.Resource{igw}))
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		b.nats = append(b.nats, gw)
-		ids = append(ids, gw.ID().ToStringOutput())
-		ips = append(ips, eip.PublicIp)
+		nats = append(nats, gw)
+		eips = append(eips, eip)
 	}
-	b.c.NatGatewayIds = stringArrayOutput(ids)
-	b.c.NatPublicIps = stringArrayOutput(ips)
-	return nil
+	return nats, eips, nil
 }

@@ -111,17 +111,9 @@ func (a *NetworkArgs) Validate() error {
 	return p.err()
 }
 
-// Preflight looks up the account and region and reports, as a *ValidationError, what only they reveal: a
-// region missing from the AWS service-bucket table. A composition of several components calls every Preflight
-// before it creates any of them, so that none registers anything when another would fail; pass the invoke
-// options (pulumi.Provider) that the component will get. NewNetwork makes the same check itself, after it has
-// registered and looked up the account through its own provider, before it creates any child.
-func (a *NetworkArgs) Preflight(ctx *pulumi.Context, opts ...pulumi.InvokeOption) error {
-	acct, err := lookupAccount(ctx, opts...)
-	if err != nil {
-		return err
-	}
-	_, err = a.serviceBuckets(acct)
+// preflight reports what only the account reveals: a region missing from the AWS service-bucket table.
+func (a *NetworkArgs) preflight(_ string, acct account) error {
+	_, err := a.serviceBuckets(acct)
 	return err
 }
 
@@ -186,7 +178,8 @@ const NetworkType = "aws-foundation:components:Network"
 const anyIPv4 = "0.0.0.0/0"
 
 // NewNetwork validates args, registers the component, looks up the account (and the AZs when not given) through
-// the component's provider, then creates the network, one named step at a time.
+// the component's provider, then creates the network. Each call below takes what it needs and returns what it
+// made; the outputs are set from what they return.
 func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pulumi.ResourceOption) (*Network, error) {
 	if args == nil {
 		args = &NetworkArgs{}
@@ -194,23 +187,64 @@ func NewNetwork(ctx *pulumi.Context, name string, args *NetworkArgs, opts ...pul
 	if err := args.Validate(); err != nil {
 		return nil, fmt.Errorf("network %q: %w", name, err)
 	}
+	a := args.withDefaults()
 	c := &Network{}
 	if err := ctx.RegisterComponentResource(NetworkType, name, c, opts...); err != nil {
 		return nil, err
 	}
-	b := &networkBuild{ctx: ctx, name: name, args: args.withDefaults(), c: c, parent: pulumi.Parent(c)}
-	if err := runSteps("network", name, []step{
-		{"look up account and availability zones", b.lookup},
-		{"create vpc and internet gateway", b.vpcAndGateway},
-		{"create public subnets", b.publicSubnets},
-		{"create nat gateways", b.natGateways},
-		{"create private subnets and their routing", b.privateSubnets},
-		{"create s3 gateway endpoint", b.s3Endpoint},
-		{"adopt default security group and network acl", b.adoptDefaults},
-		{"create public network acl", b.publicNetworkAcl},
-	}); err != nil {
-		return nil, err
+	s := scope{ctx: ctx, name: name, tags: a.Tags, parent: pulumi.Parent(c)}
+	fail := func(what string, err error) (*Network, error) { return nil, failed("network", name, what, err) }
+
+	acct, err := lookupAccount(ctx, s.parent)
+	if err != nil {
+		return fail("look up account", err)
 	}
+	buckets, err := a.serviceBuckets(acct) // a region without service-bucket names fails before any child
+	if err != nil {
+		return fail("look up account", err)
+	}
+	azs, err := availabilityZones(ctx, a.AvailabilityZones, s.parent)
+	if err != nil {
+		return fail("look up availability zones", err)
+	}
+	vpc, igw, err := vpcAndGateway(s, a.VpcCidr)
+	if err != nil {
+		return fail("create vpc and internet gateway", err)
+	}
+	publicRt, publics, err := publicSubnets(s, vpc, igw, a.VpcCidr, azs)
+	if err != nil {
+		return fail("create public subnets", err)
+	}
+	nats, eips, err := natGateways(s, a.NatStrategy, igw, publics, azs)
+	if err != nil {
+		return fail("create nat gateways", err)
+	}
+	privates, privateRts, err := privateSubnets(s, vpc, a.VpcCidr, azs, nats)
+	if err != nil {
+		return fail("create private subnets and their routing", err)
+	}
+	endpoint, err := s3Endpoint(s, vpc, privateRts, acct, buckets, a.S3EndpointExtraBucketArns)
+	if err != nil {
+		return fail("create s3 gateway endpoint", err)
+	}
+	sg, defaultNacl, err := adoptDefaults(s, vpc, a.VpcCidr)
+	if err != nil {
+		return fail("adopt default security group and network acl", err)
+	}
+	publicNacl, err := publicNetworkAcl(s, vpc, publics, a.VpcCidr, a.PublicIngressPorts)
+	if err != nil {
+		return fail("create public network acl", err)
+	}
+
+	c.VpcId, c.VpcCidr = vpc.ID().ToStringOutput(), vpc.CidrBlock
+	c.AvailabilityZones = pulumi.ToStringArray(azs).ToStringArrayOutput()
+	c.PublicRouteTableId = publicRt.ID().ToStringOutput()
+	c.PublicSubnetIds, c.PrivateSubnetIds = idsOf(publics), idsOf(privates)
+	c.PrivateRouteTableIds, c.NatGatewayIds = idsOf(privateRts), idsOf(nats)
+	c.NatPublicIps = publicIpsOf(eips)
+	c.S3EndpointId = endpoint.ID().ToStringOutput()
+	c.DefaultSecurityGroupId, c.DefaultNetworkAclId = sg.ID().ToStringOutput(), defaultNacl.ID().ToStringOutput()
+	c.PublicNetworkAclId = publicNacl.ID().ToStringOutput()
 	return c, ctx.RegisterResourceOutputs(c, outputsOf(c))
 }
 
@@ -228,68 +262,49 @@ func (a NetworkArgs) withDefaults() NetworkArgs {
 	return a
 }
 
-// networkBuild is one NewNetwork in progress: what the steps have created so far. Each step is a method in the
-// file its name suggests (subnets.go, nat.go, endpoint.go, defaults.go, nacl.go).
-type networkBuild struct {
-	ctx    *pulumi.Context
-	name   string
-	args   NetworkArgs
-	c      *Network
-	parent pulumi.ResourceOrInvokeOption
-
-	acct           account
-	azs            []string
-	serviceBuckets []ServiceBucket
-	vpc            *ec2.Vpc
-	igw            *ec2.InternetGateway
-	publics        []*ec2.Subnet
-	nats           []*ec2.NatGateway
-	privateRtIds   pulumi.StringArray
-}
-
-// tags are a child's tags: the caller's, under the child's Name and the extra key/value pairs.
-func (b *networkBuild) tags(name string, kv ...string) pulumi.StringMap {
-	return childTags(b.args.Tags, name, kv...)
-}
-
-// lookup asks the component's provider for the account, region and partition, and for the AZs when none are
-// given, and checks what only they reveal.
-func (b *networkBuild) lookup() error {
-	var err error
-	if b.acct, err = lookupAccount(b.ctx, b.parent); err != nil {
-		return err
+// availabilityZones are the given AZs, or the region's looked up through the component's provider.
+func availabilityZones(ctx *pulumi.Context, given []string, opts ...pulumi.InvokeOption) ([]string, error) {
+	if len(given) > 0 {
+		return given, nil
 	}
-	if b.serviceBuckets, err = b.args.serviceBuckets(b.acct); err != nil {
-		return err
-	}
-	b.azs = b.args.AvailabilityZones
-	if len(b.azs) == 0 {
-		b.azs, err = lookupAzs(b.ctx, b.parent)
-	}
-	b.c.AvailabilityZones = pulumi.ToStringArray(b.azs).ToStringArrayOutput()
-	return err
+	return lookupAzs(ctx, opts...)
 }
 
 // vpcAndGateway creates the VPC, with DNS on (the S3 endpoint and most AWS services need it), and its internet
 // gateway.
-func (b *networkBuild) vpcAndGateway() error {
-	var err error
-	b.vpc, err = ec2.NewVpc(b.ctx, b.name+"-vpc", &ec2.VpcArgs{
-		CidrBlock:          pulumi.String(b.args.VpcCidr),
+func vpcAndGateway(s scope, cidr string) (*ec2.Vpc, *ec2.InternetGateway, error) {
+	vpc, err := ec2.NewVpc(s.ctx, s.name+"-vpc", &ec2.VpcArgs{
+		CidrBlock:          pulumi.String(cidr),
 		EnableDnsSupport:   pulumi.Bool(true),
 		EnableDnsHostnames: pulumi.Bool(true),
-		Tags:               b.tags(b.name + "-vpc"),
-	}, b.parent)
+		Tags:               s.childTags(s.name + "-vpc"),
+	}, s.parent)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	b.c.VpcId = b.vpc.ID().ToStringOutput()
-	b.c.VpcCidr = b.vpc.CidrBlock
-	b.igw, err = ec2.NewInternetGateway(b.ctx, b.name+"-igw", &ec2.InternetGatewayArgs{
-		VpcId: b.vpc.ID(),
-		Tags:  b.tags(b.name + "-igw"),
-	}, b.parent)
-	return err
+	igw, err := ec2.NewInternetGateway(s.ctx, s.name+"-igw", &ec2.InternetGatewayArgs{
+		VpcId: vpc.ID(),
+		Tags:  s.childTags(s.name + "-igw"),
+	}, s.parent)
+	return vpc, igw, err
+}
+
+// idsOf is the ids of resources as one array output; an empty list stays an empty (not null) array.
+func idsOf[R interface{ ID() pulumi.IDOutput }](rs []R) pulumi.StringArrayOutput {
+	var outs []pulumi.StringOutput
+	for _, r := range rs {
+		outs = append(outs, r.ID().ToStringOutput())
+	}
+	return stringArrayOutput(outs)
+}
+
+// publicIpsOf is the public addresses of Elastic IPs as one array output.
+func publicIpsOf(eips []*ec2.Eip) pulumi.StringArrayOutput {
+	var outs []pulumi.StringOutput
+	for _, e := range eips {
+		outs = append(outs, e.PublicIp)
+	}
+	return stringArrayOutput(outs)
 }
 
 // stringArrayOutput turns outputs into one array output; an empty list stays an empty (not null) array.

@@ -131,16 +131,9 @@ func (a *StateBackendArgs) validateNames(p *problems) {
 	}
 }
 
-// Preflight looks up the account and region and reports, as a *ValidationError, what only they reveal: a name
-// derived from them that S3 or DynamoDB would refuse. A composition calls it before it creates the component,
-// with the invoke options (pulumi.Provider) the component will get, so that nothing is registered when it would
-// fail. NewStateBackend makes the same check itself, after registering, before it creates any child.
-func (a *StateBackendArgs) Preflight(ctx *pulumi.Context, opts ...pulumi.InvokeOption) error {
-	acct, err := lookupAccount(ctx, opts...)
-	if err != nil {
-		return err
-	}
-	derived := a.withDefaults(ctx.Project(), acct)
+// preflight reports what only the account reveals: a name derived from it that S3 or DynamoDB would refuse.
+func (a *StateBackendArgs) preflight(project string, acct account) error {
+	derived := a.withDefaults(project, acct)
 	return derived.Validate()
 }
 
@@ -199,83 +192,82 @@ func NewStateBackend(ctx *pulumi.Context, name string, args *StateBackendArgs, o
 	if err := ctx.RegisterComponentResource(StateBackendType, name, c, opts...); err != nil {
 		return nil, err
 	}
-	b := &stateBackendBuild{ctx: ctx, name: name, c: c, parent: pulumi.Parent(c)}
-	b.keep = []pulumi.ResourceOption{pulumi.Protect(true), pulumi.RetainOnDelete(true), b.parent}
-	if err := runSteps("state backend", name, []step{
-		{"look up account", func() error { return b.lookup(args) }},
-		{"create kms key", b.key},
-		{"create log bucket", b.logBucket},
-		{"create state bucket", b.stateBucket},
-		{"create lock table", b.lockTable},
-	}); err != nil {
-		return nil, err
+	parent := pulumi.Parent(c)
+	fail := func(what string, err error) (*StateBackend, error) {
+		return nil, failed("state backend", name, what, err)
 	}
-	b.backendOutputs()
+	acct, err := lookupAccount(ctx, parent)
+	if err != nil {
+		return fail("look up account", err)
+	}
+	a := args.withDefaults(ctx.Project(), acct)
+	if err := a.Validate(); err != nil { // a derived name can still be too long: before any child
+		return fail("look up account", fmt.Errorf("derived names: %w", err))
+	}
+	s := scope{ctx: ctx, name: name, tags: a.Tags, parent: parent}
+	// State is never deleted by Pulumi: protected, and retained if the protection is lifted.
+	keep := []pulumi.ResourceOption{pulumi.Protect(true), pulumi.RetainOnDelete(true), parent}
+
+	key, alias, err := stateKey(s, acct, keep)
+	if err != nil {
+		return fail("create kms key", err)
+	}
+	logs, err := logBucket(s, acct, a, keep)
+	if err != nil {
+		return fail("create log bucket", err)
+	}
+	state, err := stateBucket(s, key, logs, a, keep)
+	if err != nil {
+		return fail("create state bucket", err)
+	}
+	table, err := lockTable(s, key, a.LockTableName, keep)
+	if err != nil {
+		return fail("create lock table", err)
+	}
+
+	region, bucket := acct.Region, state.bucket
+	c.StateBucketName, c.StateBucketArn = bucket.Bucket, bucket.Arn
+	c.LogBucketName = logs.bucket.Bucket
+	c.LockTableName = table.Name
+	c.KmsKeyArn, c.KmsKeyAlias = key.Arn, alias.Name
+	c.BackendUrl = pulumi.Sprintf("s3://%s?region=%s&awssdk=v2", bucket.Bucket, region)
+	c.SecretsProvider = pulumi.Sprintf("awskms://%s?region=%s", alias.Name, region)
+	c.TerraformBackendConfig = pulumi.All(bucket.Bucket, key.Arn, table.Name).ApplyT(func(v []any) string {
+		return terraformBackendBlock(v[0].(string), region, v[1].(string), v[2].(string))
+	}).(pulumi.StringOutput)
 	return c, ctx.RegisterResourceOutputs(c, outputsOf(c))
 }
 
 // Outputs returns the StateBackend's outputs by name, as registered and as the bootstrap stack exports them.
 func (c *StateBackend) Outputs() pulumi.Map { return outputsOf(c) }
 
-// stateBackendBuild is one NewStateBackend in progress.
-type stateBackendBuild struct {
-	ctx    *pulumi.Context
-	name   string
-	c      *StateBackend
-	parent pulumi.ResourceOrInvokeOption
-	keep   []pulumi.ResourceOption
-
-	acct   account
-	args   StateBackendArgs // with the derived names
-	kmsKey *kms.Key
-	alias  *kms.Alias
-	logs   *privateBucket
-	state  *privateBucket
-	table  *dynamodb.Table
-}
-
-func (b *stateBackendBuild) tags(name string) pulumi.StringMap { return childTags(b.args.Tags, name) }
-
-// lookup asks the component's provider for the account and region, derives the names left empty, and checks
-// them (a derived name can still be too long).
-func (b *stateBackendBuild) lookup(args *StateBackendArgs) error {
-	var err error
-	if b.acct, err = lookupAccount(b.ctx, b.parent); err != nil {
-		return err
-	}
-	b.args = args.withDefaults(b.ctx.Project(), b.acct)
-	if err := b.args.Validate(); err != nil {
-		return fmt.Errorf("derived names: %w", err)
-	}
-	return nil
-}
-
-// key creates the key that encrypts state, the lock table and stack secrets. Its policy makes the account the
-// administrator: who may use it is decided by IAM policies in the account (docs/iam).
-func (b *stateBackendBuild) key() error {
-	var err error
-	b.kmsKey, b.alias, err = newCustomerKey(b.ctx, b.name+"-key", customerKey{
+// stateKey creates the key that encrypts state, the lock table and stack secrets. Its policy makes the account the
+// administrator: who may use it is decided by IAM policies in the account (docs/iam). A person with administrator
+// rights creates it (the bootstrap stack), so it passes KMS's lockout check without bypassing it.
+func stateKey(s scope, acct account, keep []pulumi.ResourceOption) (*kms.Key, *kms.Alias, error) {
+	return newCustomerKey(s.ctx, s.name+"-key", customerKey{
 		description: "Encrypts Pulumi state, its access logs' source bucket, the lock table and stack secrets",
-		alias:       fmt.Sprintf("alias/%s/%s", b.ctx.Project(), b.name),
-		rootArn:     b.acct.rootArn(),
-		tags:        b.tags(b.name + "-key"),
-	}, b.keep...)
-	return err
+		alias:       fmt.Sprintf("alias/%s/%s", s.ctx.Project(), s.name),
+		rootArn:     acct.rootArn(),
+		tags:        s.childTags(s.name + "-key"),
+	}, keep...)
 }
+
+// logPrefix is where the state bucket's access logs land in the log bucket.
+func logPrefix(a StateBackendArgs) string { return a.BucketName + "/" }
 
 // logBucket creates the bucket that receives the state bucket's server access logs. SSE-S3, because S3 cannot
 // deliver access logs to a bucket encrypted with SSE-KMS. Versioned (FSBP S3.14): an overwritten or deleted log
 // object stays recoverable; lifecycle expires logs after AccessLogDays, then the noncurrent versions that leaves
 // after AccessLogDays more, so nothing outlives twice the retention.
-func (b *stateBackendBuild) logBucket() error {
-	stateArn := b.acct.arn("s3", "", "", b.args.BucketName) // a bucket ARN is its name: known before it exists
-	var err error
-	b.logs, err = newPrivateBucket(b.ctx, b.name+"-logs", privateBucketSpec{
-		bucketName: b.args.LogBucketName,
+func logBucket(s scope, acct account, a StateBackendArgs, keep []pulumi.ResourceOption) (*privateBucket, error) {
+	stateArn := acct.arn("s3", "", "", a.BucketName) // a bucket ARN is its name: known before it exists
+	return newPrivateBucket(s.ctx, s.name+"-logs", privateBucketSpec{
+		bucketName: a.LogBucketName,
 		sse:        "AES256",
 		policy: func(arn pulumi.StringOutput) pulumi.StringOutput {
 			return arn.ApplyT(func(arn string) (string, error) {
-				return logBucketPolicy(arn, b.logPrefix(), stateArn, b.acct.ID).JSON()
+				return logBucketPolicy(arn, logPrefix(a), stateArn, acct.ID).JSON()
 			}).(pulumi.StringOutput)
 		},
 		lifecycle: s3.BucketLifecycleConfigurationV2RuleArray{
@@ -283,33 +275,28 @@ func (b *stateBackendBuild) logBucket() error {
 				Id:         pulumi.String("expire-access-logs"),
 				Status:     pulumi.String("Enabled"),
 				Filter:     &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
-				Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(b.args.AccessLogDays)},
+				Expiration: &s3.BucketLifecycleConfigurationV2RuleExpirationArgs{Days: pulumi.Int(a.AccessLogDays)},
 				NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
-					NoncurrentDays: pulumi.Int(b.args.AccessLogDays),
+					NoncurrentDays: pulumi.Int(a.AccessLogDays),
 				},
 				AbortIncompleteMultipartUpload: abortIncompleteUploads(),
 			},
 			expiredDeleteMarkersRule(),
 		},
-		tags: b.tags(b.name + "-logs"),
-	}, b.keep)
-	return err
+		tags: s.childTags(s.name + "-logs"),
+	}, keep)
 }
-
-// logPrefix is where the state bucket's access logs land in the log bucket.
-func (b *stateBackendBuild) logPrefix() string { return b.args.BucketName + "/" }
 
 // stateBucket creates the state bucket: KMS-encrypted with the key by default, TLS only, writes with any other
 // encryption refused, overwritten state kept NoncurrentVersionDays (and the NoncurrentVersionsToKeep newest
 // versions whatever their age), access logged to the log bucket.
-func (b *stateBackendBuild) stateBucket() error {
-	var err error
-	b.state, err = newPrivateBucket(b.ctx, b.name+"-bucket", privateBucketSpec{
-		bucketName: b.args.BucketName,
+func stateBucket(s scope, key *kms.Key, logs *privateBucket, a StateBackendArgs, keep []pulumi.ResourceOption) (*privateBucket, error) {
+	state, err := newPrivateBucket(s.ctx, s.name+"-bucket", privateBucketSpec{
+		bucketName: a.BucketName,
 		sse:        "aws:kms",
-		kmsKeyArn:  b.kmsKey.Arn,
+		kmsKeyArn:  key.Arn,
 		policy: func(arn pulumi.StringOutput) pulumi.StringOutput {
-			return pulumi.All(arn, b.kmsKey.Arn).ApplyT(func(v []any) (string, error) {
+			return pulumi.All(arn, key.Arn).ApplyT(func(v []any) (string, error) {
 				return stateBucketPolicy(v[0].(string), v[1].(string)).JSON()
 			}).(pulumi.StringOutput)
 		},
@@ -319,8 +306,8 @@ func (b *stateBackendBuild) stateBucket() error {
 				Status: pulumi.String("Enabled"),
 				Filter: &s3.BucketLifecycleConfigurationV2RuleFilterArgs{},
 				NoncurrentVersionExpiration: &s3.BucketLifecycleConfigurationV2RuleNoncurrentVersionExpirationArgs{
-					NoncurrentDays:          pulumi.Int(b.args.NoncurrentVersionDays),
-					NewerNoncurrentVersions: pulumi.Int(b.args.NoncurrentVersionsToKeep),
+					NoncurrentDays:          pulumi.Int(a.NoncurrentVersionDays),
+					NewerNoncurrentVersions: pulumi.Int(a.NoncurrentVersionsToKeep),
 				},
 				AbortIncompleteMultipartUpload: abortIncompleteUploads(),
 			},
@@ -336,17 +323,17 @@ func (b *stateBackendBuild) stateBucket() error {
 				},
 			},
 		},
-		tags: b.tags(b.name + "-bucket"),
-	}, b.keep)
+		tags: s.childTags(s.name + "-bucket"),
+	}, keep)
 	if err != nil {
-		return err
+		return nil, err
 	}
-	_, err = s3.NewBucketLoggingV2(b.ctx, b.name+"-bucket", &s3.BucketLoggingV2Args{
-		Bucket:       b.state.bucket.ID(),
-		TargetBucket: b.logs.bucket.ID(),
-		TargetPrefix: pulumi.String(b.logPrefix()),
-	}, b.keep...)
-	return err
+	_, err = s3.NewBucketLoggingV2(s.ctx, s.name+"-bucket", &s3.BucketLoggingV2Args{
+		Bucket:       state.bucket.ID(),
+		TargetBucket: logs.bucket.ID(),
+		TargetPrefix: pulumi.String(logPrefix(a)),
+	}, keep...)
+	return state, err
 }
 
 // lockTable creates the DynamoDB lock table for Terraform/OpenTofu users before 1.11.
@@ -357,35 +344,19 @@ func (b *stateBackendBuild) stateBucket() error {
 // provisioned capacity per account, so it would usually cost $0 too. On demand is chosen because there is no
 // capacity to size, no request is throttled for want of provisioned capacity, and the free tier may already be
 // used up by other tables in the account.
-func (b *stateBackendBuild) lockTable() error {
-	var err error
-	b.table, err = dynamodb.NewTable(b.ctx, b.name+"-lock", &dynamodb.TableArgs{
-		Name:        pulumi.String(b.args.LockTableName),
+func lockTable(s scope, key *kms.Key, tableName string, keep []pulumi.ResourceOption) (*dynamodb.Table, error) {
+	return dynamodb.NewTable(s.ctx, s.name+"-lock", &dynamodb.TableArgs{
+		Name:        pulumi.String(tableName),
 		BillingMode: pulumi.String("PAY_PER_REQUEST"),
 		HashKey:     pulumi.String("LockID"),
 		Attributes: dynamodb.TableAttributeArray{
 			&dynamodb.TableAttributeArgs{Name: pulumi.String("LockID"), Type: pulumi.String("S")},
 		},
 		PointInTimeRecovery:       &dynamodb.TablePointInTimeRecoveryArgs{Enabled: pulumi.Bool(true)},
-		ServerSideEncryption:      &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true), KmsKeyArn: b.kmsKey.Arn},
+		ServerSideEncryption:      &dynamodb.TableServerSideEncryptionArgs{Enabled: pulumi.Bool(true), KmsKeyArn: key.Arn},
 		DeletionProtectionEnabled: pulumi.Bool(true),
-		Tags:                      b.tags(b.name + "-lock"),
-	}, b.keep...)
-	return err
-}
-
-// backendOutputs fills the component's outputs, the ready-made login and secrets-provider URLs among them.
-func (b *stateBackendBuild) backendOutputs() {
-	c, region, bucket := b.c, b.acct.Region, b.state.bucket
-	c.StateBucketName, c.StateBucketArn = bucket.Bucket, bucket.Arn
-	c.LogBucketName = b.logs.bucket.Bucket
-	c.LockTableName = b.table.Name
-	c.KmsKeyArn, c.KmsKeyAlias = b.kmsKey.Arn, b.alias.Name
-	c.BackendUrl = pulumi.Sprintf("s3://%s?region=%s&awssdk=v2", bucket.Bucket, region)
-	c.SecretsProvider = pulumi.Sprintf("awskms://%s?region=%s", b.alias.Name, region)
-	c.TerraformBackendConfig = pulumi.All(bucket.Bucket, b.kmsKey.Arn, b.table.Name).ApplyT(func(v []any) string {
-		return terraformBackendBlock(v[0].(string), region, v[1].(string), v[2].(string))
-	}).(pulumi.StringOutput)
+		Tags:                      s.childTags(s.name + "-lock"),
+	}, keep...)
 }
 
 // denyInsecureTransport refuses any request to the bucket or its objects without TLS, or with TLS older than 1.2.

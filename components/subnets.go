@@ -100,98 +100,92 @@ func checkVpcCidr(cidr string) string {
 
 // subnet creates the subnet of a tier in the AZ with index i. No subnet maps public IPs on launch: an instance
 // gets a public address only when someone asks for one.
-func (b *networkBuild) subnet(t tier, i int) (*ec2.Subnet, error) {
-	block, err := subnetCIDR(netip.MustParsePrefix(b.args.VpcCidr), t, i) // validated by NetworkArgs.Validate
+func subnet(s scope, vpc *ec2.Vpc, cidr string, t tier, i int, az string) (*ec2.Subnet, error) {
+	block, err := subnetCIDR(netip.MustParsePrefix(cidr), t, i) // validated by NetworkArgs.Validate
 	if err != nil {
 		return nil, err
 	}
-	az := b.azs[i]
-	n := fmt.Sprintf("%s-%s-%s", b.name, t, az)
-	return ec2.NewSubnet(b.ctx, n, &ec2.SubnetArgs{
-		VpcId:               b.vpc.ID(),
+	n := fmt.Sprintf("%s-%s-%s", s.name, t, az)
+	return ec2.NewSubnet(s.ctx, n, &ec2.SubnetArgs{
+		VpcId:               vpc.ID(),
 		AvailabilityZone:    pulumi.String(az),
 		CidrBlock:           pulumi.String(block.String()),
 		MapPublicIpOnLaunch: pulumi.Bool(false),
-		Tags:                b.tags(n, "Tier", t.String()),
-	}, b.parent)
+		Tags:                s.childTags(n, "Tier", t.String()),
+	}, s.parent)
 }
 
 // publicSubnets creates one public subnet per AZ and the route table they share, whose default route is the
 // internet gateway.
-func (b *networkBuild) publicSubnets() error {
-	rt, err := ec2.NewRouteTable(b.ctx, b.name+"-public", &ec2.RouteTableArgs{
-		VpcId: b.vpc.ID(),
-		Tags:  b.tags(b.name+"-public", "Tier", tierPublic.String()),
-	}, b.parent)
+func publicSubnets(s scope, vpc *ec2.Vpc, igw *ec2.InternetGateway, cidr string, azs []string) (*ec2.RouteTable, []*ec2.Subnet, error) {
+	rt, err := ec2.NewRouteTable(s.ctx, s.name+"-public", &ec2.RouteTableArgs{
+		VpcId: vpc.ID(),
+		Tags:  s.childTags(s.name+"-public", "Tier", tierPublic.String()),
+	}, s.parent)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
-	b.c.PublicRouteTableId = rt.ID().ToStringOutput()
-	if _, err := ec2.NewRoute(b.ctx, b.name+"-public-default", &ec2.RouteArgs{
+	if _, err := ec2.NewRoute(s.ctx, s.name+"-public-default", &ec2.RouteArgs{
 		RouteTableId:         rt.ID(),
 		DestinationCidrBlock: pulumi.String(anyIPv4),
-		GatewayId:            b.igw.ID(),
-	}, b.parent); err != nil {
-		return err
+		GatewayId:            igw.ID(),
+	}, s.parent); err != nil {
+		return nil, nil, err
 	}
-	var ids []pulumi.StringOutput
-	for i, az := range b.azs {
-		s, err := b.subnet(tierPublic, i)
+	var subnets []*ec2.Subnet
+	for i, az := range azs {
+		sn, err := subnet(s, vpc, cidr, tierPublic, i, az)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		b.publics = append(b.publics, s)
-		ids = append(ids, s.ID().ToStringOutput())
-		if _, err := ec2.NewRouteTableAssociation(b.ctx, fmt.Sprintf("%s-public-%s", b.name, az), &ec2.RouteTableAssociationArgs{
-			SubnetId:     s.ID(),
+		subnets = append(subnets, sn)
+		if _, err := ec2.NewRouteTableAssociation(s.ctx, fmt.Sprintf("%s-public-%s", s.name, az), &ec2.RouteTableAssociationArgs{
+			SubnetId:     sn.ID(),
 			RouteTableId: rt.ID(),
-		}, b.parent); err != nil {
-			return err
+		}, s.parent); err != nil {
+			return nil, nil, err
 		}
 	}
-	b.c.PublicSubnetIds = pulumi.ToStringArrayOutput(ids)
-	return nil
+	return rt, subnets, nil
 }
 
 // privateSubnets creates one private subnet per AZ, each with its own route table (so that NatOnePerAz can route
 // each AZ through its own gateway), and the default route to a NAT gateway when there is one.
-func (b *networkBuild) privateSubnets() error {
-	var subnetIds, rtIds []pulumi.StringOutput
-	for i, az := range b.azs {
-		s, err := b.subnet(tierPrivate, i)
+func privateSubnets(s scope, vpc *ec2.Vpc, cidr string, azs []string, nats []*ec2.NatGateway) ([]*ec2.Subnet, []*ec2.RouteTable, error) {
+	var subnets []*ec2.Subnet
+	var rts []*ec2.RouteTable
+	for i, az := range azs {
+		sn, err := subnet(s, vpc, cidr, tierPrivate, i, az)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		subnetIds = append(subnetIds, s.ID().ToStringOutput())
-		n := fmt.Sprintf("%s-private-%s", b.name, az)
-		rt, err := ec2.NewRouteTable(b.ctx, n, &ec2.RouteTableArgs{
-			VpcId: b.vpc.ID(),
-			Tags:  b.tags(n, "Tier", tierPrivate.String()),
-		}, b.parent)
+		subnets = append(subnets, sn)
+		n := fmt.Sprintf("%s-private-%s", s.name, az)
+		rt, err := ec2.NewRouteTable(s.ctx, n, &ec2.RouteTableArgs{
+			VpcId: vpc.ID(),
+			Tags:  s.childTags(n, "Tier", tierPrivate.String()),
+		}, s.parent)
 		if err != nil {
-			return err
+			return nil, nil, err
 		}
-		b.privateRtIds = append(b.privateRtIds, rt.ID())
-		rtIds = append(rtIds, rt.ID().ToStringOutput())
-		if _, err := ec2.NewRouteTableAssociation(b.ctx, n, &ec2.RouteTableAssociationArgs{
-			SubnetId:     s.ID(),
+		rts = append(rts, rt)
+		if _, err := ec2.NewRouteTableAssociation(s.ctx, n, &ec2.RouteTableAssociationArgs{
+			SubnetId:     sn.ID(),
 			RouteTableId: rt.ID(),
-		}, b.parent); err != nil {
-			return err
+		}, s.parent); err != nil {
+			return nil, nil, err
 		}
-		if len(b.nats) == 0 {
+		if len(nats) == 0 {
 			continue
 		}
-		gw := b.nats[min(i, len(b.nats)-1)] // single: always the first; onePerAz: its own AZ's
-		if _, err := ec2.NewRoute(b.ctx, n+"-default", &ec2.RouteArgs{
+		gw := nats[min(i, len(nats)-1)] // single: always the first; onePerAz: its own AZ's
+		if _, err := ec2.NewRoute(s.ctx, n+"-default", &ec2.RouteArgs{
 			RouteTableId:         rt.ID(),
 			DestinationCidrBlock: pulumi.String(anyIPv4),
 			NatGatewayId:         gw.ID(),
-		}, b.parent); err != nil {
-			return err
+		}, s.parent); err != nil {
+			return nil, nil, err
 		}
 	}
-	b.c.PrivateSubnetIds = pulumi.ToStringArrayOutput(subnetIds)
-	b.c.PrivateRouteTableIds = pulumi.ToStringArrayOutput(rtIds)
-	return nil
+	return subnets, rts, nil
 }

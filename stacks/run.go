@@ -2,7 +2,6 @@
 package stacks
 
 import (
-	"errors"
 	"fmt"
 	"strings"
 
@@ -36,8 +35,8 @@ func composeEnvironment(ctx *pulumi.Context, cfg *Config) error {
 	name := ctx.Stack()
 	flowArgs := cfg.FlowLogs
 	// What only the account lookup can reveal (a region without service-bucket names, a boundary of another
-	// account) is reported for both components before either registers anything.
-	if err := errors.Join(cfg.Network.Preflight(ctx), flowArgs.Preflight(ctx)); err != nil {
+	// account) is reported for both components, from one lookup, before either registers anything.
+	if err := components.Preflight(ctx, []components.Preflighter{&cfg.Network, &flowArgs}); err != nil {
 		return err
 	}
 	network, err := components.NewNetwork(ctx, name, &cfg.Network)
@@ -61,7 +60,7 @@ func composeEnvironment(ctx *pulumi.Context, cfg *Config) error {
 // alias/<project>/state whatever the stack is called.
 func composeBootstrap(ctx *pulumi.Context, cfg *Config) error {
 	// Names derived from the account and region are checked before anything is registered.
-	if err := cfg.StateBackend.Preflight(ctx); err != nil {
+	if err := components.Preflight(ctx, []components.Preflighter{&cfg.StateBackend}); err != nil {
 		return err
 	}
 	backend, err := components.NewStateBackend(ctx, "state", &cfg.StateBackend)

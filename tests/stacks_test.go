@@ -194,3 +194,26 @@ func TestTheDevStackComposesInEveryDefaultRegion(t *testing.T) {
 		}
 	}
 }
+
+// TestEachCompositionLooksUpTheAccountOnceAndEachComponentOnce: the composition's preflight looks up the account,
+// region and partition once for all its components, and each component once more through its own provider.
+func TestEachCompositionLooksUpTheAccountOnceAndEachComponentOnce(t *testing.T) {
+	t.Parallel()
+	for _, stack := range stackNames(t) {
+		res := runStack(t, stack, false)
+		n := 0
+		for _, r := range res.Resources {
+			if strings.HasPrefix(r.Type, "aws-foundation:components:") {
+				n++
+			}
+		}
+		calls := map[string]int{}
+		for _, inv := range res.Invokes {
+			calls[inv.Token]++
+		}
+		for _, token := range []string{"aws:index/getCallerIdentity:getCallerIdentity", "aws:index/getRegion:getRegion",
+			"aws:index/getPartition:getPartition"} {
+			assert.Equal(t, 1+n, calls[token], "%s: %s once for the composition and once per component (%d)", stack, token, n)
+		}
+	}
+}
