@@ -56,7 +56,7 @@ inventory: ## Review a stack without AWS access: make inventory STACK=prod [FORM
 	@test -n "$(STACK)" || { echo "usage: make inventory STACK=<stack> [FORMAT=text|json|markdown]"; exit 2; }
 	go run ./cmd/inventory -stack $(STACK) -format $(FORMAT)
 
-docs: ## Regenerate docs/COMPLIANCE.md and the README's NAT cost table
+docs: ## Regenerate docs/COMPLIANCE.md and the README's generated tables (NAT cost, network ACLs)
 	go run ./cmd/inventory -docs
 
 preview: ## pulumi preview of a stack on the logged-in backend: make preview STACK=prod

@@ -68,7 +68,7 @@ type NetworkArgs struct {
 
 	// PublicIngressPorts are the TCP ports the public subnets' network ACL admits from the internet (0.0.0.0/0),
 	// for example 443 and 80 for an internet-facing load balancer. Each 1-65535, never 22 or 3389, no duplicates,
-	// at most MaxPublicIngressPorts. If empty, the public subnets' ACL has the private rules only: no port below 1024.
+	// at most MaxPublicIngressPorts(). If empty, the public subnets' ACL has the private rules only: no port below 1024.
 	// (The stacks' publicIngressPorts key defaults to DefaultPublicIngressPorts.)
 	PublicIngressPorts []int
 

@@ -1,11 +1,13 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"github.com/aws-foundation/aws-foundation/internal/stackrun"
 	"github.com/aws-foundation/aws-foundation/stacks"
@@ -55,7 +57,7 @@ func TestInvalidConfigurationIsRefusedBeforeAnythingIsRegistered(t *testing.T) {
 		{"port zero", map[string]string{"publicIngressPorts": "[0]"}, []string{"aws-foundation:publicIngressPorts", "0 is not a TCP port (1-65535)"}},
 		{"port too high", map[string]string{"publicIngressPorts": "[65536]"}, []string{"aws-foundation:publicIngressPorts", "65536 is not a TCP port (1-65535)"}},
 		{"port twice", map[string]string{"publicIngressPorts": "[443, 80, 443]"}, []string{"aws-foundation:publicIngressPorts", "443 is listed twice"}},
-		{"too many ports", map[string]string{"publicIngressPorts": "[1,2,3,4,5,6,7,8,9,10,11,12,13]"}, []string{"aws-foundation:publicIngressPorts", "13 ports is more than 12", "quota of 20 inbound rules"}},
+		{"too many ports", map[string]string{"publicIngressPorts": tooManyPorts()}, []string{"aws-foundation:publicIngressPorts", fmt.Sprintf("%d ports is more than %d", components.MaxPublicIngressPorts()+1, components.MaxPublicIngressPorts()), "quota of 20 inbound rules"}},
 		{"ports not integers", map[string]string{"publicIngressPorts": `["https"]`}, []string{"aws-foundation:publicIngressPorts", "not a list of integers"}},
 		{"delete-with-stack not a bool", map[string]string{"flowLogsDeleteWithStack": "forever"}, []string{"aws-foundation:flowLogsDeleteWithStack", "not true or false"}},
 		{"the renamed retain key", map[string]string{"flowLogsRetainOnDelete": "false"},
@@ -214,4 +216,13 @@ func TestProjectDefaultsApplyWhenAStackFileSetsNothing(t *testing.T) {
 	require.NoError(t, err)
 	assert.Len(t, res.OfType(mockrun.TypeNatGateway), 1)
 	assert.Equal(t, "eu-west-1", res.Mocks.Region)
+}
+
+// tooManyPorts is one public port more than the public ACL holds, as config text.
+func tooManyPorts() string {
+	var ports []string
+	for p := 1; p <= components.MaxPublicIngressPorts()+1; p++ {
+		ports = append(ports, fmt.Sprint(1000+p))
+	}
+	return "[" + strings.Join(ports, ",") + "]"
 }

@@ -104,8 +104,8 @@ var breakages = []breakage{
 	{"AF-VPC-04", "prod", "public subnet maps public IPs", setInput(mockrun.TypeSubnet, "prod-public-us-east-1a", "mapPublicIpOnLaunch", true)},
 	{"AF-VPC-05", "prod", "public ACL egress on protocol all", setRuleField(mockrun.TypeNetworkAcl, "prod-public-nacl", "egress", 0, "protocol", "-1")},
 	{"AF-VPC-05", "dev", "default ACL admits the VPC on protocol all", setRuleField(mockrun.TypeDefaultNetworkAcl, "dev-default-nacl", "ingress", 0, "protocol", "-1")},
-	{"AF-VPC-06", "prod", "public ACL admits an unconfigured port", func(t *testing.T, res *mockrun.Result) *mockrun.Result {
-		return addIngress(t, res, mockrun.TypeNetworkAcl, "prod-public-nacl", naclRule("tcp", 8080, 8080, "cidrBlock", "0.0.0.0/0"))
+	{"AF-VPC-06", "prod", "public ACL admits an unconfigured port below 1024", func(t *testing.T, res *mockrun.Result) *mockrun.Result {
+		return addIngress(t, res, mockrun.TypeNetworkAcl, "prod-public-nacl", naclRule("tcp", 25, 25, "cidrBlock", "0.0.0.0/0"))
 	}},
 	{"AF-VPC-06", "dev", "a public subnet left on the default ACL", func(t *testing.T, res *mockrun.Result) *mockrun.Result {
 		return mutate(t, res, mockrun.TypeNetworkAcl, "dev-public-nacl", func(in resource.PropertyMap) {

@@ -220,3 +220,11 @@ func TestReadmeNatCostTableIsUpToDate(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, want, string(raw), "README.md's NAT cost table is stale: run make docs")
 }
+
+func TestReadmeNetworkAclTableIsUpToDate(t *testing.T) {
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	require.NoError(t, err)
+	want, err := report.ReplaceBetween(string(raw), report.NaclTableStart, report.NaclTableEnd, report.NaclTable())
+	require.NoError(t, err)
+	assert.Equal(t, want, string(raw), "README.md's network ACL table is stale: run make docs")
+}

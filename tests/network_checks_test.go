@@ -115,8 +115,13 @@ func TestPublicPortCheckFiresOnUnconfiguredPortsAndPublicSubnetsOnTheDefaultAcl(
 	res := runNetwork(t, components.NetworkArgs{AvailabilityZones: threeAzs, PublicIngressPorts: ports})
 	requireClean(t, controls.PublicSubnetsAdmitOnlyConfiguredPorts(res, ports), "the unbroken network")
 	cases := map[string]*mockrun.Result{
-		"an unconfigured port on the public ACL": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
-			naclRule("tcp", 8080, 8080, "cidrBlock", "0.0.0.0/0")),
+		"an unconfigured port below 1024 on the public ACL": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
+			naclRule("tcp", 25, 25, "cidrBlock", "0.0.0.0/0")),
+		"a range reaching below 1024": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
+			naclRule("udp", 1000, 2000, "cidrBlock", "0.0.0.0/0")),
+		"icmp echo requests from the internet": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
+			map[string]any{"ruleNo": 91.0, "action": "allow", "protocol": "icmp", "cidrBlock": "0.0.0.0/0",
+				"fromPort": 0.0, "toPort": 0.0, "icmpType": 8.0, "icmpCode": -1.0}),
 		"a configured port on the default ACL": addIngress(t, res, mockrun.TypeDefaultNetworkAcl, "net-default-nacl",
 			naclRule("tcp", 443, 443, "cidrBlock", "0.0.0.0/0")),
 		"a port range from the internet": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",

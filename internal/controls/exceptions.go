@@ -35,7 +35,7 @@ var Exceptions = []Exception{
 		Compensating: "CloudTrail management events record configuration changes to it; data-event trails can be added per organisation.",
 		Accepts:      logTarget, AppliesTo: has(mockrun.TypeBucketLogging)},
 	{ID: "EX-04", Upstream: []string{"AVD-AWS-0105"},
-		Statement:    "The network ACLs admit 0.0.0.0/0 on ephemeral TCP/UDP ports 1024-3388 and 3390-65535 and ICMP type 3 code 4; the public subnets' ACL also on the publicIngressPorts (TCP 443 and 80 by default).",
+		Statement:    "The network ACLs admit 0.0.0.0/0 on ephemeral TCP/UDP ports (1024 and above, 3389 excepted) and ICMP error messages; the public subnets' ACL also on the publicIngressPorts (TCP 443 and 80 by default).",
 		Reason:       "Network ACLs are stateless: return traffic for connections opened through the NAT or internet gateway must be admitted, and an internet-facing load balancer in the public subnets needs its listener ports.",
 		Compensating: "22 and 3389 are never admitted (AF-VPC-03); no rule uses protocol -1 (AF-VPC-05); private subnets have no route from the internet, and no ACL admits a port below 1024 but the configured publicIngressPorts (AF-VPC-06); the default security group denies everything (AF-VPC-02); flow logs record every packet decision (AF-VPC-01).",
 		AppliesTo:    has(mockrun.TypeDefaultNetworkAcl)},

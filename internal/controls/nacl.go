@@ -12,9 +12,14 @@ import (
 // AdminPorts are the remote administration ports no rule may open to the internet (SSH, RDP).
 var AdminPorts = []int{22, 3389}
 
-// ReturnTrafficPorts are the internet ingress port ranges every ACL may open for TCP and UDP: the ephemeral
-// ports 1024-65535 that answers to the VPC's own connections arrive on, minus RDP's 3389.
-var ReturnTrafficPorts = [][2]int{{1024, 3388}, {3390, 65535}}
+// FirstEphemeralPort is where the ports that answers to the VPC's own connections arrive on start: below it are
+// the well-known ports of services, which no ACL opens to the internet but the configured public ports.
+const FirstEphemeralPort = 1024
+
+// icmpErrorTypes are the ICMP messages that report errors of the VPC's own traffic (destination unreachable,
+// time exceeded, parameter problem): the only ICMP an ACL may admit from the internet. Echo requests (ping) and
+// everything else stay out.
+var icmpErrorTypes = []int{3, 11, 12}
 
 // acls returns every network ACL, default and custom.
 func acls(r *mockrun.Result) []mockrun.Resource {
@@ -86,9 +91,8 @@ func ConfiguredPublicIngressPorts(r *mockrun.Result, def []int) []int {
 func DocumentedPublicIngressPorts() []int { return []int{443, 80} }
 
 // PublicSubnetsAdmitOnlyConfiguredPorts finds public subnets (Tier=public) that are not on a network ACL of
-// their own, and ACL ingress rules that admit the internet to anything but return traffic (TCP/UDP
-// 1024-3388 and 3390-65535, ICMP type 3 code 4) or, on the public subnets' ACL, one of the configured public
-// ports. Admin ports and protocol "-1" are AF-VPC-03's and AF-VPC-05's findings, so one break fails one control.
+// their own, and ACL ingress rules that admit the internet to anything but return traffic (TCP/UDP on ephemeral
+// ports, ICMP error messages) or, on the public subnets' ACL, one of the configured public ports. Admin ports and protocol "-1" are AF-VPC-03's and AF-VPC-05's findings, so one break fails one control.
 func PublicSubnetsAdmitOnlyConfiguredPorts(r *mockrun.Result, defaultPorts []int) []Finding {
 	var bad []Finding
 	ports := ConfiguredPublicIngressPorts(r, defaultPorts)
@@ -184,14 +188,15 @@ func (n NaclRule) AdmitsFromInternet(port int) bool {
 	return false
 }
 
-// IsReturnTraffic says whether the rule is one of the return-traffic shapes every ACL may have: TCP or UDP on
-// exactly one of ReturnTrafficPorts, or ICMP type 3 code 4 (path MTU discovery).
+// IsReturnTraffic says whether the rule admits only what answers to the VPC's own traffic may be: TCP or UDP on
+// ephemeral ports (FirstEphemeralPort and above), or an ICMP error message. It states the requirement, not the
+// program's rule table: any rule of that kind passes.
 func (n NaclRule) IsReturnTraffic() bool {
 	switch n.protocol() {
 	case "tcp", "udp":
-		return slices.Contains(ReturnTrafficPorts, [2]int{n.FromPort, n.ToPort})
+		return n.FromPort >= FirstEphemeralPort && n.ToPort >= n.FromPort
 	case "icmp":
-		return n.IcmpType == 3 && n.IcmpCode == 4
+		return slices.Contains(icmpErrorTypes, n.IcmpType)
 	}
 	return false
 }
