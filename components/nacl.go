@@ -14,7 +14,7 @@ import (
 // protocols nothing here uses.
 //
 // The tables below are the one source of the rules: both ACLs are built from them, and `make docs` writes the
-// README's "Network ACLs" table from them. To add a rule, add a row (with its Why) and run `make docs`.
+// docs/COMPONENTS.md's "Network ACLs" table from them. To add a rule, add a row (with its Why) and run `make docs`.
 
 // NaclRule is one allow rule of the network ACLs and why it exists.
 type NaclRule struct {

@@ -11,7 +11,7 @@ import (
 
 func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 
-// The README's layout table for 10.0.0.0/16; a change here is a change to every deployed network.
+// docs/COMPONENTS.md's layout table for 10.0.0.0/16; a change here is a change to every deployed network.
 func TestSubnetLayoutForTheDefaultCidrIsTheDocumentedTable(t *testing.T) {
 	want := map[tier][]string{
 		tierPublic:  {"10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"},

@@ -259,7 +259,7 @@ func assume(name string, r ciRole, repo repoClaim, sub, aud string, want verdict
 // a pull request gets pull_request; any job on main without an environment gets ref:refs/heads/main. So the
 // trust tells the kind of job apart, not the workflow file or the branch: the GitHub environment's protection
 // rules (deployment branches: main only; required reviewers for prod) are the gate. A customised subject template
-// with job_workflow_ref (README, Delivery) narrows the trust to one workflow file at one ref, not to main's jobs: a
+// with job_workflow_ref (docs/DELIVERY.md) narrows the trust to one workflow file at one ref, not to main's jobs: a
 // pull-request workflow that calls ORG/REPO/.github/workflows/up.yml@main as a reusable workflow presents
 // job_workflow_ref up.yml@refs/heads/main too, and up.yml then checks out the caller's commit, so the environment's
 // rules stay the gate with the template as well.
@@ -481,7 +481,7 @@ func TestEveryCIRoleMutationTurnsItsScenariosRed(t *testing.T) {
 			mutation{name: r.Name + " trusts only the immutable subject (the entry to keep once GitHub issues it)", policy: r.trustID(),
 				edit: sub("StringEquals", ids+r.Subject), scenarios: append(append([]string(nil), allowedNames...), residualNames(r))},
 		)
-		// The optional template README describes: a trust that accepts only the customised subject ending in
+		// The optional template docs/DELIVERY.md describes: a trust that accepts only the customised subject ending in
 		// job_workflow_ref <workflow>@refs/heads/main. What this shows, and no more: the default subject, which a
 		// job of any branch that declares the environment (or, for drift, any job on main) presents, no longer
 		// matches. It does not show that only that workflow as it is on main can match: job_workflow_ref names the

@@ -1722,7 +1722,7 @@ func TestDeployCallsMatchAWSActionData(t *testing.T) {
 	}
 }
 
-// requireTagsSCP is the organization policy docs/iam/scp-require-tags-on-create.json: the fix the README gives for
+// requireTagsSCP is the organization policy docs/iam/scp-require-tags-on-create.json: the fix docs/DELIVERY.md gives for
 // the untagged-resource residual risks.
 const requireTagsSCP = "docs/scp-require-tags-on-create"
 
@@ -1770,7 +1770,7 @@ func scpScenarios(t testing.TB, worlds []deployWorld) []scenario {
 	return out
 }
 
-// TestTheTagOnCreateSCPClosesTheClaimsWithoutBreakingTheDeployRoles checks the README's fix for the untagged-resource
+// TestTheTagOnCreateSCPClosesTheClaimsWithoutBreakingTheDeployRoles checks docs/DELIVERY.md's fix for the untagged-resource
 // residual risks against AWS's evaluation of SCPs, and that each statement is needed: without it, its scenarios
 // turn red. A naive SCP that refused tagging untagged keys would also refuse CreateKey's own tagging.
 func TestTheTagOnCreateSCPClosesTheClaimsWithoutBreakingTheDeployRoles(t *testing.T) {

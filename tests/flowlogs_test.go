@@ -13,6 +13,7 @@ import (
 	"github.com/aws-foundation/aws-foundation/internal/controls"
 	"github.com/aws-foundation/aws-foundation/internal/iampolicy"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/aws-foundation/aws-foundation/internal/report"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
@@ -268,15 +269,15 @@ func TestTheRunbookImportFileAdoptsExactlyTheRetainedEvidence(t *testing.T) {
 		}
 	}
 
-	// The one-resource form the runbook and the README give, for a stack whose FlowLogs component exists.
+	// The one-resource form the runbook and docs/COMPONENTS.md give, for a stack whose FlowLogs component exists.
 	fl := component(t, res, components.FlowLogsType)
 	group := one(t, res, mockrun.TypeLogGroup, "prod-flow-logs")
 	single := fmt.Sprintf("pulumi import %s %s %s --parent 'prod=%s' --protect=false", mockrun.TypeLogGroup,
 		group.Name, group.Str("name"), fl.URN)
 	assert.Contains(t, string(raw), single)
-	readme, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	doc, err := os.ReadFile(filepath.Join(repoRoot, report.ComponentsDoc))
 	require.NoError(t, err)
-	assert.Contains(t, string(readme), single)
+	assert.Contains(t, string(doc), single)
 }
 
 func TestEnvironmentStacksLogTheirOwnNetworksVpc(t *testing.T) {

@@ -211,20 +211,23 @@ func TestComplianceDocIsUpToDate(t *testing.T) {
 	assert.Equal(t, want, string(got), "docs/COMPLIANCE.md is stale: run make docs")
 }
 
-func TestReadmeNatCostTableIsUpToDate(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+func TestGeneratedTablesAreUpToDate(t *testing.T) {
+	read := func(file string) string {
+		raw, err := os.ReadFile(filepath.Join(repoRoot, file))
+		require.NoError(t, err)
+		return string(raw)
+	}
+	components := read(report.ComponentsDoc)
+	nat, err := report.NatCostTable(repoRoot)
 	require.NoError(t, err)
-	table, err := report.NatCostTable(repoRoot)
+	want, err := report.ReplaceSection(components, nat)
 	require.NoError(t, err)
-	want, err := report.ReplaceSection(string(raw), table)
+	assert.Equal(t, want, components, "%s's NAT cost table is stale: run make docs", report.ComponentsDoc)
+	want, err = report.ReplaceBetween(components, report.NaclTableStart, report.NaclTableEnd, report.NaclTable())
 	require.NoError(t, err)
-	assert.Equal(t, want, string(raw), "README.md's NAT cost table is stale: run make docs")
-}
-
-func TestReadmeNetworkAclTableIsUpToDate(t *testing.T) {
-	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	assert.Equal(t, want, components, "%s's network ACL table is stale: run make docs", report.ComponentsDoc)
+	readme := read("README.md")
+	want, err = report.ReplaceBetween(readme, report.ConfigStart, report.ConfigEnd, report.ConfigTable())
 	require.NoError(t, err)
-	want, err := report.ReplaceBetween(string(raw), report.NaclTableStart, report.NaclTableEnd, report.NaclTable())
-	require.NoError(t, err)
-	assert.Equal(t, want, string(raw), "README.md's network ACL table is stale: run make docs")
+	assert.Equal(t, want, readme, "README.md's configuration table is stale: run make docs")
 }

@@ -79,7 +79,7 @@ func TestVpcHasDnsOnAndTheDefaultCidr(t *testing.T) {
 	assert.Equal(t, true, vpc.Value("enableDnsHostnames"), "enableDnsHostnames")
 }
 
-// defaultLayout is the README's subnet table for 10.0.0.0/16, by tier, in AZ order.
+// defaultLayout is docs/COMPONENTS.md's subnet table for 10.0.0.0/16, by tier, in AZ order.
 var defaultLayout = map[string][]string{
 	"public":  {"10.0.0.0/20", "10.0.16.0/20", "10.0.32.0/20"},
 	"private": {"10.0.64.0/20", "10.0.80.0/20", "10.0.96.0/20"},
@@ -318,7 +318,7 @@ func TestNetworkAclsAdmitNoInternetTrafficToSshOrRdp(t *testing.T) {
 	requireClean(t, controls.NaclsAdmitNoInternetToAdminPorts(res), "network ACLs")
 }
 
-// documentedRule is one row of the README's network ACL tables, as the code must build it.
+// documentedRule is one recorded network ACL rule, as the code must build it.
 type documentedRule struct {
 	ruleNo           int
 	protocol, source string
@@ -339,7 +339,6 @@ func rulesOf(t *testing.T, v any) []documentedRule {
 	return out
 }
 
-// The private rules, the same in the default ACL and the public one; written out as the README documents them.
 // documented turns rules of components/nacl.go's tables into the recorded form, the VPC's CIDR filled in.
 func documented(rules []components.NaclRule, vpc string) []documentedRule {
 	var out []documentedRule

@@ -11,7 +11,7 @@ import (
 
 	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
-	"github.com/aws-foundation/aws-foundation/stacks"
+	"github.com/aws-foundation/aws-foundation/internal/report"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -61,14 +61,14 @@ func stateBackendOutputs(t *testing.T) []string {
 	})
 }
 
-// readmeTable returns the backticked names in the first column of the table under a README heading.
-func readmeTable(t *testing.T, heading string) []string {
+// docTable returns the backticked names in the first column of the table under a heading of a document.
+func docTable(t *testing.T, file, heading string) []string {
 	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	raw, err := os.ReadFile(filepath.Join(repoRoot, file))
 	require.NoError(t, err)
 	text := string(raw)
 	i := strings.Index(text, "\n"+heading)
-	require.GreaterOrEqual(t, i, 0, "README has no heading %q", heading)
+	require.GreaterOrEqual(t, i, 0, "%s has no heading %q", file, heading)
 	var names []string
 	inTable := false
 	for _, line := range strings.Split(text[i+1:], "\n")[1:] {
@@ -88,10 +88,11 @@ func readmeTable(t *testing.T, heading string) []string {
 	return names
 }
 
-func TestTheReadmeOutputTablesListExactlyEachComponentsOutputs(t *testing.T) {
-	assert.Equal(t, networkOutputs(t), readmeTable(t, "### Network outputs"), "README's Network outputs table")
-	assert.Equal(t, flowLogsOutputs(t), readmeTable(t, "### FlowLogs outputs"), "README's FlowLogs outputs table")
-	assert.Equal(t, stateBackendOutputs(t), readmeTable(t, "### Bootstrap stack outputs"), "README's bootstrap outputs table")
+func TestTheComponentsOutputTablesListExactlyEachComponentsOutputs(t *testing.T) {
+	const doc = report.ComponentsDoc
+	assert.Equal(t, networkOutputs(t), docTable(t, doc, "### Network outputs"), "%s: Network outputs table", doc)
+	assert.Equal(t, flowLogsOutputs(t), docTable(t, doc, "### FlowLogs outputs"), "%s: FlowLogs outputs table", doc)
+	assert.Equal(t, stateBackendOutputs(t), docTable(t, doc, "### Bootstrap stack outputs"), "%s: bootstrap outputs table", doc)
 }
 
 // environmentExports are what every environment stack exports: the Network's outputs and the FlowLogs' outputs,
@@ -114,20 +115,12 @@ func TestStackExportsAreTheComponentsOutputs(t *testing.T) {
 	envExports := slices.Sorted(maps.Keys(runStack(t, "prod", false).Exports))
 	want := environmentExports(t)
 	assert.Equal(t, want, envExports, "an environment stack exports the Network's outputs and the FlowLogs' (prefixed)")
-	raw, err := os.ReadFile(filepath.Join(repoRoot, "README.md"))
+	raw, err := os.ReadFile(filepath.Join(repoRoot, report.ComponentsDoc))
 	require.NoError(t, err)
 	for _, k := range want {
-		assert.Contains(t, string(raw), "`"+k+"`", "README names the export %s", k)
+		assert.Contains(t, string(raw), "`"+k+"`", "%s names the export %s", report.ComponentsDoc, k)
 	}
 	bootExports := slices.Sorted(maps.Keys(runStack(t, "bootstrap", false).Exports))
 	assert.Equal(t, stateBackendOutputs(t), bootExports, "the bootstrap stack exports the StateBackend's outputs")
 }
 
-func TestTheReadmeConfigurationTableListsExactlyEveryConfigKey(t *testing.T) {
-	var keys []string
-	for _, s := range stacks.Settings {
-		keys = append(keys, s.Key)
-	}
-	slices.Sort(keys)
-	assert.Equal(t, keys, readmeTable(t, "## Configuration"), "README's configuration table and stacks.Settings")
-}

@@ -4,7 +4,7 @@
 //	go run ./cmd/inventory -stack prod
 //	go run ./cmd/inventory -stack prod -format markdown   # a pull-request comment
 //	go run ./cmd/inventory -stack dev -format json -assume nat-gb=500
-//	go run ./cmd/inventory -docs                          # regenerate docs/COMPLIANCE.md and the README cost table
+//	go run ./cmd/inventory -docs                          # regenerate docs/COMPLIANCE.md and the generated tables
 package main
 
 import (

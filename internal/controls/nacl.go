@@ -85,7 +85,7 @@ func ConfiguredPublicIngressPorts(r *mockrun.Result, def []int) []int {
 	return def
 }
 
-// DocumentedPublicIngressPorts are the public ports the README documents as publicIngressPorts' default (HTTPS,
+// DocumentedPublicIngressPorts are the public ports docs/COMPONENTS.md documents as publicIngressPorts' default (HTTPS,
 // HTTP): what AF-VPC-06 expects of a run whose configuration does not say. The control states the requirement
 // on its own, without importing the program it checks; a test keeps it equal to the components' default.
 func DocumentedPublicIngressPorts() []int { return []int{443, 80} }

@@ -26,7 +26,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 	format := fs.String("format", "text", "output format: "+strings.Join(Formats, ", "))
 	dir := fs.String("dir", ".", "project directory (holds Pulumi.yaml)")
 	assume := fs.String("assume", "", "override cost assumptions: key=value,... with keys "+strings.Join(cost.AssumptionKeys(), ", "))
-	docs := fs.Bool("docs", false, "regenerate "+ComplianceDoc+" and the README's generated tables, then exit")
+	docs := fs.Bool("docs", false, "regenerate "+ComplianceDoc+" , the README's configuration table and docs/COMPONENTS.md's tables, then exit")
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: go run ./cmd/inventory -stack STACK [-format text|json|markdown] [-assume k=v,...]\n"+
 			"       go run ./cmd/inventory -docs\n\nRuns the stack under mocks (no credentials, no network) and prints its resource tree,\n"+
@@ -44,7 +44,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 		if err := WriteDocs(*dir); err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stdout, "wrote %s and the README's generated tables\n", ComplianceDoc)
+		fmt.Fprintf(stdout, "wrote %s, the README's configuration table and docs/COMPONENTS.md's tables\n", ComplianceDoc)
 		return ExitOK
 	}
 	if *stack == "" {
