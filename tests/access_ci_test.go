@@ -408,6 +408,7 @@ func allCIScenarios(t testing.TB) []scenario {
 }
 
 func TestEveryWorkflowJobCanAssumeItsRoleAndNoOtherSubjectCan(t *testing.T) {
+	t.Parallel()
 	c := allPolicies(t)
 	addTestPolicies(c)
 	assumptions := roleAssumptions(t)
@@ -421,6 +422,7 @@ func TestEveryWorkflowJobCanAssumeItsRoleAndNoOtherSubjectCan(t *testing.T) {
 }
 
 func TestPreviewAndDriftRolesHaveTheSamePermissions(t *testing.T) {
+	t.Parallel()
 	c := allPolicies(t)
 	rs := readerRoles(t)
 	assert.Equal(t, c.get(t, rs[0].permissionsID()).Doc, c.get(t, rs[1].permissionsID()).Doc,
@@ -428,6 +430,7 @@ func TestPreviewAndDriftRolesHaveTheSamePermissions(t *testing.T) {
 }
 
 func TestEveryCIRoleMutationTurnsItsScenariosRed(t *testing.T) {
+	t.Parallel()
 	c := allPolicies(t)
 	addTestPolicies(c)
 	scenarios := allCIScenarios(t)

@@ -1078,6 +1078,7 @@ func requireEveryDeployWorld(t *testing.T, table func(w deployWorld) []scenario)
 }
 
 func TestDeployRolesCanCreateUpdateAndDeleteWhatTheirStackRegisters(t *testing.T) {
+	t.Parallel()
 	requireEveryDeployWorld(t, func(w deployWorld) []scenario {
 		s, _ := w.allowedScenarios(t)
 		return s
@@ -1085,6 +1086,7 @@ func TestDeployRolesCanCreateUpdateAndDeleteWhatTheirStackRegisters(t *testing.T
 }
 
 func TestDeployRolesCannotEscalateOrReachOutsideTheirStack(t *testing.T) {
+	t.Parallel()
 	requireEveryDeployWorld(t, deployWorld.deniedScenarios)
 }
 
@@ -1095,6 +1097,7 @@ func TestDeployRolesCannotEscalateOrReachOutsideTheirStack(t *testing.T) {
 // Which stacks retain their evidence comes from their mock runs, so a new stack that retains it (the default) fails
 // here until its deploy role carries its own evidence guard.
 func TestDeployRolesCannotDestroyRetainedFlowLogEvidence(t *testing.T) {
+	t.Parallel()
 	c := deployCatalog(t)
 	var all []scenario
 	var keep, drop []string
@@ -1130,6 +1133,7 @@ func TestDeployRolesCannotDestroyRetainedFlowLogEvidence(t *testing.T) {
 }
 
 func TestFlowLogRolesUnderTheBoundaryCanOnlyDeliverFlowLogs(t *testing.T) {
+	t.Parallel()
 	requireEveryDeployWorld(t, deployWorld.boundaryScenarios)
 }
 
@@ -1548,6 +1552,7 @@ func (w deployWorld) boundaryMutations() []mutation {
 }
 
 func TestEveryDeployPolicyMutationTurnsItsScenariosRed(t *testing.T) {
+	t.Parallel()
 	c := deployCatalog(t)
 	var scenarios []scenario
 	var mutations []mutation
@@ -1569,6 +1574,7 @@ func TestEveryDeployPolicyMutationTurnsItsScenariosRed(t *testing.T) {
 // (deploy-prod-evidence-guard.json): the inline document has no room left under IAM's quota, and a second inline
 // policy would count toward the same quota.
 func TestDeployProdPermissionsAreDeployDevsWithTheStackRenamed(t *testing.T) {
+	t.Parallel()
 	read := func(name string) string {
 		raw, err := os.ReadFile(filepath.Join(repoRoot, "docs", "iam", name))
 		require.NoError(t, err)
@@ -1608,6 +1614,7 @@ func TestDeployProdPermissionsAreDeployDevsWithTheStackRenamed(t *testing.T) {
 // Checked with the tier's values and with the longest values the placeholders can take (a 63-character bucket
 // name, a long region).
 func TestDeployPermissionsFitIAMsInlinePolicyQuota(t *testing.T) {
+	t.Parallel()
 	values := docsPlaceholders(t)
 	longest := map[string]string{"STATE_BUCKET": strings.Repeat("b", 63), "REGION": "ap-southeast-5",
 		"STATE_KEY_ARN": "arn:aws:kms:ap-southeast-5:123456789012:key/mrk-0123456789abcdef0123456789abcdef"}
@@ -1659,6 +1666,7 @@ func mergeStrings(a, b map[string]string) map[string]string {
 // engines): every resource a call lists is a resource type of its action, every required resource type is listed,
 // and an action without resource types is called on "*".
 func TestDeployCallsMatchAWSActionData(t *testing.T) {
+	t.Parallel()
 	actions := map[string]bool{}
 	for _, calls := range deployCalls {
 		for _, c := range calls {
@@ -1774,6 +1782,7 @@ func scpScenarios(t testing.TB, worlds []deployWorld) []scenario {
 // residual risks against AWS's evaluation of SCPs, and that each statement is needed: without it, its scenarios
 // turn red. A naive SCP that refused tagging untagged keys would also refuse CreateKey's own tagging.
 func TestTheTagOnCreateSCPClosesTheClaimsWithoutBreakingTheDeployRoles(t *testing.T) {
+	t.Parallel()
 	c := deployCatalog(t)
 	worlds := deployWorlds(t)
 	scenarios := scpScenarios(t, worlds)

@@ -258,9 +258,49 @@ type (
 // engineDir holds the pinned engines (npm ci by `make deps`).
 var engineDir = filepath.Join("iam")
 
-// runEngine sends one batch to the IAM engines. It fails, never skips, when node or the engines are missing:
-// the tier is part of `make test`.
+// engineAnswers caches the engines' answer to each simulation, keyed by the request without its ID: the same
+// scenario is evaluated by its own test and by the mutation tests' unmutated baseline, and the engines are
+// deterministic. Each test binary starts with an empty cache.
+var engineAnswers sync.Map
+
+// runEngine sends one batch to the IAM engines, leaving out simulations already answered. It fails, never skips,
+// when node or the engines are missing: the tier is part of `make test`.
 func runEngine(t testing.TB, req engineRequest) engineAnswer {
+	t.Helper()
+	out := engineAnswer{Validate: map[string][]string{}, Simulate: map[string]simAnswer{}}
+	send := engineRequest{Validate: req.Validate}
+	keys := map[string]string{}
+	for _, it := range req.Simulate {
+		id := it.ID
+		it.ID = ""
+		raw, err := json.Marshal(it)
+		require.NoError(t, err)
+		if a, ok := engineAnswers.Load(string(raw)); ok {
+			out.Simulate[id] = a.(simAnswer)
+			continue
+		}
+		it.ID = id
+		keys[id] = string(raw)
+		send.Simulate = append(send.Simulate, it)
+	}
+	if len(send.Validate) == 0 && len(send.Simulate) == 0 {
+		return out
+	}
+	answer := spawnEngine(t, send)
+	for id, v := range answer.Validate {
+		out.Validate[id] = v
+	}
+	for id, a := range answer.Simulate {
+		out.Simulate[id] = a
+		if a.Result != "Error" {
+			engineAnswers.Store(keys[id], a)
+		}
+	}
+	return out
+}
+
+// spawnEngine runs tests/iam/engine.js on one batch.
+func spawnEngine(t testing.TB, req engineRequest) engineAnswer {
 	t.Helper()
 	node, err := exec.LookPath("node")
 	require.NoError(t, err, "the access tests need Node.js 20 or later on PATH (the machine image provides it)")

@@ -317,6 +317,7 @@ func requireEveryScenarioIsCovered(t *testing.T, scenarios []scenario, mutations
 }
 
 func TestEveryProgramPolicyMutationTurnsItsScenariosRed(t *testing.T) {
+	t.Parallel()
 	c := allPolicies(t)
 	addTestPolicies(c)
 	scenarios, mutations := programScenarios(t), programMutations(t)

@@ -346,12 +346,14 @@ func programScenarios(t testing.TB) []scenario {
 }
 
 func TestEveryPolicyTheProgramRendersGrantsExactlyWhatItShould(t *testing.T) {
+	t.Parallel()
 	c := allPolicies(t)
 	addTestPolicies(c)
 	requireVerdicts(t, c, programScenarios(t))
 }
 
 func TestEveryPolicyIsValidForItsKindUnderAWSGrammar(t *testing.T) {
+	t.Parallel()
 	c := allPolicies(t)
 	var req engineRequest
 	var ids []string
@@ -368,6 +370,7 @@ func TestEveryPolicyIsValidForItsKindUnderAWSGrammar(t *testing.T) {
 }
 
 func TestNoPolicyBearingInputEscapesTheAccessTier(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames(t) {
 		for _, r := range runStack(t, stack, false).AWS() {
 			for key := range r.Inputs {
