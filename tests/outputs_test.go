@@ -123,4 +123,3 @@ func TestStackExportsAreTheComponentsOutputs(t *testing.T) {
 	bootExports := slices.Sorted(maps.Keys(runStack(t, "bootstrap", false).Exports))
 	assert.Equal(t, stateBackendOutputs(t), bootExports, "the bootstrap stack exports the StateBackend's outputs")
 }
-
