@@ -44,7 +44,8 @@ func (k customerKey) policy() (string, error) {
 // bypassLockoutCheck. The policy is built here, always with the account root's administration: the key stays
 // manageable through IAM by whoever the account lets administer keys, which is what the check guarantees. A key
 // that a person with administrator rights creates (the state key) passes the check and does not bypass it, so an
-// organization that denies the bypass (AWS Control Tower's CT.KMS.PV.3) need only exempt the deploy roles.
+// organization that denies the bypass (AWS Control Tower's CT.KMS.PV.3) need only exempt whoever deploys the
+// environment stacks: the deploy roles, and a person who runs their `pulumi up` by hand.
 func newCustomerKey(ctx *pulumi.Context, name string, k customerKey, opts ...pulumi.ResourceOption) (*kms.Key, *kms.Alias, error) {
 	policy, err := k.policy()
 	if err != nil {

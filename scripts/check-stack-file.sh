@@ -43,7 +43,7 @@ else
     ok=0
   fi
   # The items of aws:allowedAccountIds, one a line: a flow list on the key's line, or a block list below it with
-  # its items at the key's indent or deeper (pulumi writes them at the key's indent). A scalar is not a list.
+  # its items at the key's indent or deeper (pulumi writes them two spaces deeper). A scalar is not a list.
   accounts=$(awk '
     /^  aws:allowedAccountIds:/ {
       rest = $0; sub(/^  aws:allowedAccountIds:[[:space:]]*/, "", rest); sub(/[[:space:]]+#.*$/, "", rest)

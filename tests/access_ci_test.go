@@ -557,6 +557,9 @@ func tokenRequests(t testing.TB, name string, raw []byte) []string {
 	}
 	require.NoError(t, yaml.Unmarshal(raw, &w), name)
 	grants := func(p yaml.Node) bool {
+		if p.Kind == yaml.AliasNode && p.Alias != nil { // permissions: *anchor
+			p = *p.Alias
+		}
 		switch p.Kind {
 		case yaml.ScalarNode:
 			return p.Value == "write-all"
@@ -569,8 +572,12 @@ func tokenRequests(t testing.TB, name string, raw []byte) []string {
 		}
 		return false
 	}
+	on := w.On
+	if on.Kind == yaml.AliasNode && on.Alias != nil { // on: *anchor
+		on = *on.Alias
+	}
 	var risky []string
-	for _, trig := range (workflow{On: w.On}).triggers() {
+	for _, trig := range (workflow{On: on}).triggers() {
 		if !slices.Contains(tokenTriggers, trig) {
 			risky = append(risky, trig)
 		}
@@ -607,6 +614,8 @@ func TestNoWorkflowOnAnIssueCommentOrWorkflowRunRequestsAnOIDCToken(t *testing.T
 		{"workflow-level", "on:\n  workflow_run:\n    workflows: [ci]\npermissions:\n  id-token: write\njobs:\n  report: {runs-on: ubuntu-latest}\n"},
 		{"write-all", "on: [push, issues]\npermissions: write-all\njobs:\n  x: {runs-on: ubuntu-latest}\n"},
 		{"a review event", "on: pull_request_review\njobs:\n  x:\n    permissions: {id-token: write}\n    runs-on: ubuntu-latest\n"},
+		{"through YAML anchors", "x-on: &events [issue_comment]\nx-perms: &token {id-token: write}\non: *events\npermissions: *token\n" +
+			"jobs:\n  x: {runs-on: ubuntu-latest}\n"},
 	} {
 		assert.NotEmpty(t, tokenRequests(t, bad.name, []byte(bad.text)), "%s: the checker must report it", bad.name)
 	}
