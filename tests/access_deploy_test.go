@@ -30,6 +30,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
@@ -1055,15 +1056,23 @@ func (w deployWorld) boundaryScenarios() []scenario {
 	}
 }
 
+var (
+	deployWorldsOnce sync.Once
+	deployWorldsAll  []deployWorld
+)
+
+// deployWorlds are the deploy worlds of the environment stacks, built once per test binary from their mock runs
+// (read-only: scenario tables build their own maps).
 func deployWorlds(t testing.TB) []deployWorld {
 	t.Helper()
-	var out []deployWorld
-	for _, stack := range environmentStacks(t) {
-		out = append(out, newDeployWorld(t, stack))
-	}
-	require.Len(t, out, 2, "this file knows the deploy roles of dev and prod; a new environment stack needs its own "+
+	deployWorldsOnce.Do(func() {
+		for _, stack := range environmentStacks(t) {
+			deployWorldsAll = append(deployWorldsAll, newDeployWorld(t, stack))
+		}
+	})
+	require.Len(t, deployWorldsAll, 2, "this file knows the deploy roles of dev and prod; a new environment stack needs its own "+
 		"docs/iam/deploy-<stack>-permissions.json and scenarios here")
-	return out
+	return slices.Clone(deployWorldsAll)
 }
 
 // requireEveryDeployWorld evaluates one scenario table of every deploy world.

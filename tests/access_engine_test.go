@@ -7,13 +7,16 @@ package tests
 // access_scenarios_test.go, the mutations that prove each scenario can fail in access_mutations_test.go.
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -299,22 +302,110 @@ func runEngine(t testing.TB, req engineRequest) engineAnswer {
 	return out
 }
 
-// spawnEngine runs tests/iam/engine.js on one batch.
+// engine is one tests/iam/engine.js --serve process: a request a line in, an answer a line out.
+type engine struct {
+	cmd *exec.Cmd
+	in  io.WriteCloser
+	out *bufio.Reader
+	err bytes.Buffer
+}
+
+var (
+	enginesOnce sync.Once
+	engines     chan *engine // the pool: one engine per CPU, each answering one request at a time
+	enginesErr  error
+)
+
+// startEngines starts the pool once per test binary. The engines end when the binary does (their stdin closes).
+func startEngines() {
+	node, err := exec.LookPath("node")
+	if err != nil {
+		enginesErr = fmt.Errorf("the access tests need Node.js 20 or later on PATH (the machine image provides it): %w", err)
+		return
+	}
+	if _, err := os.Stat(filepath.Join(engineDir, "node_modules", "@cloud-copilot", "iam-simulate", "package.json")); err != nil {
+		enginesErr = fmt.Errorf("the IAM engines are not installed: run `make deps` (npm ci in tests/iam): %w", err)
+		return
+	}
+	n := max(1, runtime.NumCPU())
+	engines = make(chan *engine, n)
+	for range n {
+		e := &engine{cmd: exec.Command(node, "engine.js", "--serve")}
+		e.cmd.Dir = engineDir
+		e.cmd.Stderr = &e.err
+		if e.in, err = e.cmd.StdinPipe(); err == nil {
+			var out io.ReadCloser
+			if out, err = e.cmd.StdoutPipe(); err == nil {
+				e.out = bufio.NewReaderSize(out, 1<<20)
+				err = e.cmd.Start()
+			}
+		}
+		if err != nil {
+			enginesErr = fmt.Errorf("start tests/iam/engine.js: %w", err)
+			return
+		}
+		engines <- e
+	}
+}
+
+// engineChunk is how many simulations one engine answers at a time: a large batch is split across the pool.
+const engineChunk = 200
+
+// spawnEngine has the pool answer one batch, its simulations split into chunks that engines answer at once.
 func spawnEngine(t testing.TB, req engineRequest) engineAnswer {
 	t.Helper()
-	node, err := exec.LookPath("node")
-	require.NoError(t, err, "the access tests need Node.js 20 or later on PATH (the machine image provides it)")
-	_, err = os.Stat(filepath.Join(engineDir, "node_modules", "@cloud-copilot", "iam-simulate", "package.json"))
-	require.NoError(t, err, "the IAM engines are not installed: run `make deps` (npm ci in tests/iam)")
-	in, err := json.Marshal(req)
-	require.NoError(t, err)
-	cmd := exec.Command(node, "engine.js")
-	cmd.Dir = engineDir
-	cmd.Stdin = bytes.NewReader(in)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	require.NoError(t, cmd.Run(), "tests/iam/engine.js: %s", stderr.String())
-	var out engineAnswer
-	require.NoError(t, json.Unmarshal(stdout.Bytes(), &out), "engine answer: %s", stdout.String())
+	enginesOnce.Do(startEngines)
+	require.NoError(t, enginesErr)
+	chunks := []engineRequest{{Validate: req.Validate}}
+	for i, it := range req.Simulate {
+		if i > 0 && i%engineChunk == 0 {
+			chunks = append(chunks, engineRequest{})
+		}
+		last := &chunks[len(chunks)-1]
+		last.Simulate = append(last.Simulate, it)
+	}
+	answers := make([]engineAnswer, len(chunks))
+	errs := make([]error, len(chunks))
+	var wg sync.WaitGroup
+	for i, c := range chunks {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i], errs[i] = askEngine(c)
+		}()
+	}
+	wg.Wait()
+	out := engineAnswer{Validate: map[string][]string{}, Simulate: map[string]simAnswer{}}
+	for i, a := range answers {
+		require.NoError(t, errs[i])
+		for id, v := range a.Validate {
+			out.Validate[id] = v
+		}
+		for id, v := range a.Simulate {
+			out.Simulate[id] = v
+		}
+	}
 	return out
+}
+
+// askEngine has one engine of the pool answer one request.
+func askEngine(req engineRequest) (engineAnswer, error) {
+	in, err := json.Marshal(req)
+	if err != nil {
+		return engineAnswer{}, err
+	}
+	e := <-engines
+	defer func() { engines <- e }()
+	if _, err := e.in.Write(append(in, '\n')); err != nil {
+		return engineAnswer{}, fmt.Errorf("tests/iam/engine.js: %w: %s", err, e.err.String())
+	}
+	line, err := e.out.ReadBytes('\n')
+	if err != nil {
+		return engineAnswer{}, fmt.Errorf("tests/iam/engine.js: %w: %s", err, e.err.String())
+	}
+	var out engineAnswer
+	if err := json.Unmarshal(line, &out); err != nil {
+		return engineAnswer{}, fmt.Errorf("engine answer: %w: %s", err, line)
+	}
+	return out, nil
 }

@@ -328,6 +328,7 @@ func tlsOnlyPolicy(partition string) string {
 }
 
 func TestBootstrapScriptBucketCreatesAMissingBucketWithEverySetting(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).
 		on("aws sts get-caller-identity *", 0, "arn:aws:sts::123456789012:assumed-role/admin/alice\n", "").
 		on("aws s3api head-bucket *", 254, "", bucketMissing+"\n").
@@ -359,6 +360,7 @@ func TestBootstrapScriptBucketCreatesAMissingBucketWithEverySetting(t *testing.T
 }
 
 func TestBootstrapScriptBucketOutsideUsEast1NamesItsRegionAndPartition(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).
 		on("aws sts get-caller-identity *", 0, "arn:aws-us-gov:sts::123456789012:assumed-role/admin/alice\n", "").
 		on("aws s3api head-bucket *", 254, "", bucketMissing+"\n").
@@ -369,6 +371,7 @@ func TestBootstrapScriptBucketOutsideUsEast1NamesItsRegionAndPartition(t *testin
 }
 
 func TestBootstrapScriptBucketKeepsAnExistingBucketAndAppliesItsSettingsAgain(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).
 		on("aws sts get-caller-identity *", 0, "arn:aws:sts::123456789012:assumed-role/admin/alice\n", "").
 		on("aws s3api head-bucket *", 0, "", "").
@@ -379,6 +382,7 @@ func TestBootstrapScriptBucketKeepsAnExistingBucketAndAppliesItsSettingsAgain(t 
 }
 
 func TestBootstrapScriptBucketRefusesABucketOfAnotherAccount(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).
 		on("aws sts get-caller-identity *", 0, "arn:aws:sts::123456789012:assumed-role/admin/alice\n", "").
 		on("aws s3api head-bucket *", 254, "", "An error occurred (403) when calling the HeadBucket operation: Forbidden\n")
@@ -389,6 +393,7 @@ func TestBootstrapScriptBucketRefusesABucketOfAnotherAccount(t *testing.T) {
 }
 
 func TestBootstrapScriptBucketDryRunPrintsEveryCallAndRunsOnlyTheReads(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).
 		on("aws sts get-caller-identity *", 0, "arn:aws:sts::123456789012:assumed-role/admin/alice\n", "").
 		on("aws s3api head-bucket *", 254, "", bucketMissing+"\n")
@@ -411,6 +416,7 @@ func TestBootstrapScriptBucketDryRunPrintsEveryCallAndRunsOnlyTheReads(t *testin
 }
 
 func TestBootstrapScriptBucketFailureHalfwayNamesTheStepAndResumes(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).
 		on("aws sts get-caller-identity *", 0, "arn:aws:sts::123456789012:assumed-role/admin/alice\n", "").
 		on("aws s3api head-bucket *", 254, "", bucketMissing+"\n").
@@ -433,6 +439,7 @@ func TestBootstrapScriptBucketFailureHalfwayNamesTheStepAndResumes(t *testing.T)
 }
 
 func TestBootstrapScriptBucketRefusesBadNamesBeforeCallingAWS(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"Acme", "acme.bootstrap", "ab", "-acme", "acme_bootstrap"} {
 		res := newRunbook(t).run("bootstrap-bucket", name)
 		require.Error(t, res.err, name)
@@ -444,6 +451,7 @@ func TestBootstrapScriptBucketRefusesBadNamesBeforeCallingAWS(t *testing.T) {
 // --- phase1: the bootstrap stack, on the bucket -----------------------------------------------------------------
 
 func TestBootstrapScriptPhaseOneCreatesTheBootstrapStackOnItsBackend(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).on(onBoot("stack select bootstrap"), 255, "", "error: no stack named 'bootstrap' found\n").otherwiseSucceed()
 	res := r.run("--yes", "phase1")
 	require.NoError(t, res.err, res.stderr)
@@ -463,6 +471,7 @@ func TestBootstrapScriptPhaseOneCreatesTheBootstrapStackOnItsBackend(t *testing.
 }
 
 func TestBootstrapScriptPhaseOneDryRunUsesTheBootstrapBucketAndAPassphrase(t *testing.T) {
+	t.Parallel()
 	res := newRunbook(t).run("--dry-run", "--yes", "phase1")
 	require.NoError(t, res.err, res.stderr)
 	env := "env 'PULUMI_BACKEND_URL=" + bootstrapURL + "' pulumi"
@@ -472,6 +481,7 @@ func TestBootstrapScriptPhaseOneDryRunUsesTheBootstrapBucketAndAPassphrase(t *te
 }
 
 func TestBootstrapScriptNeedsAnExplicitBootstrapBackend(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t)
 	r.env = append(r.env, "BOOTSTRAP_BACKEND_URL=")
 	res := r.run("phase1")
@@ -492,6 +502,7 @@ func TestBootstrapScriptNeedsAnExplicitBootstrapBackend(t *testing.T) {
 }
 
 func TestBootstrapScriptRefusesToRunTheBootstrapStackWithoutItsPassphrase(t *testing.T) {
+	t.Parallel()
 	for _, cmd := range [][]string{{"phase1"}, {"migrate", "dev"}, {"drift"}, {"recover"}, {"teardown", "--i-understand"}} {
 		r := newRunbook(t).otherwiseSucceed()
 		r.env = append(r.env, "PULUMI_CONFIG_PASSPHRASE=")
@@ -505,6 +516,7 @@ func TestBootstrapScriptRefusesToRunTheBootstrapStackWithoutItsPassphrase(t *tes
 // --- phase2: environment stacks on the production backend -------------------------------------------------------
 
 func TestBootstrapScriptPhaseTwoDryRunAimsEveryCallAtTheBackendUrl(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).withOutputs()
 	res := r.run("--dry-run", "phase2", "prod", "dev")
 	require.NoError(t, res.err, res.stderr)
@@ -527,6 +539,7 @@ Commit these lines: CI runs pulumi non-interactively and needs them to use the s
 }
 
 func TestBootstrapScriptPhaseTwoCreatesStacksAndSaysWhichStackFileLinesToCommit(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).withOutputs()
 	r.on(r.onProd("stack select prod"), 255, "", "error: no stack named 'prod' found\n").otherwiseSucceed()
 	r.writeStackFile("dev", "secretsprovider: "+r.provider+"\nencryptedkey: ZGV2LWtleQ==\nconfig:\n  aws:region: us-east-1\n"+
@@ -547,6 +560,7 @@ func TestBootstrapScriptPhaseTwoCreatesStacksAndSaysWhichStackFileLinesToCommit(
 }
 
 func TestBootstrapScriptPhaseTwoFailureHalfwayNamesTheStack(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).withOutputs()
 	r.on(r.onProd("up --stack prod*"), 255, "", "error: update failed\n").otherwiseSucceed()
 	res := r.run("phase2", "prod", "dev")
@@ -558,6 +572,7 @@ func TestBootstrapScriptPhaseTwoFailureHalfwayNamesTheStack(t *testing.T) {
 }
 
 func TestBootstrapScriptPhaseTwoFailsWhenAStackFileLacksTheStateKeyLines(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).withOutputs().otherwiseSucceed() // dev exists on the backend; its stack file has no key lines
 	res := r.run("phase2", "dev")
 	requireFailedAt(t, res, "check the stack files", "pulumi stack change-secrets-provider --stack STACK '"+r.provider+"'")
@@ -566,6 +581,7 @@ func TestBootstrapScriptPhaseTwoFailsWhenAStackFileLacksTheStateKeyLines(t *test
 }
 
 func TestBootstrapScriptPhaseTwoRefusesToRunBeforePhaseOneHasOutputs(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t)
 	res := r.run("phase2", "prod") // not even a dry run
 	requireFailedAt(t, res, "read the bootstrap stack's outputs", "phase1 first")
@@ -576,6 +592,7 @@ func TestBootstrapScriptPhaseTwoRefusesToRunBeforePhaseOneHasOutputs(t *testing.
 }
 
 func TestBootstrapScriptNeverMovesTheBootstrapStackOntoTheBackendItCreates(t *testing.T) {
+	t.Parallel()
 	for _, cmd := range []string{"phase2", "migrate"} {
 		res := newRunbook(t).withOutputs().run("--dry-run", cmd, "dev", "bootstrap")
 		require.Error(t, res.err, cmd)
@@ -598,6 +615,7 @@ func migrateRunbook(t *testing.T) *runbook {
 var exportFile = regexp.MustCompile(`--file (\S+)$`)
 
 func TestBootstrapScriptMigrateMovesAStackWithoutAPlaintextExportAndRemovesTheSource(t *testing.T) {
+	t.Parallel()
 	r := migrateRunbook(t)
 	res := r.run("migrate", "dev")
 	require.NoError(t, res.err, res.stderr)
@@ -623,6 +641,7 @@ func TestBootstrapScriptMigrateMovesAStackWithoutAPlaintextExportAndRemovesTheSo
 }
 
 func TestBootstrapScriptMigrateFailureHalfwayKeepsTheSourceAndLeavesNoExport(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).withOutputs()
 	r.on(r.onProd("stack select dev"), 255, "", "error: no stack named 'dev' found\n")
 	r.on(onBoot("stack export --stack dev --file *"), 0, twoResources, "")
@@ -640,6 +659,7 @@ func TestBootstrapScriptMigrateFailureHalfwayKeepsTheSourceAndLeavesNoExport(t *
 }
 
 func TestBootstrapScriptMigrateResumesAfterAFailedImport(t *testing.T) {
+	t.Parallel()
 	// The first run changed the provider (Pulumi.dev.yaml has it) and created dev on the production backend.
 	r := newRunbook(t).withOutputs()
 	r.writeStackFile("dev", "secretsprovider: "+r.provider+"\nencryptedkey: ZGV2LWtleQ==\nconfig:\n  aws:allowedAccountIds:\n"+pinnedAccount)
@@ -657,6 +677,7 @@ func TestBootstrapScriptMigrateResumesAfterAFailedImport(t *testing.T) {
 }
 
 func TestBootstrapScriptMigrateDoesNothingForAStackAlreadyMoved(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).withOutputs()
 	r.writeStackFile("dev", "secretsprovider: "+r.provider+"\nencryptedkey: ZGV2LWtleQ==\nconfig:\n  aws:allowedAccountIds:\n"+pinnedAccount)
 	r.on(onBoot("stack select dev"), 255, "", "error: no stack named 'dev' found\n")
@@ -667,6 +688,7 @@ func TestBootstrapScriptMigrateDoesNothingForAStackAlreadyMoved(t *testing.T) {
 }
 
 func TestBootstrapScriptMigrateKeepsTheSourceWhenTheImportLostResources(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).withOutputs()
 	r.on(r.onProd("stack select dev"), 255, "", "error: no stack named 'dev' found\n")
 	r.on(onBoot("stack export --stack dev --file *"), 0, twoResources, "")
@@ -680,6 +702,7 @@ func TestBootstrapScriptMigrateKeepsTheSourceWhenTheImportLostResources(t *testi
 }
 
 func TestBootstrapScriptMigrateDryRunPrintsThePlanAndReadsOnlyOutputs(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).withOutputs()
 	res := r.run("--dry-run", "migrate", "dev")
 	require.NoError(t, res.err, res.stderr)
@@ -700,6 +723,7 @@ func TestBootstrapScriptMigrateDryRunPrintsThePlanAndReadsOnlyOutputs(t *testing
 // --- drift, recover, restore, unlock ------------------------------------------------------------------------------
 
 func TestBootstrapScriptDriftRefreshesTheBootstrapStackInPreviewOnly(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).otherwiseSucceed()
 	res := r.run("drift")
 	require.NoError(t, res.err, res.stderr)
@@ -712,6 +736,7 @@ func TestBootstrapScriptDriftRefreshesTheBootstrapStackInPreviewOnly(t *testing.
 }
 
 func TestBootstrapScriptRecoveryCommandsNameTheBootstrapBackendTheStateBucketAndTheStack(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).otherwiseSucceed()
 	res := r.run("--yes", "recover")
 	require.NoError(t, res.err, res.stderr)
@@ -734,6 +759,7 @@ func TestBootstrapScriptRecoveryCommandsNameTheBootstrapBackendTheStateBucketAnd
 }
 
 func TestBootstrapScriptRestoreFailsWhenS3RefusesTheCopyForTheExpectedOwner(t *testing.T) {
+	t.Parallel()
 	// A state bucket of the same name in another account: S3 answers 403 to the owner check and copies nothing.
 	r := newRunbook(t).withOutputs()
 	r.on("aws s3api copy-object *", 254, "", "An error occurred (AccessDenied) when calling the CopyObject operation: Access Denied\n")
@@ -755,6 +781,7 @@ func saveRunbook(t *testing.T, region string) *runbook {
 }
 
 func TestBootstrapScriptSavesALocalBootstrapBackendIntoTheStateBucket(t *testing.T) {
+	t.Parallel()
 	r := saveRunbook(t, "eu-central-1").otherwiseSucceed()
 	key := r.outputs["kmsKeyArn"].(string)
 	res := r.run("save-bootstrap-state")
@@ -776,6 +803,7 @@ func TestBootstrapScriptSavesALocalBootstrapBackendIntoTheStateBucket(t *testing
 }
 
 func TestBootstrapScriptSaveBootstrapStateRefusesABucketOfAnotherAccount(t *testing.T) {
+	t.Parallel()
 	// head-bucket answers 403 for the expected owner: a bucket of that name in another account. Nothing is copied.
 	r := saveRunbook(t, backendRegion)
 	r.on("aws s3api head-bucket *", 254, "", forbidden).otherwiseSucceed()
@@ -855,6 +883,7 @@ func (r *runbook) teardownStart() []string {
 }
 
 func TestBootstrapScriptTeardownTurnsLoggingOffRetriesBucketNotEmptyAndForgetsLast(t *testing.T) {
+	t.Parallel()
 	r := teardownRunbook(t, noState)
 	logs, key := r.outputs["logBucketName"].(string), r.outputs["kmsKeyArn"].(string)
 	aDelete := `{"Objects":[{"Key":"k","VersionId":"v"}],"Quiet":true}`
@@ -893,6 +922,7 @@ func TestBootstrapScriptTeardownTurnsLoggingOffRetriesBucketNotEmptyAndForgetsLa
 }
 
 func TestBootstrapScriptTeardownDeletesAtMost1000KeysPerCallWhateverTheMixOfVersionsAndDeleteMarkers(t *testing.T) {
+	t.Parallel()
 	// A real state bucket: every update writes a lock file and deletes it, which leaves a version and a delete
 	// marker. One listing with 1,000 of each: twice what one delete-objects call may carry. Keys and version ids
 	// have their real lengths.
@@ -947,6 +977,7 @@ func TestBootstrapScriptTeardownDeletesAtMost1000KeysPerCallWhateverTheMixOfVers
 }
 
 func TestBootstrapScriptTeardownRefusesWhileStacksStateIsInTheStateBucket(t *testing.T) {
+	t.Parallel()
 	keys := ".pulumi/meta.yaml\t.pulumi/stacks/aws-foundation/dev.json\t.pulumi/stacks/aws-foundation/prod.json.gz\n" +
 		".pulumi/stacks/aws-foundation/staging.json.bak\t.pulumi/history/aws-foundation/dev/dev-1700000000.history.json\n" +
 		"network/terraform.tfstate\tbootstrap-backend/.pulumi/stacks/aws-foundation/bootstrap.json\n"
@@ -996,6 +1027,7 @@ func TestBootstrapScriptTeardownRefusesWhileStacksStateIsInTheStateBucket(t *tes
 }
 
 func TestBootstrapScriptTeardownTouchesOnlyBucketsOfTheBackendsAccount(t *testing.T) {
+	t.Parallel()
 	// Every S3 call of a whole teardown names the account.
 	r := teardownRunbook(t, noState)
 	res := r.withEmptyBucketsTableAndKey().run("teardown", "--i-understand")
@@ -1038,6 +1070,7 @@ func TestBootstrapScriptTeardownTouchesOnlyBucketsOfTheBackendsAccount(t *testin
 }
 
 func TestBootstrapScriptTeardownFailureHalfwayNamesTheStepAndForgetsNothing(t *testing.T) {
+	t.Parallel()
 	r := teardownRunbook(t, noState)
 	r.on("aws dynamodb describe-table *", 0, "ACTIVE\n", "")
 	r.on("aws dynamodb delete-table *", 254, "", "An error occurred (ResourceInUseException) when calling the DeleteTable operation\n")
@@ -1048,6 +1081,7 @@ func TestBootstrapScriptTeardownFailureHalfwayNamesTheStepAndForgetsNothing(t *t
 }
 
 func TestBootstrapScriptTeardownStopsWhenS3RefusesToDeleteAVersion(t *testing.T) {
+	t.Parallel()
 	// Object Lock, or a policy: delete-objects succeeds but reports the keys it kept. Listing them again would
 	// loop for ever; the command stops with S3's reasons instead.
 	r := teardownRunbook(t, noState)
@@ -1066,6 +1100,7 @@ func TestBootstrapScriptTeardownStopsWhenS3RefusesToDeleteAVersion(t *testing.T)
 }
 
 func TestBootstrapScriptTeardownResumesSkippingWhatIsGone(t *testing.T) {
+	t.Parallel()
 	r := teardownRunbook(t, noState)
 	logs, key := r.outputs["logBucketName"].(string), r.outputs["kmsKeyArn"].(string)
 	r.on(exact("aws s3api head-bucket --bucket "+r.stateBucket+inBackend), 254, "", bucketMissing+"\n")
@@ -1087,6 +1122,7 @@ func TestBootstrapScriptTeardownResumesSkippingWhatIsGone(t *testing.T) {
 }
 
 func TestBootstrapScriptTeardownGivesUpAfterTheConfiguredAttempts(t *testing.T) {
+	t.Parallel()
 	r := teardownRunbook(t, noState)
 	logs := r.outputs["logBucketName"].(string)
 	r.env = append(r.env, "BOOTSTRAP_DELETE_ATTEMPTS=2")
@@ -1107,6 +1143,7 @@ func TestBootstrapScriptTeardownGivesUpAfterTheConfiguredAttempts(t *testing.T) 
 }
 
 func TestBootstrapScriptTeardownRequiresConfirmationAndItsDryRunChangesNothing(t *testing.T) {
+	t.Parallel()
 	r := newRunbook(t).withOutputs()
 	res := r.run("--dry-run", "teardown")
 	require.Error(t, res.err)
@@ -1158,6 +1195,7 @@ func requireEveryAWSCallIn(t *testing.T, region string, calls []string) map[stri
 }
 
 func TestBootstrapScriptTeardownMakesEveryAWSCallInTheBackendsRegion(t *testing.T) {
+	t.Parallel()
 	// The backend is in eu-central-1; the CLI's default region, and the bootstrap bucket (us-east-1), are elsewhere.
 	// A lock table of the same name in the default region belongs to another backend and must not be touched.
 	const region = "eu-central-1"
@@ -1198,6 +1236,7 @@ func TestBootstrapScriptTeardownMakesEveryAWSCallInTheBackendsRegion(t *testing.
 }
 
 func TestBootstrapScriptRestoreAndEmptyBucketUseTheBackendsRegion(t *testing.T) {
+	t.Parallel()
 	const region = "eu-central-1"
 	r := newRunbook(t).withOutputsIn(region)
 	r.env = append(r.env, otherDefaultRegions...)
@@ -1225,6 +1264,7 @@ func TestBootstrapScriptRestoreAndEmptyBucketUseTheBackendsRegion(t *testing.T) 
 }
 
 func TestBootstrapScriptRefusesWhenTheOutputsNameNoRegion(t *testing.T) {
+	t.Parallel()
 	for _, arn := range []string{"arn:aws:kms::" + backendAccount + ":key/abc", "not-an-arn"} {
 		for _, cmd := range [][]string{{"teardown", "--i-understand"}, {"restore", "prod", "v1"}, {"empty-bucket", "acme-logs"}} {
 			r := newRunbook(t)
@@ -1251,6 +1291,7 @@ func TestBootstrapScriptRefusesWhenTheOutputsNameNoRegion(t *testing.T) {
 // --- empty-bucket --------------------------------------------------------------------------------------------------
 
 func TestBootstrapScriptEmptyBucketNamesTheCallersAccountAndEscapesKeys(t *testing.T) {
+	t.Parallel()
 	// Without ACCOUNT and REGION: the caller's account, the backend's region.
 	r := newRunbook(t).withOutputs().on("aws sts get-caller-identity *", 0, callerIdentity, "")
 	r.once(exact(listVersionsOf("acme-logs")), 0, "logs/a \"quoted\" key\\x\tv1\nlogs/plain key\tnull\n", "")
@@ -1313,6 +1354,7 @@ func runCheckStackFile(t *testing.T, stack, content string) (string, error) {
 }
 
 func TestCheckStackFileAcceptsAStackFileWithTheStateKeyLines(t *testing.T) {
+	t.Parallel()
 	for _, content := range []string{
 		"secretsprovider: awskms://alias/aws-foundation/state?region=us-east-1\nencryptedkey: AQICAHg=\nconfig:\n  aws:region: us-east-1\n" +
 			"  aws:allowedAccountIds:\n    # the prod account\n    - \"123456789012\"\n  aws-foundation:stackKind: environment\n",
@@ -1332,6 +1374,7 @@ func TestCheckStackFileAcceptsAStackFileWithTheStateKeyLines(t *testing.T) {
 // TestCheckStackFileRefusesAStackFileWhoseAccountIsNotPinned: with the placeholder (as the repository ships the
 // stack files), no list, or a malformed id, credentials of another account would not be refused by the provider.
 func TestCheckStackFileRefusesAStackFileWhoseAccountIsNotPinned(t *testing.T) {
+	t.Parallel()
 	secrets := "secretsprovider: awskms://alias/aws-foundation/state?region=us-east-1\nencryptedkey: AQICAHg=\n"
 	shipped, err := os.ReadFile(filepath.Join(repoRoot, "Pulumi.prod.yaml"))
 	require.NoError(t, err)
@@ -1357,6 +1400,7 @@ func TestCheckStackFileRefusesAStackFileWhoseAccountIsNotPinned(t *testing.T) {
 }
 
 func TestCheckStackFileNamesTheFileAndTheMissingLine(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, stack, content string
 		want                 []string
@@ -1395,6 +1439,7 @@ func TestCheckStackFileNamesTheFileAndTheMissingLine(t *testing.T) {
 }
 
 func TestCheckStackFileRejectsBadUsage(t *testing.T) {
+	t.Parallel()
 	for _, args := range [][]string{{}, {"../etc/passwd"}, {"a", "b", "c"}} {
 		out, err := exec.Command("bash", append([]string{filepath.Join(repoRoot, "scripts", "check-stack-file.sh")}, args...)...).CombinedOutput()
 		var exit *exec.ExitError
@@ -1449,6 +1494,7 @@ func bash4Findings(script string) []string {
 }
 
 func TestBootstrapScriptBash4ScannerCatchesEachConstruct(t *testing.T) {
+	t.Parallel()
 	bad := []string{
 		`declare -A seen`, `local -n ref=x`, `echo "${name,,}"`, `echo "${name^^}"`, `mapfile -t lines < f`,
 		`readarray lines`, `if [[ -v FOO ]]; then :; fi`, `cmd &>> log`, `cmd |& tee`, `  a) x ;&`, `  a) x ;;&`,
@@ -1472,6 +1518,7 @@ func TestBootstrapScriptBash4ScannerCatchesEachConstruct(t *testing.T) {
 }
 
 func TestBootstrapScriptsAvoidBash4OnlyConstructs(t *testing.T) {
+	t.Parallel()
 	for _, name := range []string{"bootstrap.sh", "check-stack-file.sh"} {
 		raw, err := os.ReadFile(filepath.Join(repoRoot, "scripts", name))
 		require.NoError(t, err)
@@ -1480,6 +1527,7 @@ func TestBootstrapScriptsAvoidBash4OnlyConstructs(t *testing.T) {
 }
 
 func TestBootstrapScriptsAreShellcheckClean(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("shellcheck"); err != nil {
 		if os.Getenv("CI") != "" {
 			t.Fatal("shellcheck is not installed; .ci/run installs it")
@@ -1492,6 +1540,7 @@ func TestBootstrapScriptsAreShellcheckClean(t *testing.T) {
 }
 
 func TestBootstrapScriptEveryCommandIsInTheRunbook(t *testing.T) {
+	t.Parallel()
 	script, err := os.ReadFile(filepath.Join(repoRoot, "scripts", "bootstrap.sh"))
 	require.NoError(t, err)
 	doc, err := os.ReadFile(filepath.Join(repoRoot, "docs", "BOOTSTRAP.md"))

@@ -29,6 +29,7 @@ func runStackWith(cfg map[string]string) (*mockrun.Result, error) {
 }
 
 func TestInvalidConfigurationIsRefusedBeforeAnythingIsRegistered(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		cfg  map[string]string
@@ -91,6 +92,7 @@ func requireConfigRefused(t *testing.T, cfg map[string]string, want ...string) {
 }
 
 func TestOneErrorListsEveryConfigurationProblem(t *testing.T) {
+	t.Parallel()
 	res, err := runStackWith(map[string]string{
 		"vpcCidr": "8.8.8.0/24", "availabilityZones": `["a"]`, "natStrategy": "many",
 		"s3EndpointExtraBucketArns": `["nope"]`, "flowLogsRetentionDays": "7", "flowLogsAggregationInterval": "1",
@@ -105,6 +107,7 @@ func TestOneErrorListsEveryConfigurationProblem(t *testing.T) {
 }
 
 func TestProblemsFoundAfterTheLookupsNameTheirConfigKeyAndRegisterNothing(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		cfg  map[string]string
@@ -130,11 +133,13 @@ func TestProblemsFoundAfterTheLookupsNameTheirConfigKeyAndRegisterNothing(t *tes
 }
 
 func TestShortRetentionIsAcceptedOnlyWithTheOverride(t *testing.T) {
+	t.Parallel()
 	_, err := runStackWith(map[string]string{"flowLogsRetentionDays": "30", "flowLogsAllowShortRetention": "true"})
 	require.NoError(t, err)
 }
 
 func TestPulumiYamlDeclaresEveryKeyWithTheProgramsTypeAndDefault(t *testing.T) {
+	t.Parallel()
 	p, err := stackrun.LoadProject(repoRoot)
 	require.NoError(t, err)
 	assert.Equal(t, "aws-foundation", p.Name)
@@ -186,6 +191,7 @@ func writeProject(t *testing.T, stack, body string) string {
 }
 
 func TestStackFilesWithWrongTypesOrUndeclaredKeysAreRefusedAsTheCliWould(t *testing.T) {
+	t.Parallel()
 	cases := map[string]string{
 		"string for an integer": "config:\n  aws-foundation:flowLogsRetentionDays: forever\n",
 		"number for a string":   "config:\n  aws-foundation:natStrategy: 3\n",
@@ -204,6 +210,7 @@ func TestStackFilesWithWrongTypesOrUndeclaredKeysAreRefusedAsTheCliWould(t *test
 }
 
 func TestProjectDefaultsApplyWhenAStackFileSetsNothing(t *testing.T) {
+	t.Parallel()
 	dir := writeProject(t, "bare", "config:\n  aws:region: eu-west-1\n")
 	cfg, _, err := stackrun.Config(dir, "bare")
 	require.NoError(t, err)

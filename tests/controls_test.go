@@ -18,6 +18,7 @@ import (
 )
 
 func TestEveryStackPassesEveryApplicableControl(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames(t) {
 		for _, dry := range modes() {
 			t.Run(stack+"/"+mode(dry), func(t *testing.T) {
@@ -176,6 +177,7 @@ var breakages = []breakage{
 }
 
 func TestEveryControlFailsAloneOnItsSmallestBreakingChange(t *testing.T) {
+	t.Parallel()
 	results := map[string]*mockrun.Result{}
 	for _, b := range breakages {
 		t.Run(b.control+"/"+b.what, func(t *testing.T) {
@@ -191,6 +193,7 @@ func TestEveryControlFailsAloneOnItsSmallestBreakingChange(t *testing.T) {
 }
 
 func TestEveryControlHasABreakingChange(t *testing.T) {
+	t.Parallel()
 	for _, c := range controls.Controls {
 		assert.True(t, slices.ContainsFunc(breakages, func(b breakage) bool { return b.control == c.ID }),
 			"control %s has no breaking change in the table", c.ID)
@@ -198,6 +201,7 @@ func TestEveryControlHasABreakingChange(t *testing.T) {
 }
 
 func TestExceptionsAcceptOnlyTheLogBucketsFindings(t *testing.T) {
+	t.Parallel()
 	res := runStack(t, "bootstrap", false)
 	logBucket := one(t, res, mockrun.TypeBucket, "state-logs")
 	accepted := map[string]string{}
@@ -212,6 +216,7 @@ func TestExceptionsAcceptOnlyTheLogBucketsFindings(t *testing.T) {
 }
 
 func TestOnlyDevsDisposableFlowLogEvidenceIsAccepted(t *testing.T) {
+	t.Parallel()
 	for stack, want := range map[string]controls.Status{"dev": controls.Accepted, "prod": controls.Pass} {
 		res := runStack(t, stack, false)
 		for _, o := range controls.Evaluate(res) {
@@ -230,6 +235,7 @@ func TestOnlyDevsDisposableFlowLogEvidenceIsAccepted(t *testing.T) {
 }
 
 func TestEveryExceptionHasAReasonAndACompensatingMeasureAndAppliesSomewhere(t *testing.T) {
+	t.Parallel()
 	results := map[string]*mockrun.Result{}
 	for _, s := range stackNames(t) {
 		results[s] = runStack(t, s, false)
@@ -286,6 +292,7 @@ func testFuncs(t *testing.T) map[string]bool {
 }
 
 func TestEveryControlIsDescribedAndNamesTestsThatExist(t *testing.T) {
+	t.Parallel()
 	funcs := testFuncs(t)
 	ids := map[string]bool{}
 	for _, c := range controls.Controls {
@@ -349,6 +356,7 @@ func controlsOnPolicies(t *testing.T) map[string][]string {
 }
 
 func TestEveryControlOnAPolicyNamesTheAccessTestsThatProveIt(t *testing.T) {
+	t.Parallel()
 	tests, tables := declared(t, "access_*_test.go", testFunc), declared(t, "access_*_test.go", scenarioTable)
 	onPolicies := controlsOnPolicies(t)
 	require.NotEmpty(t, onPolicies)

@@ -31,6 +31,7 @@ func flowLogParts(t *testing.T, res *mockrun.Result) (key, group, role, policy, 
 }
 
 func TestEveryFlowLogsChildIsParentedToTheComponentAndNamedOffIt(t *testing.T) {
+	t.Parallel()
 	res := runFlowLogs(t, components.FlowLogsArgs{})
 	c := component(t, res, components.FlowLogsType)
 	require.Len(t, res.AWS(), 6, "key, alias, log group, role, role policy, flow log")
@@ -42,6 +43,7 @@ func TestEveryFlowLogsChildIsParentedToTheComponentAndNamedOffIt(t *testing.T) {
 }
 
 func TestFlowLogKeyIsASymmetricRotatingKeyWithAThirtyDayWindowAndAnAlias(t *testing.T) {
+	t.Parallel()
 	res := runFlowLogs(t, components.FlowLogsArgs{})
 	key, _, _, _, _ := flowLogParts(t, res)
 	assert.Equal(t, true, key.Value("enableKeyRotation"))
@@ -55,6 +57,7 @@ func TestFlowLogKeyIsASymmetricRotatingKeyWithAThirtyDayWindowAndAnAlias(t *test
 }
 
 func TestFlowLogKeyPolicyLetsCloudWatchLogsUseItForThisLogGroupOnly(t *testing.T) {
+	t.Parallel()
 	res := runFlowLogs(t, components.FlowLogsArgs{})
 	key, group, _, _, _ := flowLogParts(t, res)
 	stmts := policyOf(t, key, "policy")
@@ -78,6 +81,7 @@ func TestFlowLogKeyPolicyLetsCloudWatchLogsUseItForThisLogGroupOnly(t *testing.T
 }
 
 func TestLogGroupIsNamedDeterministicallyKeptAYearEncryptedWithTheKeyAndWaitsForIt(t *testing.T) {
+	t.Parallel()
 	res := runFlowLogs(t, components.FlowLogsArgs{})
 	key, group, _, _, _ := flowLogParts(t, res)
 	assert.Equal(t, "/aws/vpc-flow-logs/aws-foundation/test/fl", group.Str("name"))
@@ -88,6 +92,7 @@ func TestLogGroupIsNamedDeterministicallyKeptAYearEncryptedWithTheKeyAndWaitsFor
 }
 
 func TestRetentionAndLogGroupNameFollowTheArguments(t *testing.T) {
+	t.Parallel()
 	res := runFlowLogs(t, components.FlowLogsArgs{LogGroupName: "/custom/flow", RetentionInDays: 731})
 	key, group, _, _, _ := flowLogParts(t, res)
 	assert.Equal(t, "/custom/flow", group.Str("name"))
@@ -97,6 +102,7 @@ func TestRetentionAndLogGroupNameFollowTheArguments(t *testing.T) {
 }
 
 func TestFlowLogRoleTrustsOnlyVpcFlowLogsOfThisAccount(t *testing.T) {
+	t.Parallel()
 	res := runFlowLogs(t, components.FlowLogsArgs{})
 	_, _, role, _, _ := flowLogParts(t, res)
 	stmts := policyOf(t, role, "assumeRolePolicy")
@@ -113,6 +119,7 @@ func TestFlowLogRoleTrustsOnlyVpcFlowLogsOfThisAccount(t *testing.T) {
 }
 
 func TestFlowLogRoleMayOnlyWriteIntoItsOwnLogGroup(t *testing.T) {
+	t.Parallel()
 	res := runFlowLogs(t, components.FlowLogsArgs{})
 	_, group, role, policy, _ := flowLogParts(t, res)
 	assert.Equal(t, role.ID, policy.Str("role"))
@@ -136,6 +143,7 @@ func TestFlowLogRoleMayOnlyWriteIntoItsOwnLogGroup(t *testing.T) {
 }
 
 func TestFlowLogCapturesAllTrafficIntoThisLogGroupWithThisRole(t *testing.T) {
+	t.Parallel()
 	res := runFlowLogs(t, components.FlowLogsArgs{})
 	_, group, role, policy, fl := flowLogParts(t, res)
 	assert.Equal(t, testVpcID, fl.Str("vpcId"))
@@ -152,6 +160,7 @@ func TestFlowLogCapturesAllTrafficIntoThisLogGroupWithThisRole(t *testing.T) {
 }
 
 func TestFlowLogEvidenceIsRetainedOnDeleteUnlessTheStackOptsOut(t *testing.T) {
+	t.Parallel()
 	evidence := []struct{ typ, name string }{
 		{mockrun.TypeKmsKey, "fl-flow-logs"}, {mockrun.TypeKmsAlias, "fl-flow-logs"}, {mockrun.TypeLogGroup, "fl-flow-logs"},
 	}
@@ -185,6 +194,7 @@ func TestFlowLogEvidenceIsRetainedOnDeleteUnlessTheStackOptsOut(t *testing.T) {
 }
 
 func TestFlowLogRoleLivesUnderItsPathWithTheConfiguredBoundary(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name, arg, want string
 	}{
@@ -218,6 +228,7 @@ func TestFlowLogRoleLivesUnderItsPathWithTheConfiguredBoundary(t *testing.T) {
 // names, parent and import ids the program uses; otherwise `pulumi import` would adopt resources under URNs the
 // next `pulumi up` does not know, and that up would try to create them again.
 func TestTheRunbookImportFileAdoptsExactlyTheRetainedEvidence(t *testing.T) {
+	t.Parallel()
 	raw, err := os.ReadFile(filepath.Join(repoRoot, "docs", "RUNBOOK.md"))
 	require.NoError(t, err)
 	block := regexp.MustCompile("(?s)```json\n(.*?)```").FindStringSubmatch(string(raw))
@@ -281,6 +292,7 @@ func TestTheRunbookImportFileAdoptsExactlyTheRetainedEvidence(t *testing.T) {
 }
 
 func TestEnvironmentStacksLogTheirOwnNetworksVpc(t *testing.T) {
+	t.Parallel()
 	for _, stack := range []string{"prod", "dev"} {
 		res := runStack(t, stack, false)
 		vpc := one(t, res, mockrun.TypeVpc, stack+"-vpc")
@@ -294,6 +306,7 @@ func TestEnvironmentStacksLogTheirOwnNetworksVpc(t *testing.T) {
 }
 
 func TestInvalidFlowLogsArgumentsAreRefusedBeforeAnythingIsRegistered(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name string
 		args components.FlowLogsArgs

@@ -51,6 +51,7 @@ func goldenLines(res *mockrun.Result) []string {
 }
 
 func TestStackURNsAndOptionsMatchTheirGoldenFiles(t *testing.T) {
+	t.Parallel()
 	for _, stack := range stackNames(t) {
 		t.Run(stack, func(t *testing.T) {
 			got := strings.Join(goldenLines(runStack(t, stack, false)), "\n") + "\n"
@@ -70,6 +71,7 @@ func TestStackURNsAndOptionsMatchTheirGoldenFiles(t *testing.T) {
 }
 
 func TestGoldenFilesCoverEveryStackFile(t *testing.T) {
+	t.Parallel()
 	files, err := filepath.Glob(filepath.Join("testdata", "*.golden"))
 	require.NoError(t, err)
 	var stacks []string

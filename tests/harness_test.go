@@ -10,6 +10,7 @@ import (
 )
 
 func TestTheMockRefusesInvokesTheProgramDoesNotUse(t *testing.T) {
+	t.Parallel()
 	_, err := mockrun.Run(func(ctx *pulumi.Context) error {
 		var out struct{}
 		return ctx.Invoke("aws:ec2/getAmi:getAmi", map[string]any{"mostRecent": true}, &out)
@@ -19,6 +20,7 @@ func TestTheMockRefusesInvokesTheProgramDoesNotUse(t *testing.T) {
 }
 
 func TestTheMockAnswersTheLookupsTheProgramUses(t *testing.T) {
+	t.Parallel()
 	res := runStack(t, "prod", false)
 	seen := map[string]bool{}
 	for _, inv := range res.Invokes {

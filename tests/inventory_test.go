@@ -25,6 +25,7 @@ func inventory(args ...string) (code int, stdout, stderr string) {
 }
 
 func TestInventoryPrintsTheTreeControlsAndCostOfAStack(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := inventory("-dir", repoRoot, "-stack", "prod")
 	require.Equal(t, report.ExitOK, code, errOut)
 	for _, want := range []string{
@@ -44,6 +45,7 @@ func TestInventoryPrintsTheTreeControlsAndCostOfAStack(t *testing.T) {
 }
 
 func TestInventoryShowsProtectionAndAcceptedExceptionsForTheBootstrapStack(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := inventory("-dir", repoRoot, "-stack", "bootstrap")
 	require.Equal(t, report.ExitOK, code, errOut)
 	assert.Contains(t, out, "aws:dynamodb/table:Table state-lock [protect, retainOnDelete]")
@@ -53,6 +55,7 @@ func TestInventoryShowsProtectionAndAcceptedExceptionsForTheBootstrapStack(t *te
 }
 
 func TestInventoryJsonCarriesTheSameReport(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := inventory("-dir", repoRoot, "-stack", "dev", "-format", "json")
 	require.Equal(t, report.ExitOK, code, errOut)
 	var inv report.Inventory
@@ -71,6 +74,7 @@ func TestInventoryJsonCarriesTheSameReport(t *testing.T) {
 }
 
 func TestInventoryMarkdownIsAPullRequestComment(t *testing.T) {
+	t.Parallel()
 	code, out, errOut := inventory("-dir", repoRoot, "-stack", "prod", "-format", "markdown")
 	require.Equal(t, report.ExitOK, code, errOut)
 	assert.True(t, strings.HasPrefix(out, "### aws-foundation `prod` (us-east-1)\n"))
@@ -82,6 +86,7 @@ func TestInventoryMarkdownIsAPullRequestComment(t *testing.T) {
 }
 
 func TestInventoryExitsOneAndListsTheFailureWhenAControlFails(t *testing.T) {
+	t.Parallel()
 	dir := writeProject(t, "short", `config:
   aws:region: us-east-1
   aws:defaultTags: {tags: {Environment: short, ManagedBy: pulumi, Project: aws-foundation}}
@@ -96,6 +101,7 @@ func TestInventoryExitsOneAndListsTheFailureWhenAControlFails(t *testing.T) {
 }
 
 func TestInventoryRefusesBadInputWithTheProgramsErrors(t *testing.T) {
+	t.Parallel()
 	bad := writeProject(t, "bad", "config:\n  aws:region: us-east-1\n  aws-foundation:natStrategy: twice\n  aws-foundation:vpcCidr: 8.8.0.0/16\n")
 	cases := []struct {
 		name string
@@ -123,6 +129,7 @@ func TestInventoryRefusesBadInputWithTheProgramsErrors(t *testing.T) {
 }
 
 func TestCostFollowsTheRegisteredResourcesAndTheRegionsPrices(t *testing.T) {
+	t.Parallel()
 	cfg, _, err := stackrun.Config(repoRoot, "prod")
 	require.NoError(t, err)
 	cfg["aws-foundation:natStrategy"] = "onePerAz"
@@ -169,6 +176,7 @@ func TestCostFollowsTheRegisteredResourcesAndTheRegionsPrices(t *testing.T) {
 }
 
 func TestEveryCostLineHasAKindAndTheKindsAddUpToTheTotal(t *testing.T) {
+	t.Parallel()
 	all := []cost.LineKind{cost.NatGatewayHours, cost.NatDataProcessing, cost.NatCrossAz, cost.PublicIPv4, cost.GatewayEndpoints,
 		cost.KmsKeys, cost.KmsRequests, cost.LogIngestion, cost.LogStorage, cost.AccessLogStorage, cost.StateStorage,
 		cost.StateRequests, cost.DynamoDBRequests}
@@ -183,6 +191,7 @@ func TestEveryCostLineHasAKindAndTheKindsAddUpToTheTotal(t *testing.T) {
 }
 
 func TestAStackInARegionWithoutPricesIsAnErrorNotAZeroCost(t *testing.T) {
+	t.Parallel()
 	dir := writeProject(t, "far", "config:\n  aws:region: mx-central-1\n  aws-foundation:s3EndpointNoAwsServiceBuckets: true\n")
 	code, out, errOut := inventory("-dir", dir, "-stack", "far")
 	assert.Equal(t, report.ExitError, code)
@@ -191,6 +200,7 @@ func TestAStackInARegionWithoutPricesIsAnErrorNotAZeroCost(t *testing.T) {
 }
 
 func TestNatStrategyCostsMatchTheSourceDesignPlusThePublicIPv4Charge(t *testing.T) {
+	t.Parallel()
 	cfg, _, err := stackrun.Config(repoRoot, "prod")
 	require.NoError(t, err)
 	for nat, want := range map[string]float64{"single": 36 + 0.5, "onePerAz": 108 + 1.5, "none": 0} {
@@ -204,6 +214,7 @@ func TestNatStrategyCostsMatchTheSourceDesignPlusThePublicIPv4Charge(t *testing.
 }
 
 func TestComplianceDocIsUpToDate(t *testing.T) {
+	t.Parallel()
 	want, err := report.ComplianceMarkdown(repoRoot)
 	require.NoError(t, err)
 	got, err := os.ReadFile(filepath.Join(repoRoot, report.ComplianceDoc))
@@ -212,6 +223,7 @@ func TestComplianceDocIsUpToDate(t *testing.T) {
 }
 
 func TestGeneratedTablesAreUpToDate(t *testing.T) {
+	t.Parallel()
 	read := func(file string) string {
 		raw, err := os.ReadFile(filepath.Join(repoRoot, file))
 		require.NoError(t, err)

@@ -65,6 +65,7 @@ func addIngress(t *testing.T, res *mockrun.Result, typ, name string, rule map[st
 }
 
 func TestNaclCheckFiresOnEveryWayOfOpeningAdminPortsToTheInternet(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{PublicIngressPorts: []int{443}})
 	broken := map[string]map[string]any{
 		"ssh from 0.0.0.0/0":          naclRule("tcp", 22, 22, "cidrBlock", "0.0.0.0/0"),
@@ -92,6 +93,7 @@ func TestNaclCheckFiresOnEveryWayOfOpeningAdminPortsToTheInternet(t *testing.T) 
 }
 
 func TestProtocolAllCheckFiresInEitherDirectionOnEitherAcl(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{})
 	for _, acl := range []struct{ typ, name string }{
 		{mockrun.TypeDefaultNetworkAcl, "net-default-nacl"}, {mockrun.TypeNetworkAcl, "net-public-nacl"},
@@ -111,6 +113,7 @@ func TestProtocolAllCheckFiresInEitherDirectionOnEitherAcl(t *testing.T) {
 }
 
 func TestPublicPortCheckFiresOnUnconfiguredPortsAndPublicSubnetsOnTheDefaultAcl(t *testing.T) {
+	t.Parallel()
 	ports := []int{443}
 	res := runNetwork(t, components.NetworkArgs{AvailabilityZones: threeAzs, PublicIngressPorts: ports})
 	requireClean(t, controls.PublicSubnetsAdmitOnlyConfiguredPorts(res, ports), "the unbroken network")
@@ -146,6 +149,7 @@ func TestPublicPortCheckFiresOnUnconfiguredPortsAndPublicSubnetsOnTheDefaultAcl(
 }
 
 func TestEndpointCheckFiresOnWritesWildcardsAndAMissingPolicy(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{S3EndpointExtraBucketArns: []string{"arn:aws:s3:::vendor-artifacts"}})
 	requireClean(t, controls.S3EndpointsReachOnlyNamedBuckets(res), "the unbroken endpoint")
 	policy := one(t, res, mockrun.TypeVpcEndpoint, "net-s3").Str("policy")
@@ -168,6 +172,7 @@ func TestEndpointCheckFiresOnWritesWildcardsAndAMissingPolicy(t *testing.T) {
 }
 
 func TestDefaultSecurityGroupCheckFiresOnAnyRuleOrWhenNotAdopted(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{})
 	for _, dir := range []string{"ingress", "egress"} {
 		m := mutate(t, res, mockrun.TypeDefaultSecurityGroup, "net-default-sg", func(in resource.PropertyMap) {
@@ -180,6 +185,7 @@ func TestDefaultSecurityGroupCheckFiresOnAnyRuleOrWhenNotAdopted(t *testing.T) {
 }
 
 func TestPublicIpCheckFiresOnASubnetThatMapsPublicIps(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{AvailabilityZones: threeAzs})
 	for _, v := range []any{true, nil} {
 		m := mutate(t, res, mockrun.TypeSubnet, "net-public-eu-west-1b", func(in resource.PropertyMap) {
@@ -194,6 +200,7 @@ func TestPublicIpCheckFiresOnASubnetThatMapsPublicIps(t *testing.T) {
 }
 
 func TestTheControlsExpectTheComponentsDefaultPublicPorts(t *testing.T) {
+	t.Parallel()
 	assert.Equal(t, components.DefaultPublicIngressPorts(), controls.DocumentedPublicIngressPorts(),
 		"AF-VPC-06's documented default and the program's default drifted apart")
 }

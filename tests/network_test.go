@@ -17,6 +17,7 @@ import (
 var threeAzs = []string{"eu-west-1a", "eu-west-1b", "eu-west-1c"}
 
 func TestEveryNetworkChildIsParentedToTheComponentAndNamedOffIt(t *testing.T) {
+	t.Parallel()
 	for _, nat := range components.NatStrategies() {
 		t.Run(string(nat), func(t *testing.T) {
 			res := runNetwork(t, components.NetworkArgs{NatStrategy: nat})
@@ -31,6 +32,7 @@ func TestEveryNetworkChildIsParentedToTheComponentAndNamedOffIt(t *testing.T) {
 }
 
 func TestTwoNetworksInOneProgramRegisterNoURNTwice(t *testing.T) {
+	t.Parallel()
 	res, err := mockrun.Run(func(ctx *pulumi.Context) error {
 		for _, name := range []string{"blue", "green"} {
 			if _, err := components.NewNetwork(ctx, name, &components.NetworkArgs{}); err != nil {
@@ -45,6 +47,7 @@ func TestTwoNetworksInOneProgramRegisterNoURNTwice(t *testing.T) {
 }
 
 func TestResourceCountsFollowTheNatStrategy(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		nat                  components.NatStrategy
 		nats, eips, natRoute int
@@ -72,6 +75,7 @@ func TestResourceCountsFollowTheNatStrategy(t *testing.T) {
 }
 
 func TestVpcHasDnsOnAndTheDefaultCidr(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{})
 	vpc := one(t, res, mockrun.TypeVpc, "net-vpc")
 	assert.Equal(t, "10.0.0.0/16", vpc.Str("cidrBlock"))
@@ -86,6 +90,7 @@ var defaultLayout = map[string][]string{
 }
 
 func TestAvailabilityZonesAreLookedUpSortedAndTheFirstThreeUsed(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{}) // the mock answers us-east-1d, a, c, b
 	require.Len(t, res.OfType(mockrun.TypeSubnet), 6)
 	for i, az := range []string{"us-east-1a", "us-east-1b", "us-east-1c"} {
@@ -107,6 +112,7 @@ func TestAvailabilityZonesAreLookedUpSortedAndTheFirstThreeUsed(t *testing.T) {
 }
 
 func TestConfiguredAvailabilityZonesAreUsedInOrderWithoutALookup(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{AvailabilityZones: threeAzs})
 	for _, inv := range res.Invokes {
 		assert.NotEqual(t, "aws:index/getAvailabilityZones:getAvailabilityZones", inv.Token)
@@ -119,6 +125,7 @@ func TestConfiguredAvailabilityZonesAreUsedInOrderWithoutALookup(t *testing.T) {
 }
 
 func TestARegionWithFewerThanThreeZonesIsAnErrorBeforeAnyChildIsCreated(t *testing.T) {
+	t.Parallel()
 	res, err := mockrun.Run(func(ctx *pulumi.Context) error {
 		_, err := components.NewNetwork(ctx, "net", &components.NetworkArgs{})
 		return err
@@ -129,11 +136,13 @@ func TestARegionWithFewerThanThreeZonesIsAnErrorBeforeAnyChildIsCreated(t *testi
 }
 
 func TestNoSubnetMapsPublicIps(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{})
 	requireClean(t, controls.SubnetsDoNotMapPublicIps(res), "subnets mapping public IPs")
 }
 
 func TestPublicSubnetsRouteToTheInternetGateway(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{AvailabilityZones: threeAzs})
 	rt := one(t, res, mockrun.TypeRouteTable, "net-public")
 	igw := one(t, res, mockrun.TypeInternetGateway, "net-igw")
@@ -168,6 +177,7 @@ func privateRoutes(t *testing.T, res *mockrun.Result) map[string]string {
 }
 
 func TestEachPrivateSubnetHasItsOwnRouteTableInEveryStrategy(t *testing.T) {
+	t.Parallel()
 	for _, nat := range components.NatStrategies() {
 		res := runNetwork(t, components.NetworkArgs{NatStrategy: nat, AvailabilityZones: threeAzs})
 		for _, az := range threeAzs {
@@ -181,6 +191,7 @@ func TestEachPrivateSubnetHasItsOwnRouteTableInEveryStrategy(t *testing.T) {
 }
 
 func TestSingleNatSitsInTheFirstPublicSubnetAndServesEveryPrivateRouteTable(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{NatStrategy: components.NatSingle, AvailabilityZones: threeAzs})
 	nat := one(t, res, mockrun.TypeNatGateway, "net-nat-eu-west-1a")
 	eip := one(t, res, mockrun.TypeEip, "net-nat-eu-west-1a")
@@ -197,6 +208,7 @@ func TestSingleNatSitsInTheFirstPublicSubnetAndServesEveryPrivateRouteTable(t *t
 }
 
 func TestOneNatPerAzServesOnlyItsOwnAz(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{NatStrategy: components.NatOnePerAz, AvailabilityZones: threeAzs})
 	routes := privateRoutes(t, res)
 	for _, az := range threeAzs {
@@ -208,6 +220,7 @@ func TestOneNatPerAzServesOnlyItsOwnAz(t *testing.T) {
 }
 
 func TestNoNatMeansNoDefaultRouteFromPrivateSubnets(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{NatStrategy: components.NatNone})
 	for rt, gw := range privateRoutes(t, res) {
 		assert.Empty(t, gw, "private route table %s must have no default route", rt)
@@ -215,6 +228,7 @@ func TestNoNatMeansNoDefaultRouteFromPrivateSubnets(t *testing.T) {
 }
 
 func TestEveryPrivateRouteTableHasTheS3EndpointAndNoPublicOneDoes(t *testing.T) {
+	t.Parallel()
 	for _, nat := range components.NatStrategies() {
 		res := runNetwork(t, components.NetworkArgs{NatStrategy: nat})
 		ep := one(t, res, mockrun.TypeVpcEndpoint, "net-s3")
@@ -247,6 +261,7 @@ var usEast1ServiceBuckets = []string{
 }
 
 func TestS3EndpointPolicyAllowsThisAccountAndTheRegionsServiceBucketsByDefault(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{})
 	stmts := endpointPolicy(t, res)
 	require.Len(t, stmts, 2)
@@ -283,6 +298,7 @@ func TestS3EndpointPolicyAllowsThisAccountAndTheRegionsServiceBucketsByDefault(t
 }
 
 func TestS3EndpointPolicyGrantsExtraBucketsReadOnly(t *testing.T) {
+	t.Parallel()
 	extra := []string{"arn:aws:s3:::vendor-artifacts", "arn:aws:s3:::amazoncloudwatch-agent-us-east-1"}
 	res := runNetwork(t, components.NetworkArgs{S3EndpointExtraBucketArns: extra})
 	stmts := endpointPolicy(t, res)
@@ -303,6 +319,7 @@ func endpointPolicy(t *testing.T, res *mockrun.Result) []iampolicy.Statement {
 }
 
 func TestDefaultSecurityGroupIsAdoptedWithNoRules(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{})
 	sg := one(t, res, mockrun.TypeDefaultSecurityGroup, "net-default-sg")
 	assert.Equal(t, one(t, res, mockrun.TypeVpc, "net-vpc").ID, sg.Str("vpcId"))
@@ -311,6 +328,7 @@ func TestDefaultSecurityGroupIsAdoptedWithNoRules(t *testing.T) {
 }
 
 func TestNetworkAclsAdmitNoInternetTrafficToSshOrRdp(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{PublicIngressPorts: []int{443, 80, 8443}})
 	acl := one(t, res, mockrun.TypeDefaultNetworkAcl, "net-default-nacl")
 	assert.Equal(t, one(t, res, mockrun.TypeVpc, "net-vpc").Out("defaultNetworkAclId"), acl.Str("defaultNetworkAclId"))
@@ -368,6 +386,7 @@ func egressRulesOf() []documentedRule {
 }
 
 func TestDefaultNaclKeepsThePrivateRulesAndIgnoresSubnetsAddedLater(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{PublicIngressPorts: []int{443}})
 	acl := one(t, res, mockrun.TypeDefaultNetworkAcl, "net-default-nacl")
 	assert.Equal(t, privateRules("10.0.0.0/16"), rulesOf(t, acl.Value("ingress")), "no public port on the default ACL")
@@ -378,6 +397,7 @@ func TestDefaultNaclKeepsThePrivateRulesAndIgnoresSubnetsAddedLater(t *testing.T
 }
 
 func TestPublicSubnetsHaveTheirOwnAclAdmittingTheConfiguredPorts(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{AvailabilityZones: threeAzs, PublicIngressPorts: []int{443, 80}})
 	acl := one(t, res, mockrun.TypeNetworkAcl, "net-public-nacl")
 	assert.Equal(t, one(t, res, mockrun.TypeVpc, "net-vpc").ID, acl.Str("vpcId"))
@@ -395,6 +415,7 @@ func TestPublicSubnetsHaveTheirOwnAclAdmittingTheConfiguredPorts(t *testing.T) {
 }
 
 func TestPublicAclFollowsPublicIngressPorts(t *testing.T) {
+	t.Parallel()
 	portRules := func(res *mockrun.Result) []documentedRule {
 		return rulesOf(t, one(t, res, mockrun.TypeNetworkAcl, "test-public-nacl").Value("ingress"))[len(privateRules("")):]
 	}
@@ -419,6 +440,7 @@ func TestPublicAclFollowsPublicIngressPorts(t *testing.T) {
 }
 
 func TestNoNetworkAclRuleUsesProtocolAll(t *testing.T) {
+	t.Parallel()
 	for _, stack := range []string{"prod", "dev"} {
 		res := runStack(t, stack, false)
 		for _, acl := range append(res.OfType(mockrun.TypeDefaultNetworkAcl), res.OfType(mockrun.TypeNetworkAcl)...) {
@@ -433,6 +455,7 @@ func TestNoNetworkAclRuleUsesProtocolAll(t *testing.T) {
 }
 
 func TestNetworkAclsLetReturnTrafficForNatEgressIn(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{PublicIngressPorts: []int{443}})
 	for _, acl := range []mockrun.Resource{one(t, res, mockrun.TypeDefaultNetworkAcl, "net-default-nacl"),
 		one(t, res, mockrun.TypeNetworkAcl, "net-public-nacl")} {
@@ -456,6 +479,7 @@ func TestNetworkAclsLetReturnTrafficForNatEgressIn(t *testing.T) {
 }
 
 func TestEveryTaggableNetworkChildHasANameAndSubnetsAndRouteTablesATier(t *testing.T) {
+	t.Parallel()
 	res := runNetwork(t, components.NetworkArgs{})
 	for _, r := range res.AWS() {
 		if r.Type == mockrun.TypeRoute || r.Type == mockrun.TypeRouteTableAssoc {

@@ -89,6 +89,7 @@ func docTable(t *testing.T, file, heading string) []string {
 }
 
 func TestTheComponentsOutputTablesListExactlyEachComponentsOutputs(t *testing.T) {
+	t.Parallel()
 	const doc = report.ComponentsDoc
 	assert.Equal(t, networkOutputs(t), docTable(t, doc, "### Network outputs"), "%s: Network outputs table", doc)
 	assert.Equal(t, flowLogsOutputs(t), docTable(t, doc, "### FlowLogs outputs"), "%s: FlowLogs outputs table", doc)
@@ -112,6 +113,7 @@ func environmentExports(t *testing.T) []string {
 }
 
 func TestStackExportsAreTheComponentsOutputs(t *testing.T) {
+	t.Parallel()
 	envExports := slices.Sorted(maps.Keys(runStack(t, "prod", false).Exports))
 	want := environmentExports(t)
 	assert.Equal(t, want, envExports, "an environment stack exports the Network's outputs and the FlowLogs' (prefixed)")

@@ -26,6 +26,7 @@ func mode(dryRun bool) string {
 }
 
 func TestEnvironmentStacksExportEveryOutputKnownInUpdateAndPreview(t *testing.T) {
+	t.Parallel()
 	for _, stack := range []string{"prod", "dev"} {
 		for _, dry := range modes() {
 			t.Run(fmt.Sprintf("%s/%s", stack, mode(dry)), func(t *testing.T) {
@@ -47,6 +48,7 @@ func TestEnvironmentStacksExportEveryOutputKnownInUpdateAndPreview(t *testing.T)
 }
 
 func TestProdStackFollowsItsStackFile(t *testing.T) {
+	t.Parallel()
 	res := runStack(t, "prod", false)
 	assert.Equal(t, "10.10.0.0/16", res.Exports["vpcCidr"].Value)
 	assert.Equal(t, []string{"us-east-1a", "us-east-1b", "us-east-1c"}, res.Exports["availabilityZones"].Value)
@@ -74,6 +76,7 @@ func registrations(res *mockrun.Result) map[string]mockrun.Resource {
 // IPs and NAT gateways and changes the private default routes, and touches nothing else (no subnet, route table,
 // association or endpoint is replaced or edited).
 func TestSwitchingNatStrategyOnlyAddsNatResourcesAndRepointsPrivateRoutes(t *testing.T) {
+	t.Parallel()
 	cfg, _, err := stackrun.Config(repoRoot, "prod")
 	require.NoError(t, err)
 	require.Equal(t, "single", cfg["aws-foundation:natStrategy"], "Pulumi.prod.yaml uses single")
@@ -127,6 +130,7 @@ func TestSwitchingNatStrategyOnlyAddsNatResourcesAndRepointsPrivateRoutes(t *tes
 }
 
 func TestDevStackIsTheCheapEnvironment(t *testing.T) {
+	t.Parallel()
 	res := runStack(t, "dev", false)
 	assert.Equal(t, "10.20.0.0/20", res.Exports["vpcCidr"].Value)
 	assert.Equal(t, []string{}, res.Exports["natGatewayIds"].Value, "dev has no NAT gateway")
@@ -139,6 +143,7 @@ func TestDevStackIsTheCheapEnvironment(t *testing.T) {
 }
 
 func TestEveryStackFileTagsResourcesThroughDefaultTags(t *testing.T) {
+	t.Parallel()
 	for _, stack := range []string{"prod", "dev"} {
 		cfg, _, err := stackrun.Config(repoRoot, stack)
 		require.NoError(t, err)
@@ -150,6 +155,7 @@ func TestEveryStackFileTagsResourcesThroughDefaultTags(t *testing.T) {
 }
 
 func TestEnvironmentStacksPassTheNetworkChecks(t *testing.T) {
+	t.Parallel()
 	for _, stack := range []string{"prod", "dev"} {
 		res := runStack(t, stack, false)
 		requireClean(t, controls.DefaultSecurityGroupsHaveNoRules(res), stack)

@@ -20,6 +20,7 @@ const (
 )
 
 func TestEveryStateBackendChildIsParentedNamedOffTheComponentProtectedAndRetained(t *testing.T) {
+	t.Parallel()
 	res := runStateBackend(t, components.StateBackendArgs{})
 	c := component(t, res, components.StateBackendType)
 	require.NotEmpty(t, res.AWS())
@@ -36,6 +37,7 @@ func TestEveryStateBackendChildIsParentedNamedOffTheComponentProtectedAndRetaine
 }
 
 func TestStateKeyRotatesAndOnlyTheAccountRootAdministersIt(t *testing.T) {
+	t.Parallel()
 	res := runStateBackend(t, components.StateBackendArgs{})
 	key := one(t, res, mockrun.TypeKmsKey, "state-key")
 	assert.Equal(t, true, key.Value("enableKeyRotation"))
@@ -50,6 +52,7 @@ func TestStateKeyRotatesAndOnlyTheAccountRootAdministersIt(t *testing.T) {
 }
 
 func TestBucketNamesAreDerivedFromAccountAndRegionAndNeverForceDestroyed(t *testing.T) {
+	t.Parallel()
 	res := runStateBackend(t, components.StateBackendArgs{})
 	state := one(t, res, mockrun.TypeBucket, "state-bucket")
 	logs := one(t, res, mockrun.TypeBucket, "state-logs")
@@ -61,6 +64,7 @@ func TestBucketNamesAreDerivedFromAccountAndRegionAndNeverForceDestroyed(t *test
 }
 
 func TestBothBucketsAreNeverPublicAndOwnerEnforced(t *testing.T) {
+	t.Parallel()
 	res := runStateBackend(t, components.StateBackendArgs{})
 	for _, name := range []string{"state-bucket", "state-logs"} {
 		b := one(t, res, mockrun.TypeBucket, name)
@@ -75,6 +79,7 @@ func TestBothBucketsAreNeverPublicAndOwnerEnforced(t *testing.T) {
 }
 
 func TestStateBucketIsVersionedAndEncryptedWithTheStateKey(t *testing.T) {
+	t.Parallel()
 	res := runStateBackend(t, components.StateBackendArgs{})
 	state := one(t, res, mockrun.TypeBucket, "state-bucket")
 	key := one(t, res, mockrun.TypeKmsKey, "state-key")
@@ -95,6 +100,7 @@ func TestStateBucketIsVersionedAndEncryptedWithTheStateKey(t *testing.T) {
 }
 
 func TestStateBucketPolicyIsTlsOnlyAndRefusesOtherEncryptionButNotAMissingHeader(t *testing.T) {
+	t.Parallel()
 	res := runStateBackend(t, components.StateBackendArgs{})
 	state := one(t, res, mockrun.TypeBucket, "state-bucket")
 	arn := state.Out("arn")
@@ -130,6 +136,7 @@ func TestStateBucketPolicyIsTlsOnlyAndRefusesOtherEncryptionButNotAMissingHeader
 }
 
 func TestLogBucketAcceptsOnlyTheStateBucketsAccessLogsOverTls(t *testing.T) {
+	t.Parallel()
 	res := runStateBackend(t, components.StateBackendArgs{})
 	state := one(t, res, mockrun.TypeBucket, "state-bucket")
 	logs := one(t, res, mockrun.TypeBucket, "state-logs")
@@ -151,6 +158,7 @@ func TestLogBucketAcceptsOnlyTheStateBucketsAccessLogsOverTls(t *testing.T) {
 }
 
 func TestLifecycleExpiresOldStateVersionsAndAccessLogs(t *testing.T) {
+	t.Parallel()
 	res := runStateBackend(t, components.StateBackendArgs{NoncurrentVersionDays: 30, NoncurrentVersionsToKeep: 5, AccessLogDays: 400})
 	state := one(t, res, mockrun.TypeBucket, "state-bucket")
 	rules := companion(t, res, mockrun.TypeBucketLifecycle, state).Value("rules")
@@ -177,6 +185,7 @@ func TestLifecycleExpiresOldStateVersionsAndAccessLogs(t *testing.T) {
 }
 
 func TestLogBucketIsVersionedAndExpiresNoncurrentLogsAfterTheRetention(t *testing.T) {
+	t.Parallel()
 	res := runStateBackend(t, components.StateBackendArgs{})
 	logs := one(t, res, mockrun.TypeBucket, "state-logs")
 	v := companion(t, res, mockrun.TypeBucketVersioning, logs)
@@ -198,6 +207,7 @@ func TestLogBucketIsVersionedAndExpiresNoncurrentLogsAfterTheRetention(t *testin
 }
 
 func TestLifecycleDefaultsAreNinetyDaysTenVersionsAndAYearOfLogs(t *testing.T) {
+	t.Parallel()
 	res := runStateBackend(t, components.StateBackendArgs{})
 	state := one(t, res, mockrun.TypeBucket, "state-bucket")
 	rules := companion(t, res, mockrun.TypeBucketLifecycle, state).Value("rules").([]any)
@@ -210,6 +220,7 @@ func TestLifecycleDefaultsAreNinetyDaysTenVersionsAndAYearOfLogs(t *testing.T) {
 }
 
 func TestLockTableIsOnDemandRecoverableEncryptedWithTheStateKeyAndDeletionProtected(t *testing.T) {
+	t.Parallel()
 	res := runStateBackend(t, components.StateBackendArgs{})
 	table := one(t, res, mockrun.TypeTable, "state-lock")
 	assert.Equal(t, "aws-foundation-state-lock", table.Str("name"))
@@ -224,6 +235,7 @@ func TestLockTableIsOnDemandRecoverableEncryptedWithTheStateKeyAndDeletionProtec
 }
 
 func TestBootstrapStackExportsABackendUrlSecretsProviderAndTerraformBlock(t *testing.T) {
+	t.Parallel()
 	for _, dry := range modes() {
 		t.Run(mode(dry), func(t *testing.T) {
 			res := runStack(t, "bootstrap", dry)
@@ -259,6 +271,7 @@ func TestBootstrapStackExportsABackendUrlSecretsProviderAndTerraformBlock(t *tes
 }
 
 func TestStateBackendNamesAndLifecycleFollowConfiguration(t *testing.T) {
+	t.Parallel()
 	res, err := runStackWith(map[string]string{"stackKind": "bootstrap", "stateBucketName": "acme-pulumi-state",
 		"stateLogBucketName": "acme-pulumi-state-access", "stateLockTableName": "acme.tf_lock",
 		"stateNoncurrentVersionDays": "30", "stateNoncurrentVersionsToKeep": "100", "stateAccessLogDays": "731"})
@@ -273,6 +286,7 @@ func TestStateBackendNamesAndLifecycleFollowConfiguration(t *testing.T) {
 }
 
 func TestInvalidStateBackendConfigurationIsRefusedBeforeAnythingIsRegistered(t *testing.T) {
+	t.Parallel()
 	long := strings.Repeat("a", 64)
 	cases := []struct {
 		name string
@@ -313,6 +327,7 @@ func TestInvalidStateBackendConfigurationIsRefusedBeforeAnythingIsRegistered(t *
 }
 
 func TestADerivedLogBucketNameThatIsTooLongIsRefusedBeforeAnyChildIsCreated(t *testing.T) {
+	t.Parallel()
 	res, err := mockrun.Run(func(ctx *pulumi.Context) error {
 		_, err := components.NewStateBackend(ctx, "state", &components.StateBackendArgs{BucketName: strings.Repeat("s", 60)})
 		return err
@@ -324,6 +339,7 @@ func TestADerivedLogBucketNameThatIsTooLongIsRefusedBeforeAnyChildIsCreated(t *t
 }
 
 func TestStateBackendLooksUpAccountAndRegionThroughItsProvider(t *testing.T) {
+	t.Parallel()
 	res := runComponent(t, func(ctx *pulumi.Context) error {
 		p, err := aws.NewProvider(ctx, "eu", &aws.ProviderArgs{Region: pulumi.String("eu-west-1")})
 		if err != nil {

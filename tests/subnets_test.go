@@ -13,6 +13,7 @@ import (
 func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
 
 func TestSubnetCidrsDoNotChangeWhenTheNatStrategyChanges(t *testing.T) {
+	t.Parallel()
 	for _, vpc := range []string{"10.0.0.0/16", "172.16.32.0/20", "192.168.1.0/24", "10.255.192.0/18", "172.31.0.0/16"} {
 		var layouts []map[string]string
 		for _, nat := range components.NatStrategies() {

@@ -12,6 +12,7 @@ import (
 )
 
 func TestCallerTagsReachEveryTaggableChildOfEveryComponentUnderItsOwnName(t *testing.T) {
+	t.Parallel()
 	tags := map[string]string{"Owner": "team-network", "CostCenter": "cc-42"}
 	res, err := mockrun.Run(func(ctx *pulumi.Context) error {
 		n, err := components.NewNetwork(ctx, "net", &components.NetworkArgs{Tags: tags})
@@ -41,6 +42,7 @@ func TestCallerTagsReachEveryTaggableChildOfEveryComponentUnderItsOwnName(t *tes
 }
 
 func TestTagsAwsWouldRefuseAreReportedForEveryComponentBeforeAnythingIsRegistered(t *testing.T) {
+	t.Parallel()
 	bad := map[string]string{"aws:createdBy": "x", "Name": "mine", "": "empty", "Long": strings.Repeat("v", 300)}
 	cases := map[string]func(ctx *pulumi.Context) error{
 		"Network": func(ctx *pulumi.Context) error {
