@@ -361,9 +361,10 @@ phase2() {
 # urns counts the resources of a stack export.
 urns() { grep -c '"urn":' "$1" || true; }
 
-# migrate_stack moves one stack from the bootstrap backend to the production backend. It changes the stack's
-# secrets provider to the state key first, so the export holds no secret in plain text, and removes the stack
-# from the bootstrap backend once the production copy has every resource (the DIY backend keeps a .bak copy).
+# migrate_stack moves one stack from the bootstrap backend to the production backend with the CLI's own
+# `pulumi stack migrate`, which re-encrypts the stack's secrets with the state key as it copies the checkpoint (no
+# file ever holds them in plain text) and rewrites Pulumi.<stack>.yaml for the new provider. The source is removed
+# only once the production copy has every resource (the DIY backend keeps a .bak copy).
 migrate_stack() {
   local backend=$1 provider=$2 stack=$3 on_source=1 on_target=0
   local exported="$TMP_DIR/$stack.json" imported="$TMP_DIR/$stack.imported.json"
@@ -377,27 +378,17 @@ migrate_stack() {
     fi
     [[ $on_source -eq 1 ]] || die "stack $stack is on neither $BOOTSTRAP_BACKEND_URL nor $backend (or they cannot be read)"
   fi
-
-  step "change the secrets provider of $stack to the state key"
-  if [[ $(stack_file_value "$stack" secretsprovider) == "$provider" ]]; then
-    echo "Pulumi.$stack.yaml already uses $provider"
-  else
-    pulumi_on "$BOOTSTRAP_BACKEND_URL" stack change-secrets-provider --stack "$stack" "$provider"
+  if [[ $on_target -eq 0 ]]; then
+    step "migrate $stack to the production backend"
+    pulumi_on "$backend" stack migrate "$BOOTSTRAP_BACKEND_URL" "$stack" --secrets-provider "$provider" --yes
   fi
-  step "export $stack from the bootstrap backend"
+  step "check the production copy of $stack"
   pulumi_on "$BOOTSTRAP_BACKEND_URL" stack export --stack "$stack" --file "$exported"
-  step "create stack $stack on the production backend"
-  if [[ $DRY_RUN -eq 1 ]]; then
-    select_or_init "$backend" "$stack" "$provider"
-  elif [[ $on_target -eq 0 ]]; then
-    pulumi_on "$backend" stack init "$stack" --secrets-provider "$provider"
-  fi
-  step "import $stack into the production backend"
-  pulumi_on "$backend" stack import --stack "$stack" --file "$exported"
-  step "check the imported state of $stack"
   pulumi_on "$backend" stack export --stack "$stack" --file "$imported"
   if [[ $DRY_RUN -eq 0 && $(urns "$exported") != "$(urns "$imported")" ]]; then
-    die "the production copy of $stack has $(urns "$imported") resources, the export $(urns "$exported"): the source is kept"
+    die "the production copy of $stack has $(urns "$imported") resources, the source $(urns "$exported"): the source is kept" \
+      "(an interrupted migration can leave an empty production stack: remove it with" \
+      "env PULUMI_BACKEND_URL=$(quote "$backend") pulumi stack rm --stack $stack, then run the same command again)"
   fi
   step "remove $stack from the bootstrap backend"
   pulumi_on "$BOOTSTRAP_BACKEND_URL" stack rm --stack "$stack" --force --preserve-config --yes

@@ -18,8 +18,9 @@ import (
 // The runbook script is driven against fake `pulumi` and `aws` executables. Each call is logged as one line
 // ("aws ARGS", or "PULUMI_BACKEND_URL=URL pulumi ARGS", or "pulumi ARGS" when no backend was named) and answered
 // by the first rule whose glob matches the line and that has uses left; a call no rule matches fails with 99.
-// The fake pulumi also writes what the real one writes: the secrets lines of Pulumi.<stack>.yaml on `stack init`
-// and `stack change-secrets-provider`, and the --file of `stack export`; `stack import` fails if its file is gone.
+// The fake pulumi also writes what the real one writes: the secrets lines of Pulumi.<stack>.yaml on `stack init`,
+// `stack change-secrets-provider` and `stack migrate`, and the --file of `stack export`; `stack import` fails if
+// its file is gone.
 // The fake aws copies what each file:// argument holds, as the CLI would read it, into files.log.
 const fakeCLI = `#!/usr/bin/env bash
 name=${0##*/}
@@ -59,6 +60,7 @@ while IFS=$'\x1f' read -r pattern rc out err uses; do
     case "$1 $2" in
       'stack init') write_secrets "$3" "$provider" ;;
       'stack change-secrets-provider') write_secrets "$stack" "${@: -1}" ;;
+      'stack migrate') write_secrets "$4" "$provider" ;;
       'stack import') [[ -f $file ]] || { echo "fake pulumi: no file $file" >&2; exit 97; } ;;
     esac
   fi
@@ -614,66 +616,67 @@ func migrateRunbook(t *testing.T) *runbook {
 
 var exportFile = regexp.MustCompile(`--file (\S+)$`)
 
-func TestBootstrapScriptMigrateMovesAStackWithoutAPlaintextExportAndRemovesTheSource(t *testing.T) {
+// migrated is what a migrate run of dev did to the two backends: whether it ran the CLI's migrate onto the
+// production backend, and whether it removed the source from the bootstrap backend.
+type migrated struct{ migrateRan, sourceRemoved bool }
+
+// outcome reads a run's effect on the backends from its calls.
+func (r *runbook) outcome(res scriptRun) migrated {
+	var out migrated
+	for _, c := range res.calls {
+		out.sourceRemoved = out.sourceRemoved || c == onBoot("stack rm --stack dev --force --preserve-config --yes")
+		out.migrateRan = out.migrateRan || strings.HasPrefix(c, r.onProd("stack migrate "+bootstrapURL+" dev"))
+	}
+	return out
+}
+
+func TestBootstrapScriptMigrateMovesAStackWithTheCLIsMigrateAndRemovesTheSource(t *testing.T) {
 	t.Parallel()
 	r := migrateRunbook(t)
 	res := r.run("migrate", "dev")
 	require.NoError(t, res.err, res.stderr)
-	require.Len(t, res.calls, 10, strings.Join(res.calls, "\n"))
-	exported := exportFile.FindStringSubmatch(res.calls[5])[1]
-	imported := exportFile.FindStringSubmatch(res.calls[8])[1]
-	assert.Equal(t, concat(r.outputReads("backendUrl", "secretsProvider"), []string{
-		onBoot("stack select dev"),
-		r.onProd("stack select dev"),
-		onBoot("stack change-secrets-provider --stack dev " + r.provider),
-		onBoot("stack export --stack dev --file " + exported),
-		r.onProd("stack init dev --secrets-provider " + r.provider),
-		r.onProd("stack import --stack dev --file " + exported),
-		r.onProd("stack export --stack dev --file " + imported),
-		onBoot("stack rm --stack dev --force --preserve-config --yes"),
-	}), res.calls)
-	assert.True(t, strings.HasPrefix(exported, r.tmp+"/"), "the export is in the script's private temporary folder: %s", exported)
-	assert.NoFileExists(t, exported)
+	assert.Contains(t, res.calls, r.onProd("stack migrate "+bootstrapURL+" dev --secrets-provider "+r.provider+" --yes"),
+		"the CLI's migrate moves the stack and re-encrypts its secrets with the state key")
+	assert.Equal(t, migrated{migrateRan: true, sourceRemoved: true}, r.outcome(res), "moved, and the source removed after the check")
 	for _, c := range res.calls {
-		assert.NotContains(t, c, "--show-secrets", "secrets are encrypted with the state key before the export")
+		assert.NotContains(t, c, "--show-secrets", "no export holds a secret in plain text")
+		assert.NotContains(t, c, "stack import", "no hand-made export and import")
 	}
-	assert.Contains(t, res.stdout, "  Pulumi.dev.yaml: secretsprovider: "+r.provider+"\n  Pulumi.dev.yaml: encryptedkey: "+fakeDataKey+"\n")
+	for _, c := range res.calls {
+		if m := exportFile.FindStringSubmatch(c); m != nil {
+			assert.True(t, strings.HasPrefix(m[1], r.tmp+"/"), "exports are in the script's private temporary folder: %s", m[1])
+			assert.NoFileExists(t, m[1])
+		}
+	}
+	assert.Contains(t, res.stdout, "  Pulumi.dev.yaml: secretsprovider: "+r.provider+"\n  Pulumi.dev.yaml: encryptedkey: "+fakeDataKey+"\n",
+		"the stack-file lines migrate wrote are shown to commit")
 }
 
-func TestBootstrapScriptMigrateFailureHalfwayKeepsTheSourceAndLeavesNoExport(t *testing.T) {
+func TestBootstrapScriptMigrateFailureKeepsTheSourceAndLeavesNoExport(t *testing.T) {
 	t.Parallel()
 	r := newRunbook(t).withOutputs()
 	r.on(r.onProd("stack select dev"), 255, "", "error: no stack named 'dev' found\n")
-	r.on(onBoot("stack export --stack dev --file *"), 0, twoResources, "")
-	r.on(r.onProd("stack import *"), 255, "", "error: could not import: AccessDenied\n")
+	r.on(r.onProd("stack migrate *"), 255, "", "error: could not import: AccessDenied\n")
 	res := r.otherwiseSucceed().run("migrate", "dev") // run checks that the temporary folder is gone
-	requireFailedAt(t, res, "import dev into the production backend", "run the same command again (it skips what is already done): ")
+	requireFailedAt(t, res, "migrate dev to the production backend", "run the same command again (it skips what is already done): ")
 	assert.Contains(t, res.stderr, "bootstrap.sh migrate dev")
 	assert.Contains(t, res.stderr, "AccessDenied")
-	last := res.calls[len(res.calls)-1]
-	assert.True(t, strings.HasPrefix(last, r.onProd("stack import --stack dev --file ")), last)
-	assert.NoFileExists(t, exportFile.FindStringSubmatch(last)[1])
-	for _, c := range res.calls {
-		assert.NotContains(t, c, "stack rm", "the source stays until the production copy is checked")
-	}
+	assert.Equal(t, migrated{migrateRan: true}, r.outcome(res), "the source stays")
 }
 
-func TestBootstrapScriptMigrateResumesAfterAFailedImport(t *testing.T) {
+func TestBootstrapScriptMigrateResumesWhenTheProductionCopyExists(t *testing.T) {
 	t.Parallel()
-	// The first run changed the provider (Pulumi.dev.yaml has it) and created dev on the production backend.
+	// An earlier run migrated dev (and rewrote its stack file) and stopped before removing the source.
 	r := newRunbook(t).withOutputs()
 	r.writeStackFile("dev", "secretsprovider: "+r.provider+"\nencryptedkey: ZGV2LWtleQ==\nconfig:\n  aws:allowedAccountIds:\n"+pinnedAccount)
 	r.on(onBoot("stack export --stack dev --file *"), 0, twoResources, "")
 	r.on(r.onProd("stack export --stack dev --file *"), 0, twoResources, "")
 	res := r.otherwiseSucceed().run("migrate", "dev")
 	require.NoError(t, res.err, res.stderr)
-	var verbs []string
-	for _, c := range res.calls[2:] {
-		verbs = append(verbs, strings.Join(strings.Fields(c)[2:4], " "))
+	for _, c := range res.calls {
+		assert.NotContains(t, c, "stack migrate", "a stack already on the production backend is not migrated twice")
 	}
-	assert.Equal(t, []string{"stack select", "stack select", "stack export", "stack import", "stack export", "stack rm"}, verbs,
-		"no second change of provider (it would rotate the key) and no second init")
-	assert.Contains(t, res.stdout, "Pulumi.dev.yaml already uses "+r.provider)
+	assert.Equal(t, migrated{sourceRemoved: true}, r.outcome(res), "checked, then the source removed")
 }
 
 func TestBootstrapScriptMigrateDoesNothingForAStackAlreadyMoved(t *testing.T) {
@@ -687,18 +690,17 @@ func TestBootstrapScriptMigrateDoesNothingForAStackAlreadyMoved(t *testing.T) {
 	assert.Contains(t, res.stdout, "already migrated")
 }
 
-func TestBootstrapScriptMigrateKeepsTheSourceWhenTheImportLostResources(t *testing.T) {
+func TestBootstrapScriptMigrateKeepsTheSourceWhenTheCopyLostResources(t *testing.T) {
 	t.Parallel()
 	r := newRunbook(t).withOutputs()
 	r.on(r.onProd("stack select dev"), 255, "", "error: no stack named 'dev' found\n")
 	r.on(onBoot("stack export --stack dev --file *"), 0, twoResources, "")
 	r.on(r.onProd("stack export --stack dev --file *"), 0, oneResource, "")
 	res := r.otherwiseSucceed().run("migrate", "dev")
-	requireFailedAt(t, res, "check the imported state of dev", "run the same command again")
-	assert.Contains(t, res.stderr, "has 1 resources, the export 2")
-	for _, c := range res.calls {
-		assert.NotContains(t, c, "stack rm")
-	}
+	requireFailedAt(t, res, "check the production copy of dev", "run the same command again")
+	assert.Contains(t, res.stderr, "has 1 resources, the source 2")
+	assert.Contains(t, res.stderr, "pulumi stack rm --stack dev", "how to clear an empty production copy")
+	assert.Equal(t, migrated{migrateRan: true}, r.outcome(res), "the source stays")
 }
 
 func TestBootstrapScriptMigrateDryRunPrintsThePlanAndReadsOnlyOutputs(t *testing.T) {
@@ -707,16 +709,14 @@ func TestBootstrapScriptMigrateDryRunPrintsThePlanAndReadsOnlyOutputs(t *testing
 	res := r.run("--dry-run", "migrate", "dev")
 	require.NoError(t, res.err, res.stderr)
 	boot := "+ env 'PULUMI_BACKEND_URL=" + bootstrapURL + "' pulumi "
-	prod := "env 'PULUMI_BACKEND_URL=" + r.backend + "' pulumi "
+	prod := "+ env 'PULUMI_BACKEND_URL=" + r.backend + "' pulumi "
 	lines := strings.Split(res.stdout, "\n")
-	require.GreaterOrEqual(t, len(lines), 7, res.stdout)
-	assert.Equal(t, boot+"stack change-secrets-provider --stack dev '"+r.provider+"'", lines[0])
+	require.GreaterOrEqual(t, len(lines), 5, res.stdout)
+	assert.Equal(t, prod+"stack migrate '"+bootstrapURL+"' dev --secrets-provider '"+r.provider+"' --yes", lines[0])
 	assert.Regexp(t, `^`+regexp.QuoteMeta(boot)+`stack export --stack dev --file \S+/dev\.json$`, lines[1])
-	assert.Equal(t, "+ "+prod+"stack select dev || "+prod+"stack init dev --secrets-provider '"+r.provider+"'", lines[2])
-	assert.Regexp(t, `^\+ `+regexp.QuoteMeta(prod)+`stack import --stack dev --file \S+/dev\.json$`, lines[3])
-	assert.Regexp(t, `^\+ `+regexp.QuoteMeta(prod)+`stack export --stack dev --file \S+/dev\.imported\.json$`, lines[4])
-	assert.Equal(t, boot+"stack rm --stack dev --force --preserve-config --yes", lines[5])
-	assert.Regexp(t, `^\+ rm -f \S+/dev\.json \S+/dev\.imported\.json$`, lines[6])
+	assert.Regexp(t, `^`+regexp.QuoteMeta(prod)+`stack export --stack dev --file \S+/dev\.imported\.json$`, lines[2])
+	assert.Equal(t, boot+"stack rm --stack dev --force --preserve-config --yes", lines[3])
+	assert.Regexp(t, `^\+ rm -f \S+/dev\.json \S+/dev\.imported\.json$`, lines[4])
 	assert.Equal(t, r.outputReads("backendUrl", "secretsProvider"), res.calls)
 }
 
