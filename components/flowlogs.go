@@ -23,7 +23,7 @@ func CloudWatchRetentionDays() []int { return slices.Clone(cloudWatchRetentionDa
 const (
 	// DefaultFlowLogRetentionDays keeps flow logs a year, which meets PCI DSS 10.5.1 (12 months of audit history).
 	// No retention of a log group meets FINRA 4511 / SEC 17a-4(f): they need write-once storage or the
-	// rule's audit-trail alternative, and a deploy role can shorten a log group's retention.
+	// rule's audit-trail alternative, and whoever the account lets change a log group can shorten its retention.
 	DefaultFlowLogRetentionDays = 365
 	// DefaultFlowLogAggregationSeconds gives one-minute records, the finest AWS offers, for incident response.
 	DefaultFlowLogAggregationSeconds = 60
