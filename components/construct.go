@@ -11,7 +11,7 @@ import (
 
 // outputsOf returns a component's outputs keyed by their `pulumi:"..."` field tags. The tags on the component's
 // struct are the one declaration of its outputs: RegisterResourceOutputs and the stack exports both come from
-// here, and a test keeps docs/COMPONENTS.md's output tables in step.
+// here, and `make docs` writes docs/COMPONENTS.md's output tables from them and their `doc:"..."` tags.
 func outputsOf(component any) pulumi.Map {
 	v := reflect.ValueOf(component).Elem()
 	out := pulumi.Map{}

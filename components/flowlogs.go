@@ -161,12 +161,12 @@ func (a *FlowLogsArgs) boundaryArn(acct account) (string, error) {
 type FlowLogs struct {
 	pulumi.ResourceState
 
-	KeyArn       pulumi.StringOutput `pulumi:"keyArn"`
-	KeyAlias     pulumi.StringOutput `pulumi:"keyAlias"`
-	LogGroupName pulumi.StringOutput `pulumi:"logGroupName"`
-	LogGroupArn  pulumi.StringOutput `pulumi:"logGroupArn"`
-	RoleArn      pulumi.StringOutput `pulumi:"roleArn"`
-	FlowLogId    pulumi.StringOutput `pulumi:"flowLogId"`
+	KeyArn       pulumi.StringOutput `pulumi:"keyArn" doc:"the customer-managed key that encrypts the log group"`
+	KeyAlias     pulumi.StringOutput `pulumi:"keyAlias" doc:"the key's alias"`
+	LogGroupName pulumi.StringOutput `pulumi:"logGroupName" doc:"the log group"`
+	LogGroupArn  pulumi.StringOutput `pulumi:"logGroupArn" doc:"the log group's ARN"`
+	RoleArn      pulumi.StringOutput `pulumi:"roleArn" doc:"the delivery role"`
+	FlowLogId    pulumi.StringOutput `pulumi:"flowLogId" doc:"the flow log"`
 }
 
 // FlowLogsType is the FlowLogs type token.

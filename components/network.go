@@ -156,19 +156,19 @@ func checkAzNames(azs []string) string {
 type Network struct {
 	pulumi.ResourceState
 
-	VpcId                  pulumi.StringOutput      `pulumi:"vpcId"`
-	VpcCidr                pulumi.StringOutput      `pulumi:"vpcCidr"`
-	AvailabilityZones      pulumi.StringArrayOutput `pulumi:"availabilityZones"`
-	PublicSubnetIds        pulumi.StringArrayOutput `pulumi:"publicSubnetIds"`
-	PrivateSubnetIds       pulumi.StringArrayOutput `pulumi:"privateSubnetIds"`
-	PublicRouteTableId     pulumi.StringOutput      `pulumi:"publicRouteTableId"`
-	PrivateRouteTableIds   pulumi.StringArrayOutput `pulumi:"privateRouteTableIds"`
-	NatGatewayIds          pulumi.StringArrayOutput `pulumi:"natGatewayIds"`
-	NatPublicIps           pulumi.StringArrayOutput `pulumi:"natPublicIps"`
-	S3EndpointId           pulumi.StringOutput      `pulumi:"s3EndpointId"`
-	DefaultSecurityGroupId pulumi.StringOutput      `pulumi:"defaultSecurityGroupId"`
-	DefaultNetworkAclId    pulumi.StringOutput      `pulumi:"defaultNetworkAclId"`
-	PublicNetworkAclId     pulumi.StringOutput      `pulumi:"publicNetworkAclId"`
+	VpcId                  pulumi.StringOutput      `pulumi:"vpcId" doc:"the VPC"`
+	VpcCidr                pulumi.StringOutput      `pulumi:"vpcCidr" doc:"its CIDR"`
+	AvailabilityZones      pulumi.StringArrayOutput `pulumi:"availabilityZones" doc:"the 3 AZs, in layout order"`
+	PublicSubnetIds        pulumi.StringArrayOutput `pulumi:"publicSubnetIds" doc:"the public subnets, in AZ order"`
+	PrivateSubnetIds       pulumi.StringArrayOutput `pulumi:"privateSubnetIds" doc:"the private subnets, in AZ order"`
+	PublicRouteTableId     pulumi.StringOutput      `pulumi:"publicRouteTableId" doc:"the public route table"`
+	PrivateRouteTableIds   pulumi.StringArrayOutput `pulumi:"privateRouteTableIds" doc:"the private route tables, one per AZ, in AZ order"`
+	NatGatewayIds          pulumi.StringArrayOutput `pulumi:"natGatewayIds" doc:"the NAT gateways; empty with natStrategy none"`
+	NatPublicIps           pulumi.StringArrayOutput `pulumi:"natPublicIps" doc:"their public addresses; empty with natStrategy none"`
+	S3EndpointId           pulumi.StringOutput      `pulumi:"s3EndpointId" doc:"the S3 gateway endpoint"`
+	DefaultSecurityGroupId pulumi.StringOutput      `pulumi:"defaultSecurityGroupId" doc:"the adopted default security group (no rules)"`
+	DefaultNetworkAclId    pulumi.StringOutput      `pulumi:"defaultNetworkAclId" doc:"the adopted default network ACL (the private rules)"`
+	PublicNetworkAclId     pulumi.StringOutput      `pulumi:"publicNetworkAclId" doc:"the public subnets' network ACL"`
 }
 
 // NetworkType is the Network's type token. It is API: renaming it replaces every child unless aliased.

@@ -164,15 +164,15 @@ func (a StateBackendArgs) withDefaults(project string, acct account) StateBacken
 type StateBackend struct {
 	pulumi.ResourceState
 
-	StateBucketName        pulumi.StringOutput `pulumi:"stateBucketName"`
-	StateBucketArn         pulumi.StringOutput `pulumi:"stateBucketArn"`
-	LogBucketName          pulumi.StringOutput `pulumi:"logBucketName"`
-	LockTableName          pulumi.StringOutput `pulumi:"lockTableName"`
-	KmsKeyArn              pulumi.StringOutput `pulumi:"kmsKeyArn"`
-	KmsKeyAlias            pulumi.StringOutput `pulumi:"kmsKeyAlias"`
-	BackendUrl             pulumi.StringOutput `pulumi:"backendUrl"`
-	SecretsProvider        pulumi.StringOutput `pulumi:"secretsProvider"`
-	TerraformBackendConfig pulumi.StringOutput `pulumi:"terraformBackendConfig"`
+	StateBucketName        pulumi.StringOutput `pulumi:"stateBucketName" doc:"the state bucket, e.g. aws-foundation-state-123456789012-us-east-1"`
+	StateBucketArn         pulumi.StringOutput `pulumi:"stateBucketArn" doc:"its ARN"`
+	LogBucketName          pulumi.StringOutput `pulumi:"logBucketName" doc:"the access-log bucket, e.g. aws-foundation-state-123456789012-us-east-1-logs"`
+	LockTableName          pulumi.StringOutput `pulumi:"lockTableName" doc:"the DynamoDB lock table for Terraform/OpenTofu, e.g. aws-foundation-state-lock"`
+	KmsKeyArn              pulumi.StringOutput `pulumi:"kmsKeyArn" doc:"the state key"`
+	KmsKeyAlias            pulumi.StringOutput `pulumi:"kmsKeyAlias" doc:"its alias, e.g. alias/aws-foundation/state"`
+	BackendUrl             pulumi.StringOutput `pulumi:"backendUrl" doc:"what every other stack logs in to: s3://<bucket>?region=<region>&awssdk=v2"`
+	SecretsProvider        pulumi.StringOutput `pulumi:"secretsProvider" doc:"every other stack's secrets provider: awskms://<alias>?region=<region>"`
+	TerraformBackendConfig pulumi.StringOutput `pulumi:"terraformBackendConfig" doc:"a Terraform/OpenTofu backend block for this backend (use_lockfile = true; the lock table named for Terraform before 1.11)"`
 }
 
 // StateBackendType is the StateBackend type token.

@@ -13,6 +13,7 @@ import (
 	"github.com/aws-foundation/aws-foundation/internal/report"
 	"github.com/aws-foundation/aws-foundation/internal/stackrun"
 	"github.com/aws-foundation/aws-foundation/stacks"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -238,8 +239,27 @@ func TestGeneratedTablesAreUpToDate(t *testing.T) {
 	want, err = report.ReplaceBetween(components, report.NaclTableStart, report.NaclTableEnd, report.NaclTable())
 	require.NoError(t, err)
 	assert.Equal(t, want, components, "%s's network ACL table is stale: run make docs", report.ComponentsDoc)
+	for name, c := range report.OutputsTables {
+		table, err := report.OutputsTable(c)
+		require.NoError(t, err, name)
+		want, err = report.ReplaceBetween(components, report.OutputsStart(name), report.OutputsEnd(name), table)
+		require.NoError(t, err, name)
+		assert.Equal(t, want, components, "%s's %s outputs table is stale: run make docs", report.ComponentsDoc, name)
+	}
 	readme := read("README.md")
 	want, err = report.ReplaceBetween(readme, report.ConfigStart, report.ConfigEnd, report.ConfigTable())
 	require.NoError(t, err)
 	assert.Equal(t, want, readme, "README.md's configuration table is stale: run make docs")
+}
+
+// An output without a doc tag cannot be documented: the generator refuses it instead of writing an empty row.
+func TestAnOutputWithoutADocTagIsRefused(t *testing.T) {
+	t.Parallel()
+	type component struct {
+		Documented pulumi.StringOutput `pulumi:"documented" doc:"says what it is"`
+		Bare       pulumi.StringOutput `pulumi:"bare"`
+	}
+	_, err := report.OutputsTable(component{})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "component.Bare has no doc tag")
 }

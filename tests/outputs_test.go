@@ -4,7 +4,6 @@ import (
 	"maps"
 	"os"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -59,41 +58,6 @@ func stateBackendOutputs(t *testing.T) []string {
 		}
 		return b.Outputs(), nil
 	})
-}
-
-// docTable returns the backticked names in the first column of the table under a heading of a document.
-func docTable(t *testing.T, file, heading string) []string {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join(repoRoot, file))
-	require.NoError(t, err)
-	text := string(raw)
-	i := strings.Index(text, "\n"+heading)
-	require.GreaterOrEqual(t, i, 0, "%s has no heading %q", file, heading)
-	var names []string
-	inTable := false
-	for _, line := range strings.Split(text[i+1:], "\n")[1:] {
-		if !strings.HasPrefix(line, "|") {
-			if inTable {
-				break
-			}
-			continue
-		}
-		inTable = true
-		first := strings.Split(line, "|")[1]
-		for _, m := range regexp.MustCompile("`([A-Za-z0-9]+)`").FindAllStringSubmatch(first, -1) {
-			names = append(names, m[1])
-		}
-	}
-	slices.Sort(names)
-	return names
-}
-
-func TestTheComponentsOutputTablesListExactlyEachComponentsOutputs(t *testing.T) {
-	t.Parallel()
-	const doc = report.ComponentsDoc
-	assert.Equal(t, networkOutputs(t), docTable(t, doc, "### Network outputs"), "%s: Network outputs table", doc)
-	assert.Equal(t, flowLogsOutputs(t), docTable(t, doc, "### FlowLogs outputs"), "%s: FlowLogs outputs table", doc)
-	assert.Equal(t, stateBackendOutputs(t), docTable(t, doc, "### Bootstrap stack outputs"), "%s: bootstrap outputs table", doc)
 }
 
 // environmentExports are what every environment stack exports: the Network's outputs and the FlowLogs' outputs,
