@@ -60,8 +60,8 @@ type NetworkArgs struct {
 	// buckets. It does not prevent exfiltration while a NAT gateway exists: traffic to S3 can leave through the NAT.
 	S3EndpointExtraBucketArns []string
 
-	// NoAwsServiceBuckets leaves the AWS-owned buckets of ServiceBucketGroups (ECR image layers, Amazon Linux 2
-	// and 2023 package repositories, the SSM Agent's buckets) out of the endpoint policy. Default false: they are
+	// NoAwsServiceBuckets leaves the AWS-owned buckets of ServiceBuckets (ECR image layers, Amazon Linux 2 and
+	// 2023 package repositories, the SSM Agent's and Patch Manager's buckets) out of the endpoint policy. Default false: they are
 	// readable (s3:GetObject only), by exact name for the stack's region; a region missing from
 	// ServiceBucketRegions is then an error.
 	NoAwsServiceBuckets bool

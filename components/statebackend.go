@@ -38,7 +38,7 @@ type StateBackendArgs struct {
 	LogBucketName string
 
 	// LockTableName is the DynamoDB lock table for Terraform users of this backend older than 1.11 (newer ones lock
-	// with S3 lock files, see TerraformBackendBlock). If empty, "<project>-state-lock". 3 to 255 characters: letters, digits, '_', '-' and '.'.
+	// with S3 lock files: the terraformBackendConfig output). If empty, "<project>-state-lock". 3 to 255 characters: letters, digits, '_', '-' and '.'.
 	LockTableName string
 
 	// NoncurrentVersionDays is how long an overwritten or deleted state version is kept. If zero,

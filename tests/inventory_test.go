@@ -239,6 +239,13 @@ func TestGeneratedTablesAreUpToDate(t *testing.T) {
 	want, err = report.ReplaceBetween(components, report.NaclTableStart, report.NaclTableEnd, report.NaclTable())
 	require.NoError(t, err)
 	assert.Equal(t, want, components, "%s's network ACL table is stale: run make docs", report.ComponentsDoc)
+	for name := range report.ArgsTables {
+		table, err := report.ArgsTable(repoRoot, name)
+		require.NoError(t, err, name)
+		want, err = report.ReplaceBetween(components, report.ArgsStart(name), report.ArgsEnd(name), table)
+		require.NoError(t, err, name)
+		assert.Equal(t, want, components, "%s's %s arguments table is stale: run make docs", report.ComponentsDoc, name)
+	}
 	for name, c := range report.OutputsTables {
 		table, err := report.OutputsTable(c)
 		require.NoError(t, err, name)
@@ -262,4 +269,16 @@ func TestAnOutputWithoutADocTagIsRefused(t *testing.T) {
 	_, err := report.OutputsTable(component{})
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "component.Bare has no doc tag")
+}
+
+// An argument without a doc comment cannot be documented: the generator refuses it.
+func TestAnArgumentWithoutADocCommentIsRefused(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	require.NoError(t, os.MkdirAll(filepath.Join(dir, "components"), 0o755))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "components", "x.go"), []byte("package components\n\n"+
+		"type NetworkArgs struct {\n\t// VpcCidr is documented.\n\tVpcCidr string\n\n\tBare int\n}\n"), 0o644))
+	_, err := report.ArgsTable(dir, "Network")
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "NetworkArgs.Bare has no doc comment")
 }
