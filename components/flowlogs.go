@@ -230,7 +230,7 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 // Outputs returns the FlowLogs' outputs by name, as registered.
 func (c *FlowLogs) Outputs() pulumi.Map { return outputsOf(c) }
 
-// tags are every child's tags: all of them are named name-flow-logs.
+// flowLogsTags are the tags of every FlowLogs child: all of them are named <name>-flow-logs.
 func (s scope) flowLogsTags() pulumi.StringMap { return s.childTags(s.name + "-flow-logs") }
 
 // flowLogsKey creates the customer-managed key. Its policy names the log group's ARN before the group exists

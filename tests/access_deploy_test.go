@@ -150,21 +150,17 @@ func newDeployWorld(t testing.TB, stack string) deployWorld {
 	t.Helper()
 	res := runStack(t, stack, false)
 	other := runStack(t, otherEnvironment(stack), false)
-	var defaults struct {
-		Tags map[string]string `json:"tags"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(res.Config["aws:defaultTags"]), &defaults), "%s: aws:defaultTags", stack)
-	require.Equal(t, deployProject, defaults.Tags["Project"], "%s: the deploy role only touches Project=%s", stack, deployProject)
-	require.Equal(t, stack, defaults.Tags["Environment"], "%s: the deploy role only touches Environment=%s", stack, stack)
+	tags := defaultTags(t, res)
+	require.Equal(t, deployProject, tags["Project"], "%s: the deploy role only touches Project=%s", stack, deployProject)
+	require.Equal(t, stack, tags["Environment"], "%s: the deploy role only touches Environment=%s", stack, stack)
 	w := deployWorld{stack: stack, other: otherEnvironment(stack), region: res.Config["aws:region"],
 		who: deployRoleArn(stack),
-		doc: "docs/deploy-" + stack + "-permissions", requestTags: map[string]any{}, resourceTags: map[string]any{},
+		doc: "docs/deploy-" + stack + "-permissions", requestTags: map[string]any{}, resourceTags: resourceTagKeys(tags),
 		otherTags: map[string]any{"aws:ResourceTag/Project": deployProject, "aws:ResourceTag/Environment": otherEnvironment(stack)},
 	}
 	require.Equal(t, accessRegion, w.region, "%s: the documents are evaluated in %s", stack, accessRegion)
-	for k, v := range defaults.Tags {
+	for k, v := range tags {
 		w.requestTags["aws:RequestTag/"+k] = v
-		w.resourceTags["aws:ResourceTag/"+k] = v
 	}
 	w.requestTags["aws:RequestTag/Name"] = stack + "-resource"
 	name := stack + "-flow-logs"
@@ -205,14 +201,7 @@ func newDeployWorld(t testing.TB, stack string) deployWorld {
 	boot := runStack(t, "bootstrap", false)
 	w.bucket = one(t, boot, mockrun.TypeBucket, "state-bucket").Out("arn")
 	w.stateKeyArn = one(t, boot, mockrun.TypeKmsKey, "state-key").Out("arn")
-	var bootTags struct {
-		Tags map[string]string `json:"tags"`
-	}
-	require.NoError(t, json.Unmarshal([]byte(boot.Config["aws:defaultTags"]), &bootTags), "bootstrap: aws:defaultTags")
-	w.stateKeyTags = map[string]any{}
-	for k, v := range bootTags.Tags {
-		w.stateKeyTags["aws:ResourceTag/"+k] = v
-	}
+	w.stateKeyTags = resourceTagKeys(defaultTags(t, boot))
 	seen := map[string]bool{}
 	for _, r := range res.AWS() {
 		if !seen[r.Type] {
@@ -1019,6 +1008,17 @@ func (w deployWorld) sealedClaimScenarios(untaggedKey string, reqTags map[string
 	}
 }
 
+// sealedClaimNames are the names, as deniedScenarios gives them, of the sealed-claim scenarios of these actions.
+func (w deployWorld) sealedClaimNames(actions ...string) []string {
+	var out []string
+	for _, s := range w.sealedClaimScenarios("", nil) {
+		if slices.Contains(actions, s.action) {
+			out = append(out, "deploy-"+w.stack+" "+s.name)
+		}
+	}
+	return out
+}
+
 // boundaryScenarios are (c): a flow-log role bounded by its stack's boundary can only deliver flow logs to its stack's groups,
 // whatever its identity policy grants; and the policy the program renders for it still works under the boundary.
 func (w deployWorld) boundaryScenarios() []scenario {
@@ -1440,13 +1440,11 @@ func (w deployWorld) evidenceMutations() []mutation {
 		{name: guard + " without " + sidGuardDelivery, policy: guard, edit: dropStatements(sidGuardDelivery), scenarios: deliveryNames},
 		{name: w.sealed[0] + " without " + sidSeal, policy: w.sealed[0], edit: dropStatements(sidSeal), scenarios: sealedNames},
 		{name: w.sealed[0] + " without " + sidSealKeys, policy: w.sealed[0], edit: dropStatements(sidSealKeys),
-			scenarios: []string{"deploy-" + w.stack + " once sealed, cannot claim an untagged key with no alias by tagging it (explicitly denied)"}},
+			scenarios: w.sealedClaimNames("kms:TagResource")},
 		{name: w.sealed[0] + " without " + sidSealSgs, policy: w.sealed[0], edit: dropStatements(sidSealSgs),
-			scenarios: []string{"deploy-" + w.stack + " once sealed, cannot tag an untagged security group as its own (explicitly denied)",
-				"deploy-" + w.stack + " once sealed, cannot tag an untagged network ACL as its own (explicitly denied)"}},
+			scenarios: w.sealedClaimNames("ec2:CreateTags")},
 		{name: w.sealed[0] + " without " + sidSealNacl, policy: w.sealed[0], edit: dropStatements(sidSealNacl),
-			scenarios: []string{"deploy-" + w.stack + " once sealed, cannot add entries to an untagged network ACL (explicitly denied)",
-				"deploy-" + w.stack + " once sealed, cannot move a subnet off an untagged network ACL (explicitly denied)"}},
+			scenarios: w.sealedClaimNames("ec2:CreateNetworkAclEntry", "ec2:ReplaceNetworkAclAssociation")},
 		{name: guard + " without " + sidGuardKeyPolicy, policy: guard, edit: dropStatements(sidGuardKeyPolicy), scenarios: keyPolicyNames},
 		{name: guard + " that refuses a key policy only when the lockout safety check is bypassed (what it held before: the reviewed defect)",
 			policy: guard, edit: setField(sidGuardKeyPolicy, "Condition", map[string]any{"Bool": map[string]any{"kms:BypassPolicyLockoutSafetyCheck": "true"}}),

@@ -4,7 +4,6 @@ package tests
 // the checks docs/SERVICE-CHECKS.md lists, each modelled here against what the program really registers.
 
 import (
-	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -43,16 +42,7 @@ func deployerOf(t testing.TB, stack string) deployer {
 // aws:defaultTags plus the resource's own tags.
 func stackResourceTags(t testing.TB, res *mockrun.Result, r mockrun.Resource) map[string]any {
 	t.Helper()
-	var defaults struct {
-		Tags map[string]string `json:"tags"`
-	}
-	if raw := res.Config["aws:defaultTags"]; raw != "" {
-		require.NoError(t, json.Unmarshal([]byte(raw), &defaults), "aws:defaultTags")
-	}
-	out := map[string]any{}
-	for k, v := range defaults.Tags {
-		out["aws:ResourceTag/"+k] = v
-	}
+	out := resourceTagKeys(defaultTags(t, res))
 	if tags, ok := r.Value("tags").(map[string]any); ok {
 		for k, v := range tags {
 			out["aws:ResourceTag/"+k] = v

@@ -3,6 +3,7 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -173,4 +174,25 @@ func policyOf(t testing.TB, r mockrun.Resource, key string) []iampolicy.Statemen
 	stmts, err := iampolicy.Parse(r.Str(key))
 	require.NoError(t, err, "%s.%s", r, key)
 	return stmts
+}
+
+// defaultTags are the tags a stack file gives every resource of the default provider (aws:defaultTags).
+func defaultTags(t testing.TB, res *mockrun.Result) map[string]string {
+	t.Helper()
+	var defaults struct {
+		Tags map[string]string `json:"tags"`
+	}
+	if raw := res.Config["aws:defaultTags"]; raw != "" {
+		require.NoError(t, json.Unmarshal([]byte(raw), &defaults), "%s: aws:defaultTags", res.Stack)
+	}
+	return defaults.Tags
+}
+
+// resourceTagKeys are tags as the aws:ResourceTag/<key> context keys of a request on the resource that has them.
+func resourceTagKeys(tags map[string]string) map[string]any {
+	out := map[string]any{}
+	for k, v := range tags {
+		out["aws:ResourceTag/"+k] = v
+	}
+	return out
 }

@@ -106,7 +106,7 @@ var Controls = []Control{
 		How:      "Both ACLs are built from one rule table (components/nacl.go) whose rules are TCP, UDP and ICMP only.",
 		Tests:    []string{"TestNoNetworkAclRuleUsesProtocolAll"},
 		Types:    []string{mockrun.TypeVpc}, Check: NaclRulesNameTheirProtocol},
-	{ID: "AF-VPC-06", Title: "Public subnets have a network ACL of their own; from the internet, no ACL admits a port below 1024 except, on the public ACL, the configured publicIngressPorts, nor 3389, and above 1023 only TCP/UDP (return traffic, which a stateless ACL cannot tell from new connections: security groups are the control there); of ICMP, only error messages (types 3, 11, 12).",
+	{ID: "AF-VPC-06", Title: "Public subnets have a network ACL of their own; from the internet, no ACL admits a port below 1024 except, on the public ACL, the configured publicIngressPorts, nor 3389, and above 1023 only TCP/UDP (return traffic, which a stateless ACL cannot tell from new connections: security groups are the control there); of ICMP, only error messages (types " + intList(icmpErrorTypes) + ").",
 		Upstream: []string{"NIST 800-53 SC-7", "AWS Well-Architected SEC05-BP01"},
 		How:      "The default ACL keeps the private rules (the VPC and return traffic) for private subnets and any subnet added later; the public ACL adds one TCP rule per publicIngressPorts entry (443 and 80 by default).",
 		Tests:    []string{"TestPublicSubnetsHaveTheirOwnAclAdmittingTheConfiguredPorts", "TestDefaultNaclKeepsThePrivateRulesAndIgnoresSubnetsAddedLater", "TestPublicAclFollowsPublicIngressPorts"},

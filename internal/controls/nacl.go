@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
@@ -20,6 +21,15 @@ const FirstEphemeralPort = 1024
 // time exceeded, parameter problem): the only ICMP an ACL may admit from the internet. Echo requests (ping) and
 // everything else stay out.
 var icmpErrorTypes = []int{3, 11, 12}
+
+// intList writes numbers as "3, 11, 12" for a control's statement.
+func intList(ns []int) string {
+	parts := make([]string, len(ns))
+	for i, n := range ns {
+		parts[i] = strconv.Itoa(n)
+	}
+	return strings.Join(parts, ", ")
+}
 
 // acls returns every network ACL, default and custom.
 func acls(r *mockrun.Result) []mockrun.Resource {
