@@ -43,7 +43,7 @@ read_aws() {
   local rc=0
   printf '# %s\n' "$(words "$@")"
   OUT=$("$@" 2>"$TMP_DIR/err") || rc=$?
-  ERR=$(cat "$TMP_DIR/err")
+  ERR=$(<"$TMP_DIR/err")
   return "$rc"
 }
 read_failed() { printf '%s\n' "$ERR" >&2; exit "$1"; }

@@ -271,20 +271,21 @@ var engineAnswers sync.Map
 func runEngine(t testing.TB, req engineRequest) engineAnswer {
 	t.Helper()
 	out := engineAnswer{Validate: map[string][]string{}, Simulate: map[string]simAnswer{}}
-	send := engineRequest{Validate: req.Validate}
+	send := wireRequest{Validate: req.Validate}
 	keys := map[string]string{}
 	for _, it := range req.Simulate {
 		id := it.ID
 		it.ID = ""
-		raw, err := json.Marshal(it)
+		raw, err := json.Marshal(it) // {"id":"",...}: the key, and the request once the id is put back
 		require.NoError(t, err)
 		if a, ok := engineAnswers.Load(string(raw)); ok {
 			out.Simulate[id] = a.(simAnswer)
 			continue
 		}
-		it.ID = id
 		keys[id] = string(raw)
-		send.Simulate = append(send.Simulate, it)
+		quoted, err := json.Marshal(id)
+		require.NoError(t, err)
+		send.Simulate = append(send.Simulate, json.RawMessage(`{"id":`+string(quoted)+string(raw[len(`{"id":""`):])))
 	}
 	if len(send.Validate) == 0 && len(send.Simulate) == 0 {
 		return out
@@ -351,15 +352,21 @@ func startEngines() {
 // engineChunk is how many simulations one engine answers at a time: a large batch is split across the pool.
 const engineChunk = 200
 
+// wireRequest is an engineRequest whose simulations are already encoded: each is encoded once, for the cache key.
+type wireRequest struct {
+	Validate []validateItem    `json:"validate"`
+	Simulate []json.RawMessage `json:"simulate"`
+}
+
 // spawnEngine has the pool answer one batch, its simulations split into chunks that engines answer at once.
-func spawnEngine(t testing.TB, req engineRequest) engineAnswer {
+func spawnEngine(t testing.TB, req wireRequest) engineAnswer {
 	t.Helper()
 	enginesOnce.Do(startEngines)
 	require.NoError(t, enginesErr)
-	chunks := []engineRequest{{Validate: req.Validate}}
+	chunks := []wireRequest{{Validate: req.Validate}}
 	for i, it := range req.Simulate {
 		if i > 0 && i%engineChunk == 0 {
-			chunks = append(chunks, engineRequest{})
+			chunks = append(chunks, wireRequest{})
 		}
 		last := &chunks[len(chunks)-1]
 		last.Simulate = append(last.Simulate, it)
@@ -389,7 +396,7 @@ func spawnEngine(t testing.TB, req engineRequest) engineAnswer {
 }
 
 // askEngine has one engine of the pool answer one request.
-func askEngine(req engineRequest) (engineAnswer, error) {
+func askEngine(req wireRequest) (engineAnswer, error) {
 	in, err := json.Marshal(req)
 	if err != nil {
 		return engineAnswer{}, err

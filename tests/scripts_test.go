@@ -197,16 +197,3 @@ func TestBootstrapScriptsAvoidBash4OnlyConstructs(t *testing.T) {
 		assert.Empty(t, bash4Findings(string(raw)), "scripts/%s must run on macOS's bash 3.2", name)
 	}
 }
-
-func TestBootstrapScriptsAreShellcheckClean(t *testing.T) {
-	t.Parallel()
-	if _, err := exec.LookPath("shellcheck"); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("shellcheck is not installed; .ci/run installs it")
-		}
-		t.Skip("shellcheck not installed (make tools installs it); CI runs this check")
-	}
-	out, err := exec.Command("shellcheck", filepath.Join(repoRoot, "scripts", "bootstrap.sh"),
-		filepath.Join(repoRoot, "scripts", "check-stack-file.sh")).CombinedOutput()
-	require.NoError(t, err, string(out))
-}
