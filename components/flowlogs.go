@@ -69,6 +69,13 @@ type FlowLogsArgs struct {
 	// empty, the role has no boundary. Deploy roles that may create roles only with a given boundary need it.
 	PermissionsBoundaryArn string
 
+	// ArchiveBucketArn adds a second flow log of the VPC, with the same records, into this S3 bucket: the delivery
+	// bucket of a LogArchive (its deliveryBucketArn output), in this account or another. Apache Parquet, Hive-compatible
+	// partitions, one partition per hour. The bucket's default encryption applies, so no key is named here, and the
+	// CloudWatch flow log and its log group stay. Must be arn:<partition>:s3:::<bucket> in the stack's partition:
+	// no wildcard and no folder (the archive admits deliveries under AWSLogs/ only). If empty (the default), no archive.
+	ArchiveBucketArn string
+
 	// Tags are added to every child resource, under each child's own Name tag. Keys must not start with "aws:" or
 	// be Name or Tier; at most 40. If empty, children carry only their Name plus the provider's default tags.
 	Tags map[string]string
@@ -124,12 +131,22 @@ func (a *FlowLogsArgs) validateSettings(p *problems) {
 		p.add("PermissionsBoundaryArn", "%q is neither an IAM managed policy ARN (arn:aws:iam::123456789012:policy/name) "+
 			"nor a policy name (1-128 letters, digits and + = , . @ _ -)", b)
 	}
+	if b := a.ArchiveBucketArn; b != "" && !bucketArnPattern.MatchString(b) {
+		p.add("ArchiveBucketArn", "%q is not the ARN of one bucket: expected arn:aws:s3:::<bucket>, without "+
+			"wildcard or folder", b)
+	}
 	checkTags(p, a.Tags)
 }
 
-// preflight reports what only the account reveals: a boundary ARN of another account or partition.
+// preflight reports what only the account reveals: a boundary ARN of another account or partition, an archive
+// bucket of another partition.
 func (a *FlowLogsArgs) preflight(_ string, acct account) error {
 	_, err := a.boundaryArn(acct)
+	if b := a.ArchiveBucketArn; err == nil && b != "" && !strings.HasPrefix(b, "arn:"+acct.Partition+":") {
+		p := problems{component: "FlowLogs"}
+		p.add("ArchiveBucketArn", "%q is in another partition than the stack (%s)", b, acct.Partition)
+		err = p.err()
+	}
 	return err
 }
 
@@ -167,6 +184,7 @@ type FlowLogs struct {
 	LogGroupArn  pulumi.StringOutput `pulumi:"logGroupArn" doc:"the log group's ARN"`
 	RoleArn      pulumi.StringOutput `pulumi:"roleArn" doc:"the delivery role"`
 	FlowLogId    pulumi.StringOutput `pulumi:"flowLogId" doc:"the flow log"`
+	ArchiveId    pulumi.StringOutput `pulumi:"flowLogToArchiveId" doc:"the flow log into ArchiveBucketArn; empty without one"`
 }
 
 // FlowLogsType is the FlowLogs type token.
@@ -200,10 +218,10 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	if err != nil {
 		return fail("look up account", err)
 	}
-	boundary, err := args.boundaryArn(acct) // a boundary of another account fails before any child
-	if err != nil {
+	if err := args.preflight(name, acct); err != nil { // a boundary or archive of another account or partition
 		return fail("look up account", err)
 	}
+	boundary, _ := args.boundaryArn(acct)
 	key, alias, err := flowLogsKey(s, acct, groupName, evidence)
 	if err != nil {
 		return fail("create kms key", err)
@@ -219,6 +237,14 @@ func NewFlowLogs(ctx *pulumi.Context, name string, args *FlowLogsArgs, opts ...p
 	flowLog, err := flowLogOf(s, args.VpcId, group, role, rolePolicy, args.MaxAggregationInterval)
 	if err != nil {
 		return fail("create flow log", err)
+	}
+	c.ArchiveId = pulumi.String("").ToStringOutput()
+	if args.ArchiveBucketArn != "" {
+		archived, err := archiveFlowLogOf(s, args.VpcId, args.ArchiveBucketArn, args.MaxAggregationInterval)
+		if err != nil {
+			return fail("create archive flow log", err)
+		}
+		c.ArchiveId = archived.ID().ToStringOutput()
 	}
 
 	c.KeyArn, c.KeyAlias = key.Arn, alias.Name
@@ -307,6 +333,28 @@ func flowLogOf(s scope, vpcID pulumi.StringInput, group *cloudwatch.LogGroup, ro
 		LogFormat:              pulumi.String(flowLogFormat),
 		Tags:                   s.flowLogsTags(),
 	}, s.parent, pulumi.DependsOn([]pulumi.Resource{rolePolicy}), pulumi.DeleteBeforeReplace(true))
+}
+
+// archiveFlowLogOf creates the second flow log, into the archive's delivery bucket: the same traffic, interval
+// and fields as the CloudWatch one, as Parquet in hourly Hive partitions
+// (AWSLogs/aws-account-id=<account>/aws-service=vpcflowlogs/aws-region=<region>/year=/month=/day=/hour=/), which
+// Athena reads without a crawler. An S3 destination needs no delivery role: the delivery service writes under the
+// bucket's policy. It is not retained on delete: the records are the archive's, which outlive it.
+func archiveFlowLogOf(s scope, vpcID pulumi.StringInput, bucketArn string, aggregationSeconds int) (*ec2.FlowLog, error) {
+	return ec2.NewFlowLog(s.ctx, s.name+"-archive", &ec2.FlowLogArgs{
+		VpcId:                  vpcID,
+		TrafficType:            pulumi.String("ALL"),
+		LogDestinationType:     pulumi.String("s3"),
+		LogDestination:         pulumi.String(bucketArn),
+		MaxAggregationInterval: pulumi.Int(orDefault(aggregationSeconds, DefaultFlowLogAggregationSeconds)),
+		LogFormat:              pulumi.String(flowLogFormat),
+		DestinationOptions: &ec2.FlowLogDestinationOptionsArgs{
+			FileFormat:               pulumi.String("parquet"),
+			HiveCompatiblePartitions: pulumi.Bool(true),
+			PerHourPartition:         pulumi.Bool(true),
+		},
+		Tags: s.childTags(s.name + "-flow-logs-archive"),
+	}, s.parent, pulumi.DeleteBeforeReplace(true))
 }
 
 func orDefault(v, def int) int {

@@ -88,6 +88,9 @@ var Settings = []Setting{
 	{"flowLogsPermissionsBoundary", "string", "",
 		"Permissions boundary of the flow-log role: a managed policy name or ARN; empty for none.",
 		"FlowLogs.PermissionsBoundaryArn"},
+	{"flowLogsArchiveBucketArn", "string", "",
+		"Also deliver flow logs (Parquet, hourly) to this bucket: a log-archive stack's deliveryBucketArn; empty for none.",
+		"FlowLogs.ArchiveBucketArn"},
 	{"stateBucketName", "string", "",
 		"State bucket name; empty derives <project>-state-<account>-<region>. 3-63 of a-z, 0-9, '-'.",
 		"StateBackend.BucketName"},
@@ -145,6 +148,7 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 			MaxAggregationInterval: l.integer("flowLogsAggregationInterval"),
 			DeleteWithStack:        l.boolean("flowLogsDeleteWithStack"),
 			PermissionsBoundaryArn: l.str("flowLogsPermissionsBoundary"),
+			ArchiveBucketArn:       l.str("flowLogsArchiveBucketArn"),
 		},
 		StateBackend: components.StateBackendArgs{
 			BucketName:               l.str("stateBucketName"),

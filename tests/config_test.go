@@ -36,6 +36,7 @@ func TestInvalidConfigurationIsRefusedBeforeAnythingIsRegistered(t *testing.T) {
 		want []string // each must appear in the error
 	}{
 		{"malformed cidr", map[string]string{"vpcCidr": "10.0.0.0"}, []string{"aws-foundation:vpcCidr", "not an IPv4 CIDR"}},
+		{"archive bucket wildcard", map[string]string{"flowLogsArchiveBucketArn": "arn:aws:s3:::*"}, []string{"aws-foundation:flowLogsArchiveBucketArn", "not the ARN of one bucket"}},
 		{"public cidr", map[string]string{"vpcCidr": "8.8.0.0/16"}, []string{"aws-foundation:vpcCidr", "not inside a private range"}},
 		{"host bits set", map[string]string{"vpcCidr": "10.0.0.1/16"}, []string{"aws-foundation:vpcCidr", "host bits"}},
 		{"prefix too short for AWS", map[string]string{"vpcCidr": "10.0.0.0/12"}, []string{"aws-foundation:vpcCidr", "AWS allows /16 to /28"}},

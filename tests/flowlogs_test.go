@@ -14,6 +14,8 @@ import (
 	"github.com/aws-foundation/aws-foundation/internal/iampolicy"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"github.com/aws-foundation/aws-foundation/internal/report"
+	"github.com/aws-foundation/aws-foundation/internal/stackrun"
+	"github.com/aws-foundation/aws-foundation/stacks"
 	"github.com/pulumi/pulumi/sdk/v3/go/common/resource"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
 	"github.com/stretchr/testify/assert"
@@ -321,6 +323,10 @@ func TestInvalidFlowLogsArgumentsAreRefusedBeforeAnythingIsRegistered(t *testing
 		{"boundary with a space", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), PermissionsBoundaryArn: "my boundary"}, "PermissionsBoundaryArn: \"my boundary\" is neither"},
 		{"boundary of another account", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), PermissionsBoundaryArn: "arn:aws:iam::999999999999:policy/b"}, "a policy of account 999999999999"},
 		{"boundary in another partition", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), PermissionsBoundaryArn: "arn:aws-cn:iam::123456789012:policy/b"}, "in partition aws-cn"},
+		{"archive bucket pattern", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), ArchiveBucketArn: "arn:aws:s3:::logs-*"}, "ArchiveBucketArn: \"arn:aws:s3:::logs-*\" is not the ARN of one bucket"},
+		{"archive bucket folder", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), ArchiveBucketArn: "arn:aws:s3:::logs/vpc"}, "ArchiveBucketArn"},
+		{"archive bucket name only", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), ArchiveBucketArn: "logs"}, "ArchiveBucketArn"},
+		{"archive in another partition", components.FlowLogsArgs{VpcId: pulumi.String(testVpcID), ArchiveBucketArn: "arn:aws-cn:s3:::logs"}, "another partition than the stack (aws)"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -331,7 +337,7 @@ func TestInvalidFlowLogsArgumentsAreRefusedBeforeAnythingIsRegistered(t *testing
 			}, mockrun.Options{})
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), c.want)
-			if strings.HasPrefix(c.name, "boundary of") || strings.HasPrefix(c.name, "boundary in") {
+			if strings.HasPrefix(c.name, "boundary of") || strings.HasPrefix(c.name, "boundary in") || strings.HasSuffix(c.name, "partition") {
 				// Only the account lookup, made through the component's provider, reveals these.
 				requireNoChildCreated(t, res)
 				return
@@ -339,4 +345,60 @@ func TestInvalidFlowLogsArgumentsAreRefusedBeforeAnythingIsRegistered(t *testing
 			requireNothingRegistered(t, res)
 		})
 	}
+}
+
+const archiveInbox = "arn:aws:s3:::aws-foundation-log-inbox-210987654321-us-east-1"
+
+func TestAnArchiveBucketAddsAParquetFlowLogOfTheSameRecordsAndKeepsTheCloudWatchOne(t *testing.T) {
+	t.Parallel()
+	res := runFlowLogs(t, components.FlowLogsArgs{ArchiveBucketArn: archiveInbox, MaxAggregationInterval: 600})
+	_, group, _, _, fl := flowLogParts(t, res)
+	archive := one(t, res, mockrun.TypeFlowLog, "fl-archive")
+	assert.Equal(t, "cloud-watch-logs", fl.Str("logDestinationType"), "the CloudWatch flow log stays")
+	assert.Equal(t, group.Out("arn"), fl.Str("logDestination"))
+	assert.Equal(t, testVpcID, archive.Str("vpcId"))
+	assert.Equal(t, "ALL", archive.Str("trafficType"))
+	assert.Equal(t, "s3", archive.Str("logDestinationType"))
+	assert.Equal(t, archiveInbox, archive.Str("logDestination"))
+	assert.Equal(t, fl.Str("logFormat"), archive.Str("logFormat"), "the archive gets the same fields")
+	assert.Equal(t, 600.0, archive.Value("maxAggregationInterval"), "and the same interval")
+	assert.Equal(t, map[string]any{"fileFormat": "parquet", "hiveCompatiblePartitions": true, "perHourPartition": true},
+		archive.Value("destinationOptions"))
+	assert.Empty(t, archive.Str("iamRoleArn"), "an S3 destination takes no delivery role")
+	assert.Empty(t, archive.Str("deliverLogsPermissionArn"))
+}
+
+// runStackFileWith runs a stack from its stack file with some keys set on top, as `pulumi up`.
+func runStackFileWith(t *testing.T, stack string, set map[string]string) (*mockrun.Result, error) {
+	t.Helper()
+	cfg, p, err := stackrun.Config(repoRoot, stack)
+	require.NoError(t, err)
+	for k, v := range set {
+		cfg[k] = v
+	}
+	return mockrun.Run(stacks.Run, mockrun.Options{Project: p.Name, Stack: stack, Config: cfg})
+}
+
+func TestProdWithAnArchiveDeliversToItAndKeepsEveryOtherResourceAsItWas(t *testing.T) {
+	t.Parallel()
+	plain := runStack(t, "prod", false)
+	archived, err := runStackFileWith(t, "prod", map[string]string{"aws-foundation:flowLogsArchiveBucketArn": archiveInbox})
+	require.NoError(t, err)
+	var added []string
+	before := map[string]bool{}
+	for _, r := range plain.AWS() {
+		before[string(r.URN)] = true
+	}
+	for _, r := range archived.AWS() {
+		if !before[string(r.URN)] {
+			added = append(added, r.Name)
+		}
+	}
+	assert.Equal(t, []string{"prod-archive"}, added, "the archive adds one flow log and changes no URN")
+	assert.Len(t, archived.AWS(), len(plain.AWS())+1)
+	archive := one(t, archived, mockrun.TypeFlowLog, "prod-archive")
+	assert.Equal(t, archiveInbox, archive.Str("logDestination"))
+	assert.Equal(t, archive.Out("id"), archived.Exports["flowLogToArchiveId"].Value, "exported")
+	assert.Equal(t, "", plain.Exports["flowLogToArchiveId"].Value, "empty without an archive")
+	assert.Len(t, plain.OfType(mockrun.TypeFlowLog), 1)
 }
