@@ -48,7 +48,7 @@ var Exceptions = []Exception{
 		Statement:    "The state bucket is not replicated to another region.",
 		Reason:       "Replication doubles storage and needs a second key and bucket per region; state is small and rebuildable by re-running the bootstrap stack.",
 		Compensating: "Versioning with a 90-day history, protect + retainOnDelete, table deletion protection, and the restore runbook (docs/BOOTSTRAP.md).",
-		AppliesTo:    has(mockrun.TypeBucket)},
+		AppliesTo:    has(mockrun.TypeTable)}, // the state backend's lock table: the log archive is not the state bucket
 	{ID: "EX-07", Upstream: []string{"AWS Well-Architected REL10-BP01"},
 		Statement:    "One NAT gateway serves every private subnet (natStrategy single, the prod stack's setting).",
 		Reason:       "About $36.50/month (NAT hours $32.85 plus its Elastic IP $3.65) instead of $109.50 for three; accepted where an outage of the NAT gateway's AZ may cut private subnets' internet egress until the AZ recovers.",
