@@ -68,6 +68,14 @@ else
       fi
     done <<<"$accounts"
   fi
+  # Other keys that name the stack's account (the log archive's break-glass role ARN) ship the same placeholder.
+  placeholders=$(grep -v -e '^[[:space:]]*#' -e '^[[:space:]]*-' -e 'aws:allowedAccountIds' "$file" | grep 'ACCOUNT_ID' | sed 's/^[[:space:]]*//' || true)
+  if [[ -n $placeholders ]]; then
+    while IFS= read -r line; do
+      fail "still has the placeholder ACCOUNT_ID in '$line': fill in the stack's 12-digit account id"
+    done <<<"$placeholders"
+    ok=0
+  fi
 fi
 if [[ $ok -eq 0 ]]; then
   if [[ $stack == bootstrap ]]; then

@@ -22,6 +22,9 @@ const (
 	KindEnvironment Kind = "environment"
 	// KindBootstrap composes StateBackend only: the state infrastructure every other stack keeps its state in.
 	KindBootstrap Kind = "bootstrap"
+	// KindLogArchive composes LogArchive only: the write-once archive environments may deliver flow logs to,
+	// deployed by a person like the bootstrap stack.
+	KindLogArchive Kind = "logArchive"
 )
 
 // Setting is one project config key. Settings is the single source of defaults: the program applies them when
@@ -59,7 +62,7 @@ func opposite(v string) string {
 // Settings lists every project config key.
 var Settings = []Setting{
 	{"stackKind", "string", string(KindEnvironment),
-		"What the stack builds: environment (Network + FlowLogs) or bootstrap (StateBackend).", ""},
+		"What the stack builds: environment (Network + FlowLogs), bootstrap (StateBackend) or logArchive (LogArchive).", ""},
 	{"vpcCidr", "string", components.DefaultVpcCidr,
 		"VPC IPv4 CIDR: private (RFC 1918), /16 to /24.", "Network.VpcCidr"},
 	{"availabilityZones", "array", []string{},
@@ -105,6 +108,27 @@ var Settings = []Setting{
 		"Newest noncurrent state versions kept regardless of age; 1 to 100.", "StateBackend.NoncurrentVersionsToKeep"},
 	{"stateAccessLogDays", "integer", components.DefaultAccessLogDays,
 		"Days the state bucket's access logs are kept; positive.", "StateBackend.AccessLogDays"},
+	{"logArchiveVaultBucketName", "string", "",
+		"Object Lock bucket name; empty derives <project>-log-archive-<account>-<region>.", "LogArchive.VaultBucketName"},
+	{"logArchiveInboxBucketName", "string", "",
+		"Delivery (inbox) bucket name; empty derives <project>-log-inbox-<account>-<region>.", "LogArchive.InboxBucketName"},
+	{"logArchiveSourceAccountIds", "array", []string{},
+		"12-digit accounts whose log deliveries may write; empty with no org: the archive's own account.",
+		"LogArchive.SourceAccountIds"},
+	{"logArchiveSourceOrgId", "string", "",
+		"Organization (o-...) whose accounts' log deliveries may write; empty for none.", "LogArchive.SourceOrgId"},
+	{"logArchiveRetentionDays", "integer", components.DefaultArchiveRetentionDays,
+		"Object Lock default retention in days: 365 to 36500. COMPLIANCE cannot be shortened by anyone.",
+		"LogArchive.RetentionDays"},
+	{"logArchiveGovernanceModeForTestAccountsOnly", "boolean", false,
+		"GOVERNANCE instead of COMPLIANCE retention (test accounts only: it can be bypassed).",
+		"LogArchive.GovernanceModeForTestAccountsOnly"},
+	{"logArchiveBreakGlassPrincipalArn", "string", "",
+		"Required for logArchive: the one IAM role ARN of the account that may change the archive's policies and lifecycle.",
+		"LogArchive.BreakGlassPrincipalArn"},
+	{"logArchiveColdStorageAfterDays", "integer", components.DefaultColdStorageAfterDays,
+		"Days before archived logs move to S3 Glacier Deep Archive; less than the retention.",
+		"LogArchive.ColdStorageAfterDays"},
 }
 
 // Config is a stack's loaded configuration: the kind, and the arguments of each component it composes.
@@ -113,6 +137,7 @@ type Config struct {
 	Network      components.NetworkArgs
 	FlowLogs     components.FlowLogsArgs // VpcId is filled in from the Network when composing
 	StateBackend components.StateBackendArgs
+	LogArchive   components.LogArchiveArgs
 }
 
 // validator is implemented by every component's Args.
@@ -158,6 +183,16 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 			NoncurrentVersionsToKeep: l.integer("stateNoncurrentVersionsToKeep"),
 			AccessLogDays:            l.integer("stateAccessLogDays"),
 		},
+		LogArchive: components.LogArchiveArgs{
+			VaultBucketName:                   l.str("logArchiveVaultBucketName"),
+			InboxBucketName:                   l.str("logArchiveInboxBucketName"),
+			SourceAccountIds:                  l.strs("logArchiveSourceAccountIds"),
+			SourceOrgId:                       l.str("logArchiveSourceOrgId"),
+			RetentionDays:                     l.integer("logArchiveRetentionDays"),
+			GovernanceModeForTestAccountsOnly: l.boolean("logArchiveGovernanceModeForTestAccountsOnly"),
+			BreakGlassPrincipalArn:            l.str("logArchiveBreakGlassPrincipalArn"),
+			ColdStorageAfterDays:              l.integer("logArchiveColdStorageAfterDays"),
+		},
 	}
 	var toCheck []validator
 	switch c.Kind {
@@ -166,8 +201,10 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 		toCheck = []validator{&c.Network, validatorFunc(c.FlowLogs.ValidateSettings)}
 	case KindBootstrap:
 		toCheck = []validator{&c.StateBackend}
+	case KindLogArchive:
+		toCheck = []validator{&c.LogArchive}
 	default:
-		l.problem("stackKind", "%q is not one of %s, %s", c.Kind, KindEnvironment, KindBootstrap)
+		l.problem("stackKind", "%q is not one of %s, %s, %s", c.Kind, KindEnvironment, KindBootstrap, KindLogArchive)
 	}
 	for _, v := range toCheck {
 		l.addValidation(v.Validate())

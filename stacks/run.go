@@ -27,6 +27,7 @@ func Run(ctx *pulumi.Context) error {
 var compositions = map[Kind]func(*pulumi.Context, *Config) error{
 	KindEnvironment: composeEnvironment,
 	KindBootstrap:   composeBootstrap,
+	KindLogArchive:  composeLogArchive,
 }
 
 // composeEnvironment builds the Network and always its FlowLogs: there is no configuration without flow logs.
@@ -69,6 +70,21 @@ func composeBootstrap(ctx *pulumi.Context, cfg *Config) error {
 	}
 	exports := backend.Outputs()
 	exportAll(ctx, exports)
+	return nil
+}
+
+// composeLogArchive builds the LogArchive only. Its component is named "log-archive", so the key's alias is
+// alias/<project>/log-archive whatever the stack is called.
+func composeLogArchive(ctx *pulumi.Context, cfg *Config) error {
+	// Names derived from the account and region, and the break-glass role's account, are checked first.
+	if err := components.Preflight(ctx, []components.Preflighter{&cfg.LogArchive}); err != nil {
+		return err
+	}
+	archive, err := components.NewLogArchive(ctx, "log-archive", &cfg.LogArchive)
+	if err != nil {
+		return err
+	}
+	exportAll(ctx, archive.Outputs())
 	return nil
 }
 

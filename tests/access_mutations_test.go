@@ -138,7 +138,7 @@ func programMutations(t testing.TB) []mutation {
 	p := func(names ...string) []string { return prefixed("prod: ", names) }
 	b := func(names ...string) []string { return prefixed("bootstrap: ", names) }
 	root := accountRoot
-	return []mutation{
+	return append([]mutation{
 		// The flow-log role's trust policy.
 		{name: "trust policy without its conditions", policy: w.trust, edit: dropConditions("VpcFlowLogsOfThisAccountOnly"),
 			scenarios: p("VPC Flow Logs cannot assume the delivery role for another account's flow log",
@@ -254,7 +254,7 @@ func programMutations(t testing.TB) []mutation {
 		{name: "state key policy administered by nobody in this account", policy: stateKey,
 			edit:      setField("AccountRootAdministersKey", "Principal", map[string]any{"AWS": fmt.Sprintf("arn:aws:iam::%s:root", otherAccount)}),
 			scenarios: b("administrators of this account use the state key through IAM")},
-	}
+	}, archiveMutations(t)...)
 }
 
 // requireMutationsTurnScenariosRed applies each mutation to a fresh copy of the catalog and checks that every
@@ -321,6 +321,6 @@ func TestEveryProgramPolicyMutationTurnsItsScenariosRed(t *testing.T) {
 	c := allPolicies(t)
 	addTestPolicies(c)
 	scenarios, mutations := programScenarios(t), programMutations(t)
-	requireEveryScenarioIsCovered(t, scenarios, mutations, "prod: ", "bootstrap: ")
+	requireEveryScenarioIsCovered(t, scenarios, mutations, "prod: ", "bootstrap: ", "log-archive: ")
 	requireMutationsTurnScenariosRed(t, c, scenarios, mutations)
 }

@@ -342,6 +342,10 @@ func programScenarios(t testing.TB) []scenario {
 		s.name = "bootstrap: " + s.name
 		out = append(out, s)
 	}
+	for _, s := range archiveScenarios(t) {
+		s.name = "log-archive: " + s.name
+		out = append(out, s)
+	}
 	return out
 }
 

@@ -34,7 +34,7 @@ func TestInventoryPrintsTheTreeControlsAndCostOfAStack(t *testing.T) {
 		"  aws-foundation:components:Network prod\n    aws:ec2/defaultNetworkAcl:DefaultNetworkAcl prod-default-nacl\n",
 		"    aws:ec2/natGateway:NatGateway prod-nat-us-east-1a\n    aws:ec2/networkAcl:NetworkAcl prod-public-nacl\n",
 		"    aws:kms/key:Key prod-flow-logs [retainOnDelete]\n",
-		"Controls: 17 pass, 0 accepted with exceptions, 12 not applicable, 0 fail",
+		"Controls: 17 pass, 0 accepted with exceptions, 14 not applicable, 0 fail",
 		"  PASS      AF-VPC-03 ",
 		"EX-05 (FSBP EC2.10)",
 		"EX-07 (AWS Well-Architected REL10-BP01)",
@@ -79,7 +79,7 @@ func TestInventoryMarkdownIsAPullRequestComment(t *testing.T) {
 	code, out, errOut := inventory("-dir", repoRoot, "-stack", "prod", "-format", "markdown")
 	require.Equal(t, report.ExitOK, code, errOut)
 	assert.True(t, strings.HasPrefix(out, "### aws-foundation `prod` (us-east-1)\n"))
-	assert.Contains(t, out, "**Controls:** 17 pass, 0 accepted with exceptions, 12 not applicable, 0 fail. **Monthly cost:** $49.66. **Resources:** 36.")
+	assert.Contains(t, out, "**Controls:** 17 pass, 0 accepted with exceptions, 14 not applicable, 0 fail. **Monthly cost:** $49.66. **Resources:** 36.")
 	assert.Contains(t, out, "| ✅ | AF-VPC-01 |")
 	assert.Contains(t, out, "| **Total** | | **49.66** |")
 	assert.Contains(t, out, "Not priced: "+cost.NotPriced, "the comment says what the estimate leaves out")
@@ -109,7 +109,7 @@ func TestInventoryRefusesBadInputWithTheProgramsErrors(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{"unknown stack", []string{"-dir", repoRoot, "-stack", "staging"}, []string{`unknown stack "staging"`, "stacks: bootstrap, dev, prod"}},
+		{"unknown stack", []string{"-dir", repoRoot, "-stack", "staging"}, []string{`unknown stack "staging"`, "stacks: bootstrap, dev, log-archive, prod"}},
 		{"invalid configuration", []string{"-dir", bad, "-stack", "bad"}, []string{"aws-foundation:natStrategy", `"twice" is not one of`, "aws-foundation:vpcCidr"}},
 		{"no stack", []string{"-dir", repoRoot}, []string{"-stack is required"}},
 		{"unknown format", []string{"-dir", repoRoot, "-stack", "dev", "-format", "yaml"}, []string{`unknown -format "yaml"`}},

@@ -13,7 +13,8 @@ import (
 
 // CompanionTypes are the resources that configure a bucket: each names its bucket by id in its bucket input.
 var CompanionTypes = []string{mockrun.TypeBucketPolicy, mockrun.TypeBucketVersioning, mockrun.TypeBucketEncryption,
-	mockrun.TypeBucketLifecycle, mockrun.TypeBucketLogging, mockrun.TypePublicAccessBlock, mockrun.TypeOwnership}
+	mockrun.TypeBucketLifecycle, mockrun.TypeBucketLogging, mockrun.TypePublicAccessBlock, mockrun.TypeOwnership,
+	mockrun.TypeBucketObjectLock, mockrun.TypeBucketReplication}
 
 // Companions returns the resources of typ that configure the bucket with id bucketID, in registration order.
 // typ must be one of CompanionTypes: any other type does not name a bucket in its bucket input, so asking for it

@@ -48,7 +48,7 @@ var Exceptions = []Exception{
 		Statement:    "The state bucket is not replicated to another region.",
 		Reason:       "Replication doubles storage and needs a second key and bucket per region; state is small and rebuildable by re-running the bootstrap stack.",
 		Compensating: "Versioning with a 90-day history, protect + retainOnDelete, table deletion protection, and the restore runbook (docs/BOOTSTRAP.md).",
-		AppliesTo:    has(mockrun.TypeBucket)},
+		AppliesTo:    has(mockrun.TypeTable)}, // the state backend's lock table: the log archive is not the state bucket
 	{ID: "EX-07", Upstream: []string{"AWS Well-Architected REL10-BP01"},
 		Statement:    "One NAT gateway serves every private subnet (natStrategy single, the prod stack's setting).",
 		Reason:       "About $36.50/month (NAT hours $32.85 plus its Elastic IP $3.65) instead of $109.50 for three; accepted where an outage of the NAT gateway's AZ may cut private subnets' internet egress until the AZ recovers.",
@@ -60,6 +60,35 @@ var Exceptions = []Exception{
 		Compensating: "prod and every stack that keeps the default retain them (AF-LOG-04); a destroy is an explicit, reviewed `pulumi destroy`; export dev's logs first where they matter.",
 		Accepts:      func(r *mockrun.Result, _ Finding) bool { return optedOutOfRetention(r) },
 		AppliesTo:    optedOutOfRetention},
+	{ID: "EX-09", Control: "AF-S3-08", Upstream: []string{"FSBP S3.9", "CKV_AWS_18", "AVD-AWS-0089"},
+		Statement:    "The log archive's inbox and Object Lock vault do not log server access.",
+		Reason:       "S3 cannot deliver server access logs to an SSE-KMS bucket or to an Object Lock bucket, so neither archive bucket can take the other's logs; a third, SSE-S3 bucket would hold only request metadata about logs that are themselves the evidence.",
+		Compensating: "Only log delivery (for the configured sources) and S3 Replication may write; every object in the vault is locked by its default retention; only the break-glass role may change policies, lifecycle, replication, versioning or Object Lock; CloudTrail management events record every such change.",
+		Accepts:      archiveBucket, AppliesTo: has(mockrun.TypeBucketObjectLock)},
+}
+
+// archiveBucket accepts findings on the buckets of a log archive: a bucket with Object Lock, or one that
+// replicates into such a bucket.
+func archiveBucket(r *mockrun.Result, f Finding) bool {
+	if f.Type != mockrun.TypeBucket {
+		return false
+	}
+	locked := func(id string) bool { return len(buckets.Companions(r, mockrun.TypeBucketObjectLock, id)) > 0 }
+	if locked(f.ID) {
+		return true
+	}
+	for _, rep := range buckets.Companions(r, mockrun.TypeBucketReplication, f.ID) {
+		for _, rule := range asList(rep.Value("rules")) {
+			m, _ := rule.(map[string]any)
+			dest, _ := m["destination"].(map[string]any)
+			for _, b := range r.OfType(mockrun.TypeBucket) {
+				if b.Out("arn") == asString(dest["bucket"]) && locked(b.ID) {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // optedOutOfRetention says whether the stack sets flowLogsDeleteWithStack to true.

@@ -131,3 +131,61 @@ func FlowLogRolesUnderPathWithBoundary(r *mockrun.Result) []Finding {
 	}
 	return bad
 }
+
+// ReplicationRolesTrustOnlyS3OfThisStack finds the roles of S3 replication configurations whose trust policy
+// admits anyone but s3.amazonaws.com, or lacks the aws:SourceAccount and aws:SourceArn conditions that tie it to
+// a bucket of the stack, and role policies that let them replicate deletions.
+func ReplicationRolesTrustOnlyS3OfThisStack(r *mockrun.Result) []Finding {
+	var bad []Finding
+	stackBuckets := map[string]bool{}
+	for _, b := range r.OfType(mockrun.TypeBucket) {
+		stackBuckets[b.Out("arn")] = true
+	}
+	for _, rep := range r.OfType(mockrun.TypeBucketReplication) {
+		var role *mockrun.Resource
+		for _, x := range r.OfType(mockrun.TypeRole) {
+			if x.Out("arn") == rep.Str("role") {
+				role = &x
+			}
+		}
+		if role == nil {
+			bad = append(bad, finding(rep, "replicates with %q, not a role of this stack", rep.Str("role")))
+			continue
+		}
+		stmts, err := iampolicy.Parse(role.Str("assumeRolePolicy"))
+		if err != nil {
+			bad = append(bad, finding(*role, "%v", err))
+			continue
+		}
+		for _, s := range stmts {
+			if s.Effect != "Allow" {
+				continue
+			}
+			if !slices.Equal(s.Principals, []string{"Service:s3.amazonaws.com"}) {
+				bad = append(bad, finding(*role, "trusts %v, want only s3.amazonaws.com", s.Principals))
+			}
+			if s.ConditionValue("StringEquals", "aws:SourceAccount") == "" {
+				bad = append(bad, finding(*role, "trust has no aws:SourceAccount condition (confused deputy)"))
+			}
+			if arn := s.ConditionValue("ArnLike", "aws:SourceArn"); !stackBuckets[arn] {
+				bad = append(bad, finding(*role, "trust aws:SourceArn is %q, want a bucket of this stack", arn))
+			}
+		}
+		for _, p := range r.OfType(mockrun.TypeRolePolicy) {
+			if p.Str("role") != role.ID {
+				continue
+			}
+			ps, err := iampolicy.Parse(p.Str("policy"))
+			if err != nil {
+				bad = append(bad, finding(p, "%v", err))
+				continue
+			}
+			for _, s := range ps {
+				if s.Effect == "Allow" && (slices.Contains(s.Actions, "s3:ReplicateDelete") || slices.Contains(s.Actions, "s3:Replicate*")) {
+					bad = append(bad, finding(p, "statement %q lets replication delete", s.Sid))
+				}
+			}
+		}
+	}
+	return bad
+}

@@ -216,3 +216,30 @@ func defaultEncryption(r *mockrun.Result, b mockrun.Resource) string {
 	}
 	return ""
 }
+
+// ObjectLockBucketsAreWorm finds buckets with an Object Lock configuration that were not created with Object Lock
+// enabled, or whose default retention is not COMPLIANCE for at least 365 days.
+func ObjectLockBucketsAreWorm(r *mockrun.Result) []Finding {
+	var bad []Finding
+	for _, b := range r.OfType(mockrun.TypeBucket) {
+		locks := buckets.Companions(r, mockrun.TypeBucketObjectLock, b.ID)
+		if len(locks) == 0 {
+			continue
+		}
+		if b.Value("objectLockEnabled") != true {
+			bad = append(bad, finding(b, "has an Object Lock configuration but was not created with objectLockEnabled"))
+		}
+		for _, l := range locks {
+			rule, _ := l.Value("rule").(map[string]any)
+			ret, _ := rule["defaultRetention"].(map[string]any)
+			days := asInt(ret["days"]) + 365*asInt(ret["years"])
+			if ret["mode"] != "COMPLIANCE" {
+				bad = append(bad, finding(l, "default retention mode is %v, want COMPLIANCE", ret["mode"]))
+			}
+			if days < 365 {
+				bad = append(bad, finding(l, "default retention is %d days, want at least 365", days))
+			}
+		}
+	}
+	return bad
+}

@@ -45,4 +45,6 @@ const (
 	TypeBucketVersioning  = "aws:s3/bucketVersioningV2:BucketVersioningV2"
 	TypeBucketLifecycle   = "aws:s3/bucketLifecycleConfigurationV2:BucketLifecycleConfigurationV2"
 	TypeBucketLogging     = "aws:s3/bucketLoggingV2:BucketLoggingV2"
+	TypeBucketObjectLock  = "aws:s3/bucketObjectLockConfigurationV2:BucketObjectLockConfigurationV2"
+	TypeBucketReplication = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 )

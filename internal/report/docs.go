@@ -173,7 +173,8 @@ func NaclTable() string {
 }
 
 // ArgsTables are the Args types whose tables docs/COMPONENTS.md holds, by component (the marker name).
-var ArgsTables = map[string]string{"Network": "NetworkArgs", "FlowLogs": "FlowLogsArgs", "StateBackend": "StateBackendArgs"}
+var ArgsTables = map[string]string{"Network": "NetworkArgs", "FlowLogs": "FlowLogsArgs", "StateBackend": "StateBackendArgs",
+	"LogArchive": "LogArchiveArgs"}
 
 // ArgsStart is the marker that opens a component's arguments table.
 func ArgsStart(name string) string {
@@ -243,7 +244,7 @@ func ArgsTable(dir, component string) (string, error) {
 
 // OutputsTables are the components whose output tables docs/COMPONENTS.md holds, by marker name.
 var OutputsTables = map[string]any{"Network": components.Network{}, "FlowLogs": components.FlowLogs{},
-	"StateBackend": components.StateBackend{}}
+	"StateBackend": components.StateBackend{}, "LogArchive": components.LogArchive{}}
 
 // OutputsStart is the marker that opens a component's output table.
 func OutputsStart(name string) string {
@@ -270,8 +271,11 @@ func OutputsTable(component any) (string, error) {
 			return "", fmt.Errorf("%s.%s has no doc tag", t.Name(), f.Name)
 		}
 		typ := "string"
-		if f.Type == reflect.TypeOf(pulumi.StringArrayOutput{}) {
+		switch f.Type {
+		case reflect.TypeOf(pulumi.StringArrayOutput{}):
 			typ = "list"
+		case reflect.TypeOf(pulumi.IntOutput{}):
+			typ = "integer"
 		}
 		fmt.Fprintf(&b, "| `%s` | %s | %s |\n", name, typ, escapeMarkdown(doc))
 	}

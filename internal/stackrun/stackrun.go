@@ -167,11 +167,22 @@ func encode(v any) (string, error) {
 	return string(b), err
 }
 
-// Run runs stacks.Run under mocks for a stack with its real configuration, read from the stack files in dir.
+// AccountPlaceholder is what the stack files ship where set-up writes the stack's 12-digit account id
+// (docs/BOOTSTRAP.md); scripts/check-stack-file.sh refuses a stack file that still has it.
+const AccountPlaceholder = "ACCOUNT_ID"
+
+// Run runs stacks.Run under mocks for a stack with its real configuration, read from the stack files in dir. A
+// mock run plays the set-up step: AccountPlaceholder in a project key (an ARN of the stack's own account) becomes
+// the mock's account, as a person fills it in before the first deploy; the program itself refuses the placeholder.
 func Run(dir, stack string, dryRun bool) (*mockrun.Result, error) {
 	cfg, p, err := Config(dir, stack)
 	if err != nil {
 		return nil, err
+	}
+	for k, v := range cfg {
+		if strings.HasPrefix(k, p.Name+":") {
+			cfg[k] = strings.ReplaceAll(v, AccountPlaceholder, mockrun.DefaultAccount)
+		}
 	}
 	return mockrun.Run(stacks.Run, mockrun.Options{Project: p.Name, Stack: stack, Config: cfg, DryRun: dryRun})
 }

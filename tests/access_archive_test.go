@@ -1,0 +1,171 @@
+package tests
+
+// The log archive's policies under AWS's evaluation: log delivery writes into the inbox for the configured
+// sources only, S3 Replication copies into the vault and cannot delete there, and nobody but the break-glass role
+// changes the buckets' policies, lifecycle, replication, versioning or Object Lock configuration.
+
+import (
+	"fmt"
+	"testing"
+
+	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+)
+
+// archiveWorld is what the log-archive stack's scenarios refer to.
+type archiveWorld struct {
+	inbox, vault, keyArn, roleArn, breakGlass        string
+	inboxPolicy, vaultPolicy, key, trust, rolePolicy string // catalog IDs
+}
+
+func logArchiveWorld(t testing.TB) archiveWorld {
+	t.Helper()
+	res := runStack(t, "log-archive", false)
+	const stack = "log-archive"
+	return archiveWorld{
+		inbox:       one(t, res, mockrun.TypeBucket, "log-archive-inbox").Out("arn"),
+		vault:       one(t, res, mockrun.TypeBucket, "log-archive-vault").Out("arn"),
+		keyArn:      one(t, res, mockrun.TypeKmsKey, "log-archive-key").Out("arn"),
+		roleArn:     one(t, res, mockrun.TypeRole, "log-archive-replication").Out("arn"),
+		breakGlass:  res.Config["aws-foundation:logArchiveBreakGlassPrincipalArn"],
+		inboxPolicy: stack + "/BucketPolicy:log-archive-inbox",
+		vaultPolicy: stack + "/BucketPolicy:log-archive-vault",
+		key:         stack + "/Key:log-archive-key",
+		trust:       stack + "/Role:log-archive-replication",
+		rolePolicy:  stack + "/RolePolicy:log-archive-replication",
+	}
+}
+
+// archiveScenarios: the log-archive stack's bucket, key and role policies.
+func archiveScenarios(t testing.TB) []scenario {
+	t.Helper()
+	w := logArchiveWorld(t)
+	const delivery = "delivery.logs.amazonaws.com"
+	admin := fmt.Sprintf("arn:aws:iam::%s:role/administrator", accessAccount)
+	logsOf := func(account string) string { return fmt.Sprintf("arn:aws:logs:%s:%s:*", accessRegion, account) }
+	tls := func(kv ...string) map[string]any {
+		m := map[string]any{"aws:SecureTransport": "true", "s3:TlsVersion": "1.3"}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[kv[i]] = kv[i+1]
+		}
+		return m
+	}
+	from := func(account string) map[string]any {
+		return tls("aws:SourceAccount", account, "aws:SourceArn", logsOf(account), "s3:x-amz-acl", "bucket-owner-full-control")
+	}
+	hive := func(account string) string {
+		return fmt.Sprintf("%s/AWSLogs/aws-account-id=%s/aws-service=vpcflowlogs/aws-region=%s/year=2026/month=12/day=04/hour=10/f.log.parquet",
+			w.inbox, account, accessRegion)
+	}
+	plain := fmt.Sprintf("%s/AWSLogs/%s/vpcflowlogs/%s/2026/12/04/f.log.gz", w.inbox, accessAccount, accessRegion)
+	deliver := func(name, on string, ctx map[string]any, want verdict) scenario {
+		return scenario{name: name, who: delivery, action: "s3:PutObject", on: on, ctx: ctx, resource: w.inboxPolicy, want: want}
+	}
+	// change is a configuration call on a bucket by who, whose identity policies allow everything: only the
+	// bucket policy can refuse it.
+	change := func(name, who, action, on, policy string, want verdict) scenario {
+		return scenario{name: name, who: who, action: action, on: on, identity: []string{accountAdmin}, resource: policy,
+			ctx: tls("aws:PrincipalArn", who), want: want}
+	}
+	object := w.vault + "/AWSLogs/aws-account-id=" + accessAccount + "/f.log.parquet"
+	replicate := func(name, action string, want verdict) scenario {
+		return scenario{name: name, who: w.roleArn, action: action, on: object, identity: []string{w.rolePolicy},
+			resource: w.vaultPolicy, ctx: tls("aws:PrincipalArn", w.roleArn), want: want}
+	}
+	useKey := func(name string, ctx map[string]any, want verdict) scenario {
+		return scenario{name: name, who: w.roleArn, action: "kms:Decrypt", on: w.keyArn, identity: []string{w.rolePolicy},
+			resource: w.key, ctx: ctx, want: want}
+	}
+	assume := func(name, account, bucket string, want verdict) scenario {
+		return scenario{name: name, who: "s3.amazonaws.com", action: "sts:AssumeRole", on: w.roleArn, resource: w.trust,
+			ctx: map[string]any{"aws:SourceAccount": account, "aws:SourceArn": bucket}, want: want}
+	}
+	return []scenario{
+		deliver("log delivery writes this account's hive-partitioned Parquet flow logs", hive(accessAccount), from(accessAccount), allowed),
+		deliver("log delivery writes this account's plain-text flow logs", plain, from(accessAccount), allowed),
+		deliver("another account's log delivery cannot write, even under this account's prefix", hive(accessAccount), from(otherAccount), denied),
+		deliver("log delivery for this account cannot write under another account's prefix", hive(otherAccount), from(accessAccount), denied),
+		deliver("log delivery without a source account is refused (confused deputy)", hive(accessAccount),
+			tls("s3:x-amz-acl", "bucket-owner-full-control"), denied),
+		{name: "log delivery checks the inbox's ACL", who: delivery, action: "s3:GetBucketAcl", on: w.inbox,
+			resource: w.inboxPolicy, ctx: tls("aws:SourceAccount", accessAccount, "aws:SourceArn", logsOf(accessAccount)), want: allowed},
+		{name: "log delivery cannot write into the vault directly", who: delivery, action: "s3:PutObject", on: object,
+			resource: w.vaultPolicy, ctx: from(accessAccount), want: denied},
+		change("an administrator cannot replace the inbox's policy", admin, "s3:PutBucketPolicy", w.inbox, w.inboxPolicy, refused),
+		change("an administrator cannot change the inbox's replication", admin, "s3:PutReplicationConfiguration", w.inbox, w.inboxPolicy, refused),
+		change("the break-glass role changes the inbox's lifecycle", w.breakGlass, "s3:PutLifecycleConfiguration", w.inbox, w.inboxPolicy, allowed),
+		change("an administrator cannot change the vault's Object Lock configuration", admin, "s3:PutBucketObjectLockConfiguration", w.vault, w.vaultPolicy, refused),
+		change("an administrator cannot suspend the vault's versioning", admin, "s3:PutBucketVersioning", w.vault, w.vaultPolicy, refused),
+		change("the break-glass role changes the vault's Object Lock configuration", w.breakGlass, "s3:PutBucketObjectLockConfiguration", w.vault, w.vaultPolicy, allowed),
+		change("an administrator cannot bypass a governance retention in the vault", admin, "s3:BypassGovernanceRetention", object, w.vaultPolicy, refused),
+		{name: "log delivery generates data keys for this account's deliveries", who: delivery, action: "kms:GenerateDataKey",
+			on: w.keyArn, resource: w.key, ctx: map[string]any{"aws:SourceAccount": accessAccount, "aws:SourceArn": logsOf(accessAccount)}, want: allowed},
+		{name: "another account's log delivery cannot use the archive key", who: delivery, action: "kms:GenerateDataKey",
+			on: w.keyArn, resource: w.key, ctx: map[string]any{"aws:SourceAccount": otherAccount, "aws:SourceArn": logsOf(otherAccount)}, want: denied},
+		assume("S3 assumes the replication role for the inbox", accessAccount, w.inbox, allowed),
+		assume("S3 cannot assume the replication role for another bucket", accessAccount, "arn:aws:s3:::some-other-bucket", denied),
+		assume("S3 cannot assume the replication role for another account", otherAccount, w.inbox, denied),
+		replicate("the replication role writes replicas into the vault", "s3:ReplicateObject", allowed),
+		replicate("the replication role cannot replicate deletions into the vault", "s3:ReplicateDelete", denied),
+		useKey("the replication role decrypts inbox objects through S3", map[string]any{"kms:ViaService": "s3." + accessRegion + ".amazonaws.com"}, allowed),
+		useKey("the replication role cannot use the key outside S3", nil, denied),
+	}
+}
+
+// archiveMutations turn each archive scenario red.
+func archiveMutations(t testing.TB) []mutation {
+	t.Helper()
+	w := logArchiveWorld(t)
+	a := func(names ...string) []string { return prefixed("log-archive: ", names) }
+	otherRole := map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": fmt.Sprintf("arn:aws:iam::%s:role/someone-else", accessAccount)}}
+	return []mutation{
+		{name: "inbox delivery without its source conditions", policy: w.inboxPolicy,
+			edit: both(dropCondition("AWSLogDeliveryWrite", "StringEquals", "aws:SourceAccount"), dropCondition("AWSLogDeliveryWrite", "ArnLike", "aws:SourceArn")),
+			scenarios: a("another account's log delivery cannot write, even under this account's prefix",
+				"log delivery without a source account is refused (confused deputy)")},
+		{name: "inbox delivery under any prefix", policy: w.inboxPolicy, edit: setField("AWSLogDeliveryWrite", "Resource", w.inbox+"/*"),
+			scenarios: a("log delivery for this account cannot write under another account's prefix")},
+		{name: "inbox delivery without the hive-partition prefix", policy: w.inboxPolicy,
+			edit:      setField("AWSLogDeliveryWrite", "Resource", w.inbox+"/AWSLogs/"+accessAccount+"/*"),
+			scenarios: a("log delivery writes this account's hive-partitioned Parquet flow logs")},
+		{name: "inbox without the delivery statement", policy: w.inboxPolicy, edit: dropStatements("AWSLogDeliveryWrite"),
+			scenarios: a("log delivery writes this account's plain-text flow logs")},
+		{name: "inbox without the ACL check statement", policy: w.inboxPolicy, edit: dropStatements("AWSLogDeliveryAclCheck"),
+			scenarios: a("log delivery checks the inbox's ACL")},
+		{name: "inbox without the break-glass deny", policy: w.inboxPolicy, edit: dropStatements("OnlyBreakGlassChangesConfiguration"),
+			scenarios: a("an administrator cannot replace the inbox's policy", "an administrator cannot change the inbox's replication")},
+		{name: "inbox deny exempts another role", policy: w.inboxPolicy, edit: setField("OnlyBreakGlassChangesConfiguration", "Condition", otherRole),
+			scenarios: a("the break-glass role changes the inbox's lifecycle")},
+		{name: "vault without the break-glass deny", policy: w.vaultPolicy, edit: dropStatements("OnlyBreakGlassChangesConfiguration"),
+			scenarios: a("an administrator cannot change the vault's Object Lock configuration", "an administrator cannot suspend the vault's versioning")},
+		{name: "vault deny exempts another role", policy: w.vaultPolicy, edit: setField("OnlyBreakGlassChangesConfiguration", "Condition", otherRole),
+			scenarios: a("the break-glass role changes the vault's Object Lock configuration")},
+		{name: "vault lets anyone bypass governance", policy: w.vaultPolicy, edit: dropStatements("OnlyBreakGlassBypassesGovernance"),
+			scenarios: a("an administrator cannot bypass a governance retention in the vault")},
+		{name: "vault admits log delivery", policy: w.vaultPolicy,
+			edit: addStatement(map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
+				"Action": "s3:PutObject", "Resource": w.vault + "/*"}),
+			scenarios: a("log delivery cannot write into the vault directly")},
+		{name: "vault denies replicas", policy: w.vaultPolicy,
+			edit:      addStatement(map[string]any{"Effect": "Deny", "Principal": "*", "Action": "s3:ReplicateObject", "Resource": w.vault + "/*"}),
+			scenarios: a("the replication role writes replicas into the vault")},
+		{name: "key lets any account's log delivery use it", policy: w.key, edit: dropConditions("LogDeliveryUsesKey"),
+			scenarios: a("another account's log delivery cannot use the archive key")},
+		{name: "key without log delivery", policy: w.key, edit: dropStatements("LogDeliveryUsesKey"),
+			scenarios: a("log delivery generates data keys for this account's deliveries")},
+		{name: "replication trust for any bucket", policy: w.trust, edit: dropCondition("S3ReplicatesTheInbox", "ArnLike", "aws:SourceArn"),
+			scenarios: a("S3 cannot assume the replication role for another bucket")},
+		{name: "replication trust for any account", policy: w.trust, edit: dropCondition("S3ReplicatesTheInbox", "StringEquals", "aws:SourceAccount"),
+			scenarios: a("S3 cannot assume the replication role for another account")},
+		{name: "replication trusts EC2 instead of S3", policy: w.trust,
+			edit:      setField("S3ReplicatesTheInbox", "Principal", map[string]any{"Service": "ec2.amazonaws.com"}),
+			scenarios: a("S3 assumes the replication role for the inbox")},
+		{name: "replication role may replicate deletions", policy: w.rolePolicy, edit: appendAction("WriteVaultReplicas", "s3:ReplicateDelete"),
+			scenarios: a("the replication role cannot replicate deletions into the vault")},
+		{name: "replication role cannot write replicas", policy: w.rolePolicy, edit: removeAction("WriteVaultReplicas", "s3:ReplicateObject"),
+			scenarios: a("the replication role writes replicas into the vault")},
+		{name: "replication role uses the key outside S3", policy: w.rolePolicy, edit: dropConditions("DecryptInboxThroughS3"),
+			scenarios: a("the replication role cannot use the key outside S3")},
+		{name: "replication role cannot decrypt", policy: w.rolePolicy, edit: dropStatements("DecryptInboxThroughS3"),
+			scenarios: a("the replication role decrypts inbox objects through S3")},
+	}
+}
