@@ -70,7 +70,7 @@ type FlowLogsArgs struct {
 	PermissionsBoundaryArn string
 
 	// ArchiveBucketArn adds a second flow log of the VPC, with the same records, into this S3 bucket: the delivery
-	// bucket of a LogArchive (its deliveryBucketArn output), in this account or another. Apache Parquet, Hive-compatible
+	// bucket of a LogArchive (its inboxBucketArn output), in this account or another. Apache Parquet, Hive-compatible
 	// partitions, one partition per hour. The bucket's default encryption applies, so no key is named here, and the
 	// CloudWatch flow log and its log group stay. Must be arn:<partition>:s3:::<bucket> in the stack's partition:
 	// no wildcard and no folder (the archive admits deliveries under AWSLogs/ only). If empty (the default), no archive.

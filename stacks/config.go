@@ -92,7 +92,7 @@ var Settings = []Setting{
 		"Permissions boundary of the flow-log role: a managed policy name or ARN; empty for none.",
 		"FlowLogs.PermissionsBoundaryArn"},
 	{"flowLogsArchiveBucketArn", "string", "",
-		"Also deliver flow logs (Parquet, hourly) to this bucket: a log-archive stack's deliveryBucketArn; empty for none.",
+		"Also deliver flow logs (Parquet, hourly) to this bucket: a log-archive stack's inboxBucketArn; empty for none.",
 		"FlowLogs.ArchiveBucketArn"},
 	{"stateBucketName", "string", "",
 		"State bucket name; empty derives <project>-state-<account>-<region>. 3-63 of a-z, 0-9, '-'.",

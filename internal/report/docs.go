@@ -290,6 +290,9 @@ func ConfigTable() string {
 	var b strings.Builder
 	b.WriteString("| Key | Type | Default | What |\n| --- | --- | --- | --- |\n")
 	for _, s := range stacks.Settings {
+		if !environmentKey(s) {
+			continue
+		}
 		typ, def := s.Type, ""
 		switch d := s.Default.(type) {
 		case []string:
@@ -308,6 +311,12 @@ func ConfigTable() string {
 		fmt.Fprintf(&b, "| `%s` | %s | %s | %s |\n", s.Key, typ, def, desc)
 	}
 	return b.String()
+}
+
+// environmentKey says whether a key is for environment stacks (stackKind, Network, FlowLogs), the README's table.
+// The bootstrap and log-archive stacks' keys are in the argument tables of docs/COMPONENTS.md.
+func environmentKey(s stacks.Setting) bool {
+	return s.Arg == "" || strings.HasPrefix(s.Arg, "Network.") || strings.HasPrefix(s.Arg, "FlowLogs.")
 }
 
 // jsonText is v as compact JSON, as the stack files may write it.
