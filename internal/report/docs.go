@@ -88,6 +88,12 @@ func ComplianceMarkdown(dir string) (string, error) {
 		}
 		p("| %s | %s | %s | %s | %s |\n", e.ID, from, e.Statement, e.Reason, e.Compensating)
 	}
+	p("\n## Record-keeping rules and the log archive\n\n")
+	p("What the project does toward each rule, what it does not, and what the firm must still do (`internal/controls/regulations.go`).\n\n")
+	p("| Rule | What the project meets | What it does not | What you must do | Sources |\n| --- | --- | --- | --- | --- |\n")
+	for _, r := range controls.Regulations {
+		p("| %s | %s | %s | %s | %s |\n", r.Rule, r.Meets, r.NotMet, r.YouMustDo, r.Sources)
+	}
 	return b.String(), nil
 }
 
