@@ -1,6 +1,7 @@
 package components
 
 import (
+	"errors"
 	"fmt"
 	"regexp"
 	"slices"
@@ -150,8 +151,11 @@ func (a *LogArchiveArgs) Validate() error {
 func (a *LogArchiveArgs) preflight(project string, acct account) error {
 	d := a.withDefaults(project, acct)
 	var p problems
-	if err := d.Validate(); err != nil {
-		p.list = append(p.list, err.(*ValidationError).Problems...)
+	var invalid *ValidationError
+	if err := d.Validate(); errors.As(err, &invalid) {
+		p.list = append(p.list, invalid.Problems...)
+	} else if err != nil {
+		return err
 	}
 	p.component = "LogArchive"
 	if m := roleArnPattern.FindStringSubmatch(d.BreakGlassPrincipalArn); m != nil && (m[1] != acct.Partition || m[2] != acct.ID) {

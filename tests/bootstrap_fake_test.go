@@ -215,6 +215,7 @@ func newWorld(t *testing.T) *world {
 		"PULUMI_CONFIG_PASSPHRASE=correct horse",
 		"PULUMI_BACKEND_URL=" + operatorURL, // the operator's own login: the script must never use it
 		"AWS_REGION=" + otherDefaultRegion, "AWS_DEFAULT_REGION=" + otherDefaultRegion,
+		"PROGRAM_RESOURCES=" + fmt.Sprint(programResources),
 	}
 	return w.withOutputsIn(backendRegion)
 }

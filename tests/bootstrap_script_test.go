@@ -1,6 +1,7 @@
 package tests
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -178,7 +179,7 @@ func TestPhaseTwoCreatesEachStackOnTheProductionBackendAndSaysWhatToCommit(t *te
 
 	assert.Equal(t, []string{"dev", "prod"}, w.stacksOn(w.backend))
 	assert.Equal(t, []string{"bootstrap"}, w.stacksOn(bootstrapURL), "environment stacks never live on the bootstrap backend")
-	assert.Equal(t, "5", w.resourcesOf(w.backend, "prod"), "prod was deployed")
+	assert.Equal(t, fmt.Sprint(programResources), w.resourcesOf(w.backend, "prod"), "prod was deployed")
 	for _, stack := range []string{"prod", "dev"} {
 		raw, err := os.ReadFile(filepath.Join(w.project, "Pulumi."+stack+".yaml"))
 		require.NoError(t, err)

@@ -387,10 +387,10 @@ func TestProdWithAnArchiveDeliversToItAndKeepsEveryOtherResourceAsItWas(t *testi
 	var added []string
 	before := map[string]bool{}
 	for _, r := range plain.AWS() {
-		before[string(r.URN)] = true
+		before[r.URN] = true
 	}
 	for _, r := range archived.AWS() {
-		if !before[string(r.URN)] {
+		if !before[r.URN] {
 			added = append(added, r.Name)
 		}
 	}

@@ -339,7 +339,9 @@ func TestInvalidLogArchiveArgumentsAreAllReportedBeforeAnythingIsRegistered(t *t
 	}
 	err := (&components.LogArchiveArgs{RetentionDays: 30, SourceOrgId: "org"}).Validate()
 	require.Error(t, err)
-	assert.Len(t, err.(*components.ValidationError).Problems, 3, "every problem at once: %v", err)
+	var invalid *components.ValidationError
+	require.ErrorAs(t, err, &invalid)
+	assert.Len(t, invalid.Problems, 3, "every problem at once: %v", err)
 }
 
 func TestABreakGlassRoleOfAnotherAccountIsRefusedBeforeAnyChildIsCreated(t *testing.T) {
