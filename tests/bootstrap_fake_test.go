@@ -22,11 +22,14 @@ import (
 //	backends/<backend URL, non-alphanumerics as _>/<stack>/  a stack: resources (a count), outputs/<name>
 //	buckets/<name>/{owner,region}                           a bucket of an account in a region
 //	buckets/<name>/settings/<put-... subcommand>             the arguments of the last call that set it
-//	buckets/<name>/objects/<key>                            one line per version: "<version id> <sse key or ->"
+//	buckets/<name>/objects/<key>                            one line per version: "<version id> <sse key or ->";
+//	                                                         a last line "delete-marker -" hides the key
 //	caller                                                   the ARN `aws sts get-caller-identity` prints
 //
-// Like the real services, the fakes refuse what the real ones refuse: a bucket call in another region than the
-// bucket's (301), or with --expected-bucket-owner of another account (403); create-bucket of an existing bucket;
+// Like the real services, the fakes refuse what the real ones refuse: a bucket call with --expected-bucket-owner
+// of another account (403). They are stricter than the AWS CLI in one way: a bucket call in another region than the
+// bucket's fails (301), where the CLI would follow S3's redirect, so a call that names no region or the wrong one
+// shows up; create-bucket of an existing bucket;
 // stack init or migrate onto an existing stack; up of a stack that does not exist. `pulumi up` of the bootstrap
 // stack creates the production backend (its two buckets, in the region and account of its key) and its outputs;
 // of another stack, programResources resources. $FAKE_DIR/fail holds injected failures ("glob<TAB>stderr", each
@@ -125,19 +128,30 @@ case "$1 $2" in
   's3api put-'*) reach "$2"; mkdir -p "$D/settings"; printf '%s\n' "${@:3}" > "$D/settings/$2" ;;
   's3api list-objects-v2')
     reach ListObjectsV2; prefix=${opt[--prefix]:-}
-    keys=$(cd "$D/objects" && find . -type f | sed 's#^\./##' | sort | while read -r k; do [[ $k != "$prefix"* ]] || printf '%s\t' "$k"; done)
+    keys=$(cd "$D/objects" && find . -type f | sed 's#^\./##' | sort | while read -r k; do
+      [[ $k != "$prefix"* || $(tail -n 1 "$k") == delete-marker* ]] || printf '%s\t' "$k"; done)
     if [[ -n $keys ]]; then printf '%s\n' "${keys%$'\t'}"; else echo None; fi ;;
+  's3api list-object-versions')
+    reach ListObjectVersions; prefix=${opt[--prefix]:-}; query=${opt[--query]:-}
+    [[ $query =~ VersionId==\'([^\']+)\' ]] || fail 99 "fake aws: list-object-versions supports only a query by VersionId"
+    found=$(cd "$D/objects" && grep -rl "^${BASH_REMATCH[1]} " . 2>/dev/null | sed 's#^\./##' | while read -r k; do [[ $k != "$prefix"* ]] || echo "$k"; done)
+    echo "${found:-None}" ;;
   's3api copy-object')
     reach CopyObject; key=${opt[--key]:-}; src=${opt[--copy-source]:-}
     [[ ${opt[--expected-source-bucket-owner]:-} == "$(<"$D/owner")" ]] || fail 254 "An error occurred (403) Forbidden"
-    [[ $src == "$bucket/$key?versionId="* ]] || fail 254 "fake aws: copy from another object: $src"
-    version=${src#*versionId=}
-    grep -q "^$version " "$D/objects/$key" 2>/dev/null || fail 254 "An error occurred (NoSuchVersion) when calling the CopyObject operation"
-    echo "copy-of-$version $(grep "^$version " "$D/objects/$key" | cut -d' ' -f2)" >> "$D/objects/$key" ;;
+    [[ $src == "$bucket/"*"?versionId="* ]] || fail 254 "fake aws: copy from another bucket: $src"
+    from=${src#"$bucket/"}; from=${from%%\?*}; version=${src#*versionId=}
+    grep -q "^$version " "$D/objects/$from" 2>/dev/null || fail 254 "An error occurred (NoSuchVersion) when calling the CopyObject operation"
+    echo "copy-of-$version -" >> "$D/objects/$key"  # a copy without encryption headers gets the bucket default
+    if [[ -f $FAKE_DIR/update-starts-during-copy ]]; then  # an update of dev takes its lock meanwhile
+      mkdir -p "$D/objects/.pulumi/locks/organization/aws-foundation/dev"; echo "l1 -" > "$D/objects/.pulumi/locks/organization/aws-foundation/dev/l1.json"
+    fi ;;
   's3 sync')
     dest=${4#s3://}; bucket=${dest%%/*}; prefix=${dest#*/}; D="$W/buckets/$bucket"; owner=''; reach PutObject
+    enc=${opt[--sse-kms-key-id]:-${opt[--sse]:-}} exclude=${opt[--exclude]:-}
     (cd "$3" && find . -type f | sed 's#^\./##') | while read -r f; do
-      mkdir -p "$(dirname "$D/objects/$prefix$f")"; echo "v$RANDOM ${opt[--sse-kms-key-id]:-}" >> "$D/objects/$prefix$f"
+      [[ -z $exclude || $f != $exclude ]] || continue
+      mkdir -p "$(dirname "$D/objects/$prefix$f")"; echo "v$RANDOM $enc" >> "$D/objects/$prefix$f"
     done ;;
   *) fail 99 "fake aws: no behaviour for: $line" ;;
 esac
@@ -334,6 +348,9 @@ func (w *world) putObject(bucket, key, version string) *world {
 	require.NoError(w.t, err)
 	return w
 }
+
+// deleteMarker is the version id putObject takes for a delete marker: the key is then not current.
+const deleteMarker = "delete-marker"
 
 // currentVersion is the version id of key's current version.
 func (w *world) currentVersion(bucket, key string) string {

@@ -1,8 +1,10 @@
 package tests
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -301,40 +303,66 @@ func TestRecoverRebuildsALostStateBucket(t *testing.T) {
 	assert.Equal(t, backendRegion, w.read("world/buckets/"+w.stateBucket+"/region"))
 }
 
-func TestSaveBootstrapStateArchivesTheLocalFolderIntoTheStateBucketWithTheStateKey(t *testing.T) {
-	t.Parallel()
-	const region = "eu-central-1"
+// localBootstrap is a world whose bootstrap backend is a local folder holding the bootstrap state and a stale lock,
+// with a bucket "acme-archive" of the backend's account, in its region, to archive it into.
+func localBootstrap(t *testing.T, region string) (*world, string) {
 	w := newWorld(t).withOutputsIn(region)
 	folder := filepath.Join(w.dir, "local-state")
 	w.setEnv("BOOTSTRAP_BACKEND_URL=file://" + folder).deployed()
 	w.write("local-state/.pulumi/stacks/aws-foundation/bootstrap.json", "{}")
+	w.write("local-state/.pulumi/locks/organization/aws-foundation/bootstrap/1.json", "{}")
+	return w.addBucket("acme-archive", callerAccount, region), folder
+}
 
-	res := w.run("save-bootstrap-state")
+func TestSaveBootstrapStateArchivesTheLocalFolderOutsideTheBackendItRebuilds(t *testing.T) {
+	t.Parallel()
+	w, folder := localBootstrap(t, "eu-central-1")
+	res := w.run("save-bootstrap-state", "s3://acme-archive")
 	require.NoError(t, res.err, res.stderr)
-	copied := "world/buckets/" + w.stateBucket + "/objects/bootstrap-backend/.pulumi/stacks/aws-foundation/bootstrap.json"
-	require.True(t, w.exists(copied), "the bootstrap state is in the state bucket")
-	assert.Contains(t, w.read(copied), w.outputs["kmsKeyArn"], "encrypted with the state key")
+	copied := "world/buckets/acme-archive/objects/bootstrap-backend/.pulumi/stacks/aws-foundation/bootstrap.json"
+	require.True(t, w.exists(copied), "the bootstrap state is in the archive bucket")
+	assert.Contains(t, w.read(copied), " AES256", "encrypted with SSE-S3, not with the state key it would be needed to rebuild")
+	assert.False(t, w.exists("world/buckets/acme-archive/objects/bootstrap-backend/.pulumi/locks"), "stale locks are not archived")
 	assert.FileExists(t, filepath.Join(folder, ".pulumi/stacks/aws-foundation/bootstrap.json"), "the folder is never deleted")
-	assert.Contains(t, res.stdout, "Keep "+folder)
+}
+
+func TestSaveBootstrapStateRefusesTheBackendsOwnBuckets(t *testing.T) {
+	t.Parallel()
+	w, _ := localBootstrap(t, backendRegion)
+	for _, b := range []string{w.stateBucket, w.logBkt} {
+		res := w.run("save-bootstrap-state", "s3://"+b+"/copy")
+		require.Error(t, res.err, b)
+		assert.Contains(t, res.stderr, "would be lost with it", b)
+		assert.False(t, w.exists("world/buckets/"+b+"/objects/copy"), "nothing copied into %s", b)
+	}
 }
 
 func TestSaveBootstrapStateCopiesNothingIntoABucketOfAnotherAccount(t *testing.T) {
 	t.Parallel()
-	w := newWorld(t)
-	folder := filepath.Join(w.dir, "local-state")
-	w.setEnv("BOOTSTRAP_BACKEND_URL=file://" + folder).deployed()
-	w.write("local-state/.pulumi/stacks/aws-foundation/bootstrap.json", "{}")
-	w.write("world/buckets/"+w.stateBucket+"/owner", "999999999999") // re-created by someone else
-	res := w.run("save-bootstrap-state")
+	w, _ := localBootstrap(t, backendRegion)
+	w.write("world/buckets/acme-archive/owner", "999999999999\n")
+	res := w.run("save-bootstrap-state", "s3://acme-archive")
 	require.Error(t, res.err)
-	assert.False(t, w.exists("world/buckets/"+w.stateBucket+"/objects/bootstrap-backend"), "nothing copied")
+	assert.False(t, w.exists("world/buckets/acme-archive/objects/bootstrap-backend"), "nothing copied")
 }
 
 func TestSaveBootstrapStateIsOnlyForALocalFolder(t *testing.T) {
 	t.Parallel()
-	res := newWorld(t).deployed().run("save-bootstrap-state")
+	res := newWorld(t).deployed().run("save-bootstrap-state", "s3://acme-archive")
 	require.Error(t, res.err)
 	assert.Contains(t, res.stderr, "not a local folder")
+}
+
+func TestTheBootstrapStateNeverLivesInTheBucketsItBuilds(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t)
+	url := "s3://" + w.stateBucket + "?region=" + backendRegion + "&awssdk=v2"
+	w.setEnv("BOOTSTRAP_BACKEND_URL=" + url).deployed()
+	for _, cmd := range []string{"phase1", "recover"} {
+		res := w.run("--yes", cmd)
+		require.Error(t, res.err, cmd)
+		assert.Contains(t, res.stderr, "names the backend's own state or log bucket", cmd)
+	}
 }
 
 const devState = ".pulumi/stacks/aws-foundation/dev.json"
@@ -365,13 +393,37 @@ func TestRestoreRefusesWhileAnUpdateHoldsTheStacksLock(t *testing.T) {
 	w.putObject(w.stateBucket, devState, "good").putObject(w.stateBucket, devState, "broken")
 	w.putObject(w.stateBucket, ".pulumi/locks/organization/aws-foundation/dev/0b5e.json", "lock")
 	res := w.run("restore", "dev", "good")
-	requireFailedAt(t, res, "check that no update holds the lock of dev", "wait for the update to end")
+	requireFailedAt(t, res, "check that no update holds the lock of dev", "wait for it to end")
 	assert.Equal(t, "broken", w.currentVersion(w.stateBucket, devState), "nothing restored under a running update")
 
 	res = newWorld(t).deployed().putObject(w.stateBucket, ".pulumi/locks/organization/aws-foundation/prod/1.json", "lock").
 		putObject(w.stateBucket, devState, "good").run("restore", "dev", "good")
 	// another stack's lock does not stop the restore of dev
 	require.NoError(t, res.err, res.stderr)
+}
+
+func TestRestoreFindsAVersionWrittenBeforeTheBackendChangedCompression(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).deployed()
+	// The backend turned to gzip: pulumi wrote dev.json.gz and deleted dev.json, whose versions remain.
+	w.putObject(w.stateBucket, devState, "plain").putObject(w.stateBucket, devState, deleteMarker)
+	w.putObject(w.stateBucket, devState+".gz", "broken")
+	res := w.run("restore", "dev", "plain")
+	require.NoError(t, res.err, res.stderr)
+	assert.Equal(t, "copy-of-plain", w.currentVersion(w.stateBucket, devState+".gz"), "copied over the current state file")
+
+	res = w.run("restore", "dev", "no-such-version")
+	require.Error(t, res.err)
+	assert.Contains(t, res.stderr, "no version no-such-version of a state file of dev")
+}
+
+func TestRestoreSaysSoWhenAnUpdateTookTheLockDuringTheCopy(t *testing.T) {
+	t.Parallel()
+	w := newWorld(t).deployed()
+	w.putObject(w.stateBucket, devState, "good").putObject(w.stateBucket, devState, "broken")
+	w.write("update-starts-during-copy", "")
+	res := w.run("restore", "dev", "good")
+	requireFailedAt(t, res, "check that no update took the lock of dev meanwhile", "it may have written over the restored state")
 }
 
 func TestRestoreRefusesTwoStateFilesOfOneStack(t *testing.T) {
@@ -386,13 +438,14 @@ func TestRestoreRefusesTwoStateFilesOfOneStack(t *testing.T) {
 
 // --- the backend's region and account -----------------------------------------------------------------------------
 
-func TestEveryCallToTheBackendIsMadeInItsRegionWhateverTheCLIsDefault(t *testing.T) {
+func TestRestoreNamesTheBackendsRegionWhateverTheCLIsDefault(t *testing.T) {
 	t.Parallel()
 	const region = "ap-southeast-2"
 	w := newWorld(t).withOutputsIn(region).deployed()
 	w.putObject(w.stateBucket, devState, "good")
 	res := w.run("restore", "dev", "good")
-	// The fake S3 answers 301 to a call in another region than the bucket's, as S3 does.
+	// The fake fails a bucket call in another region (the CLI's default here), where the AWS CLI would follow S3's
+	// redirect: it shows that every call names the backend's region, which the teardown's DynamoDB and KMS calls need.
 	require.NoError(t, res.err, res.stderr)
 	assert.Equal(t, "copy-of-good", w.currentVersion(w.stateBucket, devState))
 }
@@ -454,4 +507,62 @@ func TestTheRunbooksReviewedProceduresAreValidShell(t *testing.T) {
 		out, err := execBash(f)
 		assert.NoError(t, err, "docs/BOOTSTRAP.md block does not parse:\n%s\n%s", b[1], out)
 	}
+}
+
+// jmespathSearch evaluates a JMESPath expression on each data with the reference implementation
+// (tests/iam/node_modules/jmespath), as the AWS CLI's --query does, in one node process.
+func jmespathSearch(t *testing.T, expr string, data ...any) []any {
+	t.Helper()
+	in, err := json.Marshal(map[string]any{"expr": expr, "data": data})
+	require.NoError(t, err)
+	cmd := exec.Command("node", "-e", `const j = require('jmespath'); let s = '';
+process.stdin.on('data', d => s += d).on('end', () => { const r = JSON.parse(s);
+process.stdout.write(JSON.stringify(r.data.map(d => j.search(d, r.expr)))) })`)
+	cmd.Dir = engineDir
+	cmd.Stdin = strings.NewReader(string(in))
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "jmespath %q: %s", expr, out)
+	var v []any
+	require.NoError(t, json.Unmarshal(out, &v), string(out))
+	require.Len(t, v, len(data))
+	return v
+}
+
+// TestTheTeardownsEmptinessCheckCountsEveryStateAndLockAndNothingElse evaluates the query of the teardown's
+// check_empty (docs/BOOTSTRAP.md, step 3) on listings of a state bucket.
+func TestTheTeardownsEmptinessCheckCountsEveryStateAndLockAndNothingElse(t *testing.T) {
+	t.Parallel()
+	raw, err := os.ReadFile(filepath.Join(repoRoot, "docs", "BOOTSTRAP.md"))
+	require.NoError(t, err)
+	m := regexp.MustCompile(`(?s)check_empty\(\) \{.*?--query '([^']*)'`).FindStringSubmatch(string(raw))
+	require.NotNil(t, m, "docs/BOOTSTRAP.md defines check_empty with a single-quoted --query")
+	query := m[1]
+	listing := func(keys ...string) map[string]any {
+		var contents []any
+		for _, k := range keys {
+			contents = append(contents, map[string]any{"Key": k, "Size": 1})
+		}
+		return map[string]any{"Contents": contents}
+	}
+	left := []string{
+		".pulumi/stacks/aws-foundation/dev.json", ".pulumi/stacks/aws-foundation/dev.json.gz",
+		".pulumi/stacks/aws-foundation/dev.json.zst", ".pulumi/stacks/other-project/x.json",
+		".pulumi/locks/organization/aws-foundation/dev/0b5e.json", "env/terraform.tfstate", "env/terraform.tfstate.tflock",
+		"bootstrap-backend/.pulumi/stacks/aws-foundation/bootstrap.json",
+	}
+	gone := []string{
+		".pulumi/meta.yaml", ".pulumi/stacks/aws-foundation/dev.json.bak",
+		".pulumi/stacks/aws-foundation/dev.json.1733000000000000000", ".pulumi/history/aws-foundation/dev/dev-1.history.json",
+		".pulumi/backups/aws-foundation/dev/dev.1.json",
+	}
+	var data []any
+	for _, k := range left {
+		data = append(data, listing(append([]string{k}, gone...)...))
+	}
+	got := jmespathSearch(t, query, append(data, listing(gone...), map[string]any{})...)
+	for i, k := range left {
+		assert.Equal(t, []any{k}, got[i], "%s must stop the teardown", k)
+	}
+	assert.Equal(t, []any{}, got[len(left)], "what a removed stack leaves does not stop it")
+	assert.Nil(t, got[len(left)+1], "an empty bucket lists no Contents: the check reads null")
 }
