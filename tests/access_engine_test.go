@@ -186,6 +186,20 @@ func (c policyCatalog) clone() policyCatalog {
 	return out
 }
 
+// withOwnCopyOf returns a catalog that shares every policy with c but id, which it deep-copies: editing id there
+// leaves c untouched, at the cost of one copy instead of the whole catalog's.
+func (c policyCatalog) withOwnCopyOf(id string) policyCatalog {
+	out := make(policyCatalog, len(c))
+	for k, v := range c {
+		out[k] = v
+	}
+	if v, ok := c[id]; ok {
+		v.Doc = deepCopy(v.Doc)
+		out[id] = v
+	}
+	return out
+}
+
 func deepCopy(doc map[string]any) map[string]any {
 	raw, err := json.Marshal(doc)
 	if err != nil {
@@ -263,41 +277,85 @@ var engineDir = filepath.Join("iam")
 
 // engineAnswers caches the engines' answer to each simulation, keyed by the request without its ID: the same
 // scenario is evaluated by its own test and by the mutation tests' unmutated baseline, and the engines are
-// deterministic. Each test binary starts with an empty cache.
-var engineAnswers sync.Map
+// deterministic. A simulation another test has already sent is waited for, not sent again. Each test binary starts
+// with an empty cache.
+var engineAnswers sync.Map // key -> *pendingAnswer
 
-// runEngine sends one batch to the IAM engines, leaving out simulations already answered. It fails, never skips,
-// when node or the engines are missing: the tier is part of `make test`.
+// pendingAnswer is a simulation one test has sent: done closes once answer is known (ok) or failed (not ok).
+type pendingAnswer struct {
+	done   chan struct{}
+	answer simAnswer
+	ok     bool
+}
+
+// runEngine sends one batch to the IAM engines, leaving out simulations already answered or on their way. It
+// fails, never skips, when node or the engines are missing: the tier is part of `make test`.
 func runEngine(t testing.TB, req engineRequest) engineAnswer {
 	t.Helper()
 	out := engineAnswer{Validate: map[string][]string{}, Simulate: map[string]simAnswer{}}
 	send := wireRequest{Validate: req.Validate}
-	keys := map[string]string{}
+	mine, theirs, keys := map[string]*pendingAnswer{}, map[string]*pendingAnswer{}, map[string]string{}
+	var retry engineRequest
 	for _, it := range req.Simulate {
 		id := it.ID
 		it.ID = ""
 		raw, err := json.Marshal(it) // {"id":"",...}: the key, and the request once the id is put back
 		require.NoError(t, err)
-		if a, ok := engineAnswers.Load(string(raw)); ok {
-			out.Simulate[id] = a.(simAnswer)
+		p := &pendingAnswer{done: make(chan struct{})}
+		if v, loaded := engineAnswers.LoadOrStore(string(raw), p); loaded {
+			theirs[id] = v.(*pendingAnswer)
+			it.ID = id
+			retry.Simulate = append(retry.Simulate, it)
 			continue
 		}
-		keys[id] = string(raw)
+		mine[id], keys[id] = p, string(raw)
 		quoted, err := json.Marshal(id)
 		require.NoError(t, err)
 		send.Simulate = append(send.Simulate, json.RawMessage(`{"id":`+string(quoted)+string(raw[len(`{"id":""`):])))
 	}
-	if len(send.Validate) == 0 && len(send.Simulate) == 0 {
-		return out
+	// Whatever happens to this batch, the tests waiting for its simulations are released: a failed one is
+	// forgotten, and they send it themselves.
+	defer func() {
+		for id, p := range mine {
+			if !p.ok {
+				engineAnswers.Delete(keys[id])
+			}
+			close(p.done)
+		}
+	}()
+	if len(send.Validate) > 0 || len(send.Simulate) > 0 {
+		answer := spawnEngine(t, send)
+		for id, v := range answer.Validate {
+			out.Validate[id] = v
+		}
+		for id, a := range answer.Simulate {
+			out.Simulate[id] = a
+			if p := mine[id]; p != nil && a.Result != "Error" {
+				p.answer, p.ok = a, true
+			}
+		}
 	}
-	answer := spawnEngine(t, send)
-	for id, v := range answer.Validate {
-		out.Validate[id] = v
+	// Release this batch's simulations before waiting: the same simulation may come twice in one batch.
+	for id, p := range mine {
+		if !p.ok {
+			engineAnswers.Delete(keys[id])
+		}
+		close(p.done)
 	}
-	for id, a := range answer.Simulate {
-		out.Simulate[id] = a
-		if a.Result != "Error" {
-			engineAnswers.Store(keys[id], a)
+	mine = nil
+	var again engineRequest
+	for _, it := range retry.Simulate {
+		p := theirs[it.ID]
+		<-p.done
+		if p.ok {
+			out.Simulate[it.ID] = p.answer
+		} else {
+			again.Simulate = append(again.Simulate, it)
+		}
+	}
+	if len(again.Simulate) > 0 {
+		for id, a := range runEngine(t, again).Simulate {
+			out.Simulate[id] = a
 		}
 	}
 	return out

@@ -269,7 +269,7 @@ func requireMutationsTurnScenariosRed(t *testing.T, c policyCatalog, scenarios [
 	var req engineRequest
 	for i, m := range mutations {
 		require.True(t, len(m.scenarios) > 0 || m.grammar, "mutation %q names no scenario", m.name)
-		mc := c.clone()
+		mc := c.withOwnCopyOf(m.policy)
 		p := mc.get(t, m.policy)
 		m.edit(t, p.Doc)
 		mc[m.policy] = p

@@ -166,7 +166,7 @@ func TestEveryKeyIsCreatableByTheRoleThatDeploysItsStack(t *testing.T) {
 				broken["Statement"] = []any{map[string]any{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*",
 					"Principal": map[string]any{"Service": "logs.amazonaws.com"}}}
 			}
-			mutated := c.clone()
+			mutated := c.withOwnCopyOf(k.policy)
 			mutated[k.policy] = catalogPolicy{ID: k.policy, Kind: keyKind, Doc: broken}
 			assert.Equal(t, []string{fmt.Sprintf("%s/%s bypasses the lockout check but its policy locks the account's "+
 				"administrators out", k.stack, k.name)}, lockoutFailures(t, mutated, []createdKey{k}))

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/aws-foundation/aws-foundation/components"
@@ -61,12 +62,24 @@ func runStateBackend(t testing.TB, args components.StateBackendArgs) *mockrun.Re
 	})
 }
 
-// runStack runs a stack from its real stack file, as `pulumi up` (dryRun false) or `pulumi preview`.
+// stackRuns holds one run of each stack file per test binary: the program is deterministic under mocks.
+var stackRuns sync.Map // "<stack> <dryRun>" -> *stackRun
+
+type stackRun struct {
+	once sync.Once
+	res  *mockrun.Result
+	err  error
+}
+
+// runStack runs a stack from its real stack file, as `pulumi up` (dryRun false) or `pulumi preview`. The result
+// is shared by every test that asks for the same run: never change it; edit, mutate and drop return changed copies.
 func runStack(t testing.TB, stack string, dryRun bool) *mockrun.Result {
 	t.Helper()
-	res, err := stackrun.Run(repoRoot, stack, dryRun)
-	require.NoError(t, err, "stack %s (preview=%v)", stack, dryRun)
-	return res
+	v, _ := stackRuns.LoadOrStore(fmt.Sprint(stack, " ", dryRun), &stackRun{})
+	r := v.(*stackRun)
+	r.once.Do(func() { r.res, r.err = stackrun.Run(repoRoot, stack, dryRun) })
+	require.NoError(t, r.err, "stack %s (preview=%v)", stack, dryRun)
+	return r.res
 }
 
 // stackNames lists every stack file in the repository.
