@@ -366,10 +366,15 @@ func withCondition(c conditions, op, key string, value any) conditions {
 // (CloudWatch Logs' documented statement for SSE-KMS buckets, under the same source conditions as the bucket
 // policy). The replication role, of this account, gets its use of the key from its IAM policy (the root
 // statement delegates to IAM), so the key policy names no role: no principal that might not exist yet when the
-// policy is set. A person creates the key (this stack is deployed like the bootstrap stack), so it passes KMS's
-// lockout check without bypassing it.
+// policy is set. Only the break-glass role may schedule the key's deletion, disable it or put its policy: without
+// the key the vault's locked objects could never be read again, and an administrator could otherwise lift that
+// deny by rewriting the policy. The deny binds the root user too (KMS has no root exception). So the stack is
+// deployed as the break-glass role, which passes KMS's lockout check (it may put the key policy) without a bypass.
 func archiveKey(s scope, acct account, a LogArchiveArgs, keep []pulumi.ResourceOption) (*kms.Key, error) {
-	var grants keyPolicy
+	grants := keyPolicy{{Sid: "OnlyBreakGlassDeletesDisablesOrRepolicies", Effect: deny, Principal: anyPrincipal(),
+		Action:    action("kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"),
+		Resource:  resource("*"),
+		Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}}}
 	for _, g := range sourceGrants(acct, a) {
 		grants = append(grants, resourceStatement{Sid: "LogDeliveryUsesKey" + g.sid, Effect: allow,
 			Principal: servicePrincipal("delivery.logs.amazonaws.com"),
@@ -556,7 +561,13 @@ func vaultPolicy(s scope, vault *privateBucket, key *kms.Key, a LogArchiveArgs, 
 		arn := v[0].(string)
 		return append(stateBucketPolicy(arn, v[1].(string)),
 			denyConfigChangesExceptBreakGlass(arn, a.BreakGlassPrincipalArn, "s3:PutBucketObjectLockConfiguration",
-				"s3:PutLifecycleConfiguration", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketVersioning"),
+				"s3:PutLifecycleConfiguration", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketVersioning",
+				"s3:PutEncryptionConfiguration", "s3:PutReplicationConfiguration"),
+			// Only S3 Replication (s3:ReplicateObject) writes records: a PutObject would put a forged current
+			// version over a locked record, and lock it for the whole retention.
+			resourceStatement{Sid: "OnlyReplicationWritesRecords", Effect: deny, Principal: anyPrincipal(),
+				Action: action("s3:PutObject"), Resource: resource(arn + "/*"),
+				Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
 			resourceStatement{Sid: "OnlyBreakGlassBypassesGovernance", Effect: deny, Principal: anyPrincipal(),
 				Action: action("s3:BypassGovernanceRetention"), Resource: resource(arn + "/*"),
 				Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
@@ -589,8 +600,18 @@ func inboxPolicy(s scope, acct account, inbox *privateBucket, key *kms.Key, a Lo
 					Action:    action("s3:GetBucketAcl", "s3:ListBucket"), Resource: resource(arn), Condition: g.cond},
 			)
 		}
-		return append(stmts, denyConfigChangesExceptBreakGlass(arn, a.BreakGlassPrincipalArn, "s3:PutBucketPolicy",
-			"s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration")).JSON()
+		return append(stmts,
+			denyConfigChangesExceptBreakGlass(arn, a.BreakGlassPrincipalArn, "s3:PutBucketPolicy",
+				"s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration",
+				"s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutBucketOwnershipControls",
+				"s3:PutBucketPublicAccessBlock"),
+			// Only log delivery writes: an upload by a principal of an account would be replicated and locked as a
+			// record. aws:PrincipalIsAWSService is true for a service principal such as delivery.logs.
+			resourceStatement{Sid: "OnlyLogDeliveryWrites", Effect: deny, Principal: anyPrincipal(),
+				Action: action("s3:PutObject"), Resource: resource(arn + "/*"),
+				Condition: conditions{"Bool": {"aws:PrincipalIsAWSService": "false"},
+					"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
+		).JSON()
 	}).(pulumi.StringOutput)
 	_, err := lastBucketPolicy(s.ctx, s.name+"-inbox", inbox, policy, after, keep)
 	return err

@@ -50,7 +50,8 @@ func archiveScenarios(t testing.TB) []scenario {
 		return m
 	}
 	from := func(account string) map[string]any {
-		return tls("aws:SourceAccount", account, "aws:SourceArn", logsOf(account), "s3:x-amz-acl", "bucket-owner-full-control")
+		return tls("aws:SourceAccount", account, "aws:SourceArn", logsOf(account), "s3:x-amz-acl", "bucket-owner-full-control",
+			"aws:PrincipalIsAWSService", "true")
 	}
 	hive := func(account string) string {
 		return fmt.Sprintf("%s/AWSLogs/aws-account-id=%s/aws-service=vpcflowlogs/aws-region=%s/year=2026/month=12/day=04/hour=10/f.log.parquet",
@@ -64,7 +65,7 @@ func archiveScenarios(t testing.TB) []scenario {
 	// bucket policy can refuse it.
 	change := func(name, who, action, on, policy string, want verdict) scenario {
 		return scenario{name: name, who: who, action: action, on: on, identity: []string{accountAdmin}, resource: policy,
-			ctx: tls("aws:PrincipalArn", who), want: want}
+			ctx: tls("aws:PrincipalArn", who, "aws:PrincipalIsAWSService", "false"), want: want}
 	}
 	object := w.vault + "/AWSLogs/aws-account-id=" + accessAccount + "/f.log.parquet"
 	replicate := func(name, action string, want verdict) scenario {
@@ -108,6 +109,15 @@ func archiveScenarios(t testing.TB) []scenario {
 		replicate("the replication role cannot replicate deletions into the vault", "s3:ReplicateDelete", denied),
 		useKey("the replication role decrypts inbox objects through S3", map[string]any{"kms:ViaService": "s3." + accessRegion + ".amazonaws.com"}, allowed),
 		useKey("the replication role cannot use the key outside S3", nil, denied),
+		change("an administrator cannot write an object into the vault", admin, "s3:PutObject", object, w.vaultPolicy, refused),
+		change("the break-glass role writes an object into the vault", w.breakGlass, "s3:PutObject", object, w.vaultPolicy, allowed),
+		change("an administrator cannot upload into the inbox", admin, "s3:PutObject", hive(accessAccount), w.inboxPolicy, refused),
+		change("an administrator cannot change the inbox's encryption", admin, "s3:PutEncryptionConfiguration", w.inbox, w.inboxPolicy, refused),
+		change("an administrator cannot change the vault's encryption", admin, "s3:PutEncryptionConfiguration", w.vault, w.vaultPolicy, refused),
+		change("an administrator cannot schedule the archive key's deletion", admin, "kms:ScheduleKeyDeletion", w.keyArn, w.key, refused),
+		change("an administrator cannot disable the archive key", admin, "kms:DisableKey", w.keyArn, w.key, refused),
+		change("an administrator cannot rewrite the archive key's policy", admin, "kms:PutKeyPolicy", w.keyArn, w.key, refused),
+		change("the break-glass role may put the archive key's policy", w.breakGlass, "kms:PutKeyPolicy", w.keyArn, w.key, allowed),
 	}
 }
 
@@ -141,9 +151,9 @@ func archiveMutations(t testing.TB) []mutation {
 			scenarios: a("the break-glass role changes the vault's Object Lock configuration")},
 		{name: "vault lets anyone bypass governance", policy: w.vaultPolicy, edit: dropStatements("OnlyBreakGlassBypassesGovernance"),
 			scenarios: a("an administrator cannot bypass a governance retention in the vault")},
-		{name: "vault admits log delivery", policy: w.vaultPolicy,
-			edit: addStatement(map[string]any{"Effect": "Allow", "Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"},
-				"Action": "s3:PutObject", "Resource": w.vault + "/*"}),
+		{name: "vault admits log delivery and lets anyone put objects", policy: w.vaultPolicy,
+			edit: both(dropStatements("OnlyReplicationWritesRecords"), addStatement(map[string]any{"Effect": "Allow",
+				"Principal": map[string]any{"Service": "delivery.logs.amazonaws.com"}, "Action": "s3:PutObject", "Resource": w.vault + "/*"})),
 			scenarios: a("log delivery cannot write into the vault directly")},
 		{name: "vault denies replicas", policy: w.vaultPolicy,
 			edit:      addStatement(map[string]any{"Effect": "Deny", "Principal": "*", "Action": "s3:ReplicateObject", "Resource": w.vault + "/*"}),
@@ -167,5 +177,22 @@ func archiveMutations(t testing.TB) []mutation {
 			scenarios: a("the replication role cannot use the key outside S3")},
 		{name: "replication role cannot decrypt", policy: w.rolePolicy, edit: dropStatements("DecryptInboxThroughS3"),
 			scenarios: a("the replication role decrypts inbox objects through S3")},
+		{name: "vault lets anyone put objects", policy: w.vaultPolicy, edit: dropStatements("OnlyReplicationWritesRecords"),
+			scenarios: a("an administrator cannot write an object into the vault")},
+		{name: "vault object deny exempts another role", policy: w.vaultPolicy, edit: setField("OnlyReplicationWritesRecords", "Condition", otherRole),
+			scenarios: a("the break-glass role writes an object into the vault")},
+		{name: "inbox lets anyone upload", policy: w.inboxPolicy, edit: dropStatements("OnlyLogDeliveryWrites"),
+			scenarios: a("an administrator cannot upload into the inbox")},
+		{name: "inbox upload deny also binds AWS services", policy: w.inboxPolicy, edit: dropCondition("OnlyLogDeliveryWrites", "Bool", "aws:PrincipalIsAWSService"),
+			scenarios: a("log delivery writes this account's hive-partitioned Parquet flow logs", "log delivery writes this account's plain-text flow logs")},
+		{name: "inbox encryption left open", policy: w.inboxPolicy, edit: removeAction("OnlyBreakGlassChangesConfiguration", "s3:PutEncryptionConfiguration"),
+			scenarios: a("an administrator cannot change the inbox's encryption")},
+		{name: "vault encryption left open", policy: w.vaultPolicy, edit: removeAction("OnlyBreakGlassChangesConfiguration", "s3:PutEncryptionConfiguration"),
+			scenarios: a("an administrator cannot change the vault's encryption")},
+		{name: "key without the break-glass deny", policy: w.key, edit: dropStatements("OnlyBreakGlassDeletesDisablesOrRepolicies"),
+			scenarios: a("an administrator cannot schedule the archive key's deletion", "an administrator cannot disable the archive key",
+				"an administrator cannot rewrite the archive key's policy")},
+		{name: "key deny exempts another role", policy: w.key, edit: setField("OnlyBreakGlassDeletesDisablesOrRepolicies", "Condition", otherRole),
+			scenarios: a("the break-glass role may put the archive key's policy")},
 	}
 }

@@ -78,8 +78,14 @@ func (s scenario) item(t testing.TB, c policyCatalog, id string) simulateItem {
 		it.Request.Resource.AccountID = accessAccount
 	}
 	it.Request.Context = map[string]any{"aws:ResourceAccount": it.Request.Resource.AccountID}
+	// What AWS puts in every signed request's context: aws:PrincipalIsAWSService, and for an IAM principal its
+	// account and ARN (for a role session, the role's ARN); a scenario's ctx may still override them.
+	it.Request.Context["aws:PrincipalIsAWSService"] = strings.HasSuffix(s.who, ".amazonaws.com")
 	if parts := strings.Split(s.who, ":"); len(parts) > 4 && strings.HasPrefix(s.who, "arn:") {
 		it.Request.Context["aws:PrincipalAccount"] = parts[4]
+		if parts[2] == "iam" {
+			it.Request.Context["aws:PrincipalArn"] = s.who
+		}
 	}
 	for k, v := range s.ctx {
 		it.Request.Context[k] = v

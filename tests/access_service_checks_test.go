@@ -26,14 +26,17 @@ type deployer struct {
 	identity []string
 }
 
-// deployerOf: an environment stack is deployed by its CI deploy role (docs/iam/roles.yaml), every other stack
-// (bootstrap) by a person with administrator rights.
+// deployerOf: an environment stack is deployed by its CI deploy role (docs/iam/roles.yaml), the log-archive stack
+// by its break-glass role (docs/BOOTSTRAP.md), every other stack (bootstrap) by a person with administrator rights.
 func deployerOf(t testing.TB, stack string) deployer {
 	t.Helper()
 	for _, r := range ciRoles(t) {
 		if r.Name == "aws-foundation-deploy-"+stack {
 			return deployer{who: r.arn(), identity: r.identityIDs()}
 		}
+	}
+	if bg := runStack(t, stack, false).Config["aws-foundation:logArchiveBreakGlassPrincipalArn"]; bg != "" {
+		return deployer{who: bg, identity: []string{accountAdmin}}
 	}
 	return deployer{who: keyAdministrator, identity: []string{accountAdmin}}
 }

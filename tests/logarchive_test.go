@@ -246,9 +246,10 @@ func TestOnlyTheBreakGlassRoleMayChangeTheArchiveAndNoPolicyUsesNotPrincipalOrNo
 	res := runLogArchive(t, components.LogArchiveArgs{})
 	breakGlass := map[string]map[string]any{"ArnNotEquals": {"aws:PrincipalArn": testBreakGlass}}
 	for name, want := range map[string][]string{
-		"archive-inbox": {"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration"},
+		"archive-inbox": {"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration",
+			"s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutBucketOwnershipControls", "s3:PutBucketPublicAccessBlock"},
 		"archive-vault": {"s3:PutBucketObjectLockConfiguration", "s3:PutLifecycleConfiguration", "s3:PutBucketPolicy",
-			"s3:DeleteBucketPolicy", "s3:PutBucketVersioning"},
+			"s3:DeleteBucketPolicy", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutReplicationConfiguration"},
 	} {
 		b := one(t, res, mockrun.TypeBucket, name)
 		pol := companion(t, res, mockrun.TypeBucketPolicy, b)
@@ -281,14 +282,17 @@ func TestArchiveKeyLetsLogDeliveryUseItOnlyForTheConfiguredSources(t *testing.T)
 	t.Parallel()
 	res := runLogArchive(t, components.LogArchiveArgs{SourceAccountIds: []string{"111111111111"}})
 	stmts := policyOf(t, one(t, res, mockrun.TypeKmsKey, "archive-key"), "policy")
-	require.Len(t, stmts, 2, "the root's administration and log delivery, nothing else")
+	require.Len(t, stmts, 3, "the root's administration, the break-glass deny and log delivery, nothing else")
 	assert.Equal(t, "AccountRootAdministersKey", stmts[0].Sid)
+	assert.Equal(t, iampolicy.Statement{Sid: "OnlyBreakGlassDeletesDisablesOrRepolicies", Effect: "Deny", Principals: []string{"*"},
+		Actions:   []string{"kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"},
+		Resources: []string{"*"}, Condition: map[string]map[string]any{"ArnNotEquals": {"aws:PrincipalArn": testBreakGlass}}}, stmts[1])
 	assert.Equal(t, iampolicy.Statement{Sid: "LogDeliveryUsesKey", Effect: "Allow",
 		Principals: []string{"Service:delivery.logs.amazonaws.com"},
 		Actions:    []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"},
 		Resources:  []string{"*"},
 		Condition: map[string]map[string]any{"StringEquals": {"aws:SourceAccount": "111111111111"},
-			"ArnLike": {"aws:SourceArn": "arn:aws:logs:*:111111111111:*"}}}, stmts[1])
+			"ArnLike": {"aws:SourceArn": "arn:aws:logs:*:111111111111:*"}}}, stmts[2])
 }
 
 func TestInvalidLogArchiveArgumentsAreAllReportedBeforeAnythingIsRegistered(t *testing.T) {
