@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/cost"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 	"github.com/aws-foundation/aws-foundation/internal/report"
@@ -180,7 +181,7 @@ func TestEveryCostLineHasAKindAndTheKindsAddUpToTheTotal(t *testing.T) {
 	t.Parallel()
 	all := []cost.LineKind{cost.NatGatewayHours, cost.NatDataProcessing, cost.NatCrossAz, cost.PublicIPv4, cost.GatewayEndpoints,
 		cost.KmsKeys, cost.KmsRequests, cost.LogIngestion, cost.LogStorage, cost.AccessLogStorage, cost.StateStorage,
-		cost.StateRequests, cost.DynamoDBRequests}
+		cost.StateRequests, cost.DynamoDBRequests, cost.ArchiveDelivery, cost.ArchiveInbox, cost.ArchiveVault, cost.ArchiveRequests}
 	for _, stack := range stackNames(t) {
 		est, err := cost.Monthly(runStack(t, stack, false), "us-east-1", cost.DefaultAssumptions)
 		require.NoError(t, err)
@@ -189,6 +190,30 @@ func TestEveryCostLineHasAKindAndTheKindsAddUpToTheTotal(t *testing.T) {
 		}
 		assert.InDelta(t, est.Total, est.Sum(all...), 0.001, stack)
 	}
+}
+
+func TestTheArchiveIsPricedFromWhatItRegisters(t *testing.T) {
+	t.Parallel()
+	est, err := cost.Monthly(runStack(t, "log-archive", false), "us-east-1", cost.DefaultAssumptions)
+	require.NoError(t, err)
+	a := cost.DefaultAssumptions
+	p := cost.PriceTable["us-east-1"]
+	retention, cold := float64(components.DefaultArchiveRetentionDays), float64(components.DefaultColdStorageAfterDays)
+	assert.InDelta(t, a.ArchiveGBPerMonth*cold/30.4*p.S3StorageGBMonth+a.ArchiveGBPerMonth*(retention-cold)/30.4*p.DeepArchiveGBMonth,
+		est.Sum(cost.ArchiveVault), 0.006, "the vault once full: the retention's deliveries, the first 90 days in Standard")
+	assert.Positive(t, est.Sum(cost.ArchiveRequests))
+	assert.Positive(t, est.Sum(cost.ArchiveInbox))
+	assert.Zero(t, est.Sum(cost.StateStorage, cost.StateRequests), "the archive's buckets are not priced as state")
+
+	plain, err := cost.Monthly(runStack(t, "prod", false), "us-east-1", a)
+	require.NoError(t, err)
+	assert.Zero(t, plain.Sum(cost.ArchiveDelivery), "no archive key, no delivery line")
+	archived, err := runStackFileWith(t, "prod", map[string]string{"aws-foundation:flowLogsArchiveBucketArn": archiveInbox})
+	require.NoError(t, err)
+	with, err := cost.Monthly(archived, "us-east-1", a)
+	require.NoError(t, err)
+	assert.InDelta(t, a.FlowLogGBPerMonth*(p.VendedToS3GB+p.ParquetConversionGB), with.Sum(cost.ArchiveDelivery), 0.006)
+	assert.InDelta(t, plain.Total+with.Sum(cost.ArchiveDelivery), with.Total, 0.001, "the archive adds its delivery line only")
 }
 
 func TestAStackInARegionWithoutPricesIsAnErrorNotAZeroCost(t *testing.T) {
@@ -253,10 +278,20 @@ func TestGeneratedTablesAreUpToDate(t *testing.T) {
 		require.NoError(t, err, name)
 		assert.Equal(t, want, components, "%s's %s outputs table is stale: run make docs", report.ComponentsDoc, name)
 	}
+	archive, err := report.ArchiveCostTable(repoRoot)
+	require.NoError(t, err)
+	want, err = report.ReplaceBetween(components, report.ArchiveStart, report.ArchiveEnd, archive)
+	require.NoError(t, err)
+	assert.Equal(t, want, components, "%s's archive cost table is stale: run make docs", report.ComponentsDoc)
 	readme := read("README.md")
 	want, err = report.ReplaceBetween(readme, report.ConfigStart, report.ConfigEnd, report.ConfigTable())
 	require.NoError(t, err)
 	assert.Equal(t, want, readme, "README.md's configuration table is stale: run make docs")
+	summary, err := report.ArchiveCostSummary(repoRoot)
+	require.NoError(t, err)
+	want, err = report.ReplaceBetween(readme, report.ArchiveSummaryStart, report.ArchiveSummaryEnd, summary)
+	require.NoError(t, err)
+	assert.Equal(t, want, readme, "README.md's archive cost line is stale: run make docs")
 }
 
 // An output without a doc tag cannot be documented: the generator refuses it instead of writing an empty row.

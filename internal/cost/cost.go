@@ -20,6 +20,11 @@ import (
 const (
 	PricesAsOf  = "2026-11-27"
 	PriceSource = "AWS public pricing pages: Amazon VPC (NAT gateway, public IPv4), AWS KMS, Amazon DynamoDB on-demand, Amazon S3 Standard, Amazon CloudWatch Logs (vended logs)"
+	// ArchivePriceSource qualifies the log archive's unit prices, which the copies of AWS's pricing pages
+	// readable offline do not carry: check them on the live pages before approving a budget.
+	ArchivePriceSource = "NOT CONFIRMED from AWS's pricing pages (not readable offline), the same figures in every region: " +
+		"vended-log delivery to S3 $0.25/GB (first 10 TB; an AWS sample's price table), Parquet conversion $0.035/GB (as remembered from the CloudWatch pricing page), " +
+		"S3 Glacier Deep Archive $0.00099/GB-month and $0.05 per 1,000 transitions (third-party transcriptions of the S3 page)"
 )
 
 // HoursPerMonth is AWS's billing month (8,760 hours / 12).
@@ -48,6 +53,22 @@ type Prices struct {
 	S3GetPer1000          float64
 	LogsIngestGB          float64 // CloudWatch Logs vended-log ingestion, first 10 TB
 	LogsStorageGBMonth    float64
+	// The log archive's (ArchivePriceSource).
+	VendedToS3GB        float64 // vended-log delivery to S3, first 10 TB
+	ParquetConversionGB float64
+	DeepArchiveGBMonth  float64
+	DeepArchivePer1000  float64 // lifecycle transitions into Deep Archive
+}
+
+// archivePrices are the log archive's unit prices, the same in every region of the table (ArchivePriceSource).
+var archivePrices = Prices{VendedToS3GB: 0.25, ParquetConversionGB: 0.035, DeepArchiveGBMonth: 0.00099, DeepArchivePer1000: 0.05}
+
+func init() {
+	for r, p := range PriceTable {
+		p.VendedToS3GB, p.ParquetConversionGB = archivePrices.VendedToS3GB, archivePrices.ParquetConversionGB
+		p.DeepArchiveGBMonth, p.DeepArchivePer1000 = archivePrices.DeepArchiveGBMonth, archivePrices.DeepArchivePer1000
+		PriceTable[r] = p
+	}
 }
 
 // PriceTable holds the regions the model knows. An unknown region is an error, never a silent zero.
@@ -84,12 +105,15 @@ type Assumptions struct {
 	StateGetsPerMonth      float64
 	AccessLogGBPerMonth    float64
 	LockRequestsPerMonth   float64 // DynamoDB lock writes by Terraform/OpenTofu users
+	ArchiveGBPerMonth      float64 // GB of Parquet flow logs a log archive receives (Parquet: about 20% less than gzip text, VPC docs)
+	ArchiveObjectsPerMonth float64 // objects it receives (one per source, ENI group and delivery interval)
 }
 
 // DefaultAssumptions describe a small platform team: a few workloads pulling packages and images through NAT.
 var DefaultAssumptions = Assumptions{
 	NatGBPerMonth: 100, FlowLogGBPerMonth: 5, KmsRequestsPerKeyMonth: 10000, StateGB: 1, StatePutsPerMonth: 20000,
 	StateGetsPerMonth: 100000, AccessLogGBPerMonth: 1, LockRequestsPerMonth: 10000,
+	ArchiveGBPerMonth: 4, ArchiveObjectsPerMonth: 9000,
 }
 
 // fields maps the -assume keys to the assumptions they set.
@@ -98,6 +122,7 @@ func (a *Assumptions) fields() map[string]*float64 {
 		"nat-gb": &a.NatGBPerMonth, "flow-log-gb": &a.FlowLogGBPerMonth, "kms-requests": &a.KmsRequestsPerKeyMonth,
 		"state-gb": &a.StateGB, "state-puts": &a.StatePutsPerMonth, "state-gets": &a.StateGetsPerMonth,
 		"access-log-gb": &a.AccessLogGBPerMonth, "lock-requests": &a.LockRequestsPerMonth,
+		"archive-gb": &a.ArchiveGBPerMonth, "archive-objects": &a.ArchiveObjectsPerMonth,
 	}
 }
 
@@ -152,6 +177,10 @@ const (
 	StateStorage      LineKind = "state-storage"      // each other bucket
 	StateRequests     LineKind = "state-requests"     // each other bucket
 	DynamoDBRequests  LineKind = "dynamodb-requests"  // each table
+	ArchiveDelivery   LineKind = "archive-delivery"   // each flow log into S3: vended delivery and Parquet conversion
+	ArchiveInbox      LineKind = "archive-inbox"      // each bucket that replicates (the log archive's inbox)
+	ArchiveVault      LineKind = "archive-vault"      // each Object Lock bucket: storage over the retention
+	ArchiveRequests   LineKind = "archive-requests"   // each Object Lock bucket: replicas written and transitioned
 )
 
 // Line is one item of the estimate. Kind is not written to JSON, so the inventory's JSON stays as it was.
@@ -225,7 +254,31 @@ func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) 
 		stored := a.FlowLogGBPerMonth * days / 30.4
 		add(LogStorage, "CloudWatch Logs storage: "+g.Name, fmt.Sprintf("%.0f GB kept (%g days) x $%g", stored, days, p.LogsStorageGBMonth), stored*p.LogsStorageGBMonth)
 	}
+	for _, f := range r.OfType(mockrun.TypeFlowLog) {
+		if f.Str("logDestinationType") == "s3" {
+			add(ArchiveDelivery, "Flow logs delivered to S3 as Parquet: "+f.Name, fmt.Sprintf("%g GB x ($%g delivery + $%g Parquet)",
+				a.FlowLogGBPerMonth, p.VendedToS3GB, p.ParquetConversionGB), a.FlowLogGBPerMonth*(p.VendedToS3GB+p.ParquetConversionGB))
+		}
+	}
 	for _, b := range r.OfType(mockrun.TypeBucket) {
+		if retention, cold, ok := vaultDays(r, b); ok {
+			// Once the archive is full (after its retention) it holds retention/30.4 months of deliveries: the
+			// first `cold` days' in S3 Standard, the rest in Deep Archive. Before that it holds less.
+			hot, deep := a.ArchiveGBPerMonth*cold/30.4, a.ArchiveGBPerMonth*(retention-cold)/30.4
+			add(ArchiveVault, "Archive vault storage, once full: "+b.Name, fmt.Sprintf("%.0f GB Standard ($%g) + %.0f GB Deep Archive ($%g): %g days kept, cold after %g",
+				hot, p.S3StorageGBMonth, deep, p.DeepArchiveGBMonth, retention, cold), hot*p.S3StorageGBMonth+deep*p.DeepArchiveGBMonth)
+			add(ArchiveRequests, "Archive replicas and transitions: "+b.Name, fmt.Sprintf("%g objects x ($%g/1k replicated + $%g/1k to Deep Archive)",
+				a.ArchiveObjectsPerMonth, p.S3PutPer1000, p.DeepArchivePer1000), a.ArchiveObjectsPerMonth/1000*(p.S3PutPer1000+p.DeepArchivePer1000))
+			continue
+		}
+		if len(buckets.Companions(r, mockrun.TypeBucketReplication, b.ID)) > 0 {
+			days, noncurrent := bucketExpiryDays(r, b)
+			stored := a.ArchiveGBPerMonth * (days + noncurrent) / 30.4
+			add(ArchiveInbox, "Archive inbox storage and deliveries: "+b.Name, fmt.Sprintf("%.2g GB kept (%g days + %g noncurrent) x $%g + %g PUT x $%g/1k",
+				stored, days, noncurrent, p.S3StorageGBMonth, a.ArchiveObjectsPerMonth, p.S3PutPer1000),
+				stored*p.S3StorageGBMonth+a.ArchiveObjectsPerMonth/1000*p.S3PutPer1000)
+			continue
+		}
 		if buckets.IsLogTarget(r, b.ID) {
 			// A log is kept its expiry days, then (the bucket is versioned) as a noncurrent version for as long again.
 			days, noncurrent := bucketExpiryDays(r, b)
@@ -243,6 +296,34 @@ func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) 
 	}
 	e.Total = round(e.Total)
 	return e, nil
+}
+
+// vaultDays is an Object Lock bucket's default retention and the days after which its lifecycle moves objects to
+// Deep Archive (ok false for a bucket without Object Lock configuration).
+func vaultDays(r *mockrun.Result, b mockrun.Resource) (retention, cold float64, ok bool) {
+	for _, l := range buckets.Companions(r, mockrun.TypeBucketObjectLock, b.ID) {
+		rule, _ := l.Value("rule").(map[string]any)
+		def, _ := rule["defaultRetention"].(map[string]any)
+		retention, ok = def["days"].(float64)
+	}
+	if !ok {
+		return 0, 0, false
+	}
+	cold = retention
+	for _, l := range buckets.Companions(r, mockrun.TypeBucketLifecycle, b.ID) {
+		rules, _ := l.Value("rules").([]any)
+		for _, rule := range rules {
+			m, _ := rule.(map[string]any)
+			ts, _ := m["transitions"].([]any)
+			for _, t := range ts {
+				tm, _ := t.(map[string]any)
+				if d, isNum := tm["days"].(float64); isNum && tm["storageClass"] == "DEEP_ARCHIVE" && d < cold {
+					cold = d
+				}
+			}
+		}
+	}
+	return retention, cold, true
 }
 
 // bucketExpiryDays is the expiration of a bucket's lifecycle and the noncurrent-version expiration (0 when none).

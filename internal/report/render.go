@@ -93,9 +93,9 @@ func writeText(w io.Writer, inv *Inventory) error {
 }
 
 func assumptions(a cost.Assumptions) string {
-	return fmt.Sprintf("nat-gb=%g flow-log-gb=%g kms-requests=%g state-gb=%g state-puts=%g state-gets=%g access-log-gb=%g lock-requests=%g",
+	return fmt.Sprintf("nat-gb=%g flow-log-gb=%g kms-requests=%g state-gb=%g state-puts=%g state-gets=%g access-log-gb=%g lock-requests=%g archive-gb=%g archive-objects=%g",
 		a.NatGBPerMonth, a.FlowLogGBPerMonth, a.KmsRequestsPerKeyMonth, a.StateGB, a.StatePutsPerMonth,
-		a.StateGetsPerMonth, a.AccessLogGBPerMonth, a.LockRequestsPerMonth)
+		a.StateGetsPerMonth, a.AccessLogGBPerMonth, a.LockRequestsPerMonth, a.ArchiveGBPerMonth, a.ArchiveObjectsPerMonth)
 }
 
 func writeMarkdown(w io.Writer, inv *Inventory) error {
