@@ -29,6 +29,18 @@ type ciRole struct {
 	// Sealed lists customer-managed policy documents attached only after the stack's first successful deploy
 	// (deploy-prod's evidence seal): they refuse calls that creating the stack needs.
 	Sealed []string `yaml:"sealed"`
+	// Archiving lists customer-managed policy documents attached only while the stack delivers flow logs to a
+	// log archive (flowLogsArchiveBucketArn).
+	Archiving []string `yaml:"archiving"`
+}
+
+// archivingIDs are the catalog IDs of the role's identity policies while its stack archives flow logs.
+func (r ciRole) archivingIDs() []string {
+	out := r.identityIDs()
+	for _, m := range r.Archiving {
+		out = append(out, "docs/"+strings.TrimSuffix(m, ".json"))
+	}
+	return out
 }
 
 func (r ciRole) arn() string { return fmt.Sprintf("arn:aws:iam::%s:role/%s", accessAccount, r.Name) }
