@@ -246,7 +246,7 @@ recover() {
 # state file whichever compression the backend writes (.json, .json.gz, .json.zst: pulumi reads the content's), and
 # the version under whichever of those keys it was written.
 restore() {
-  [[ $# -eq 2 && $1 =~ ^[A-Za-z0-9_.-]+$ && $2 =~ ^[A-Za-z0-9._-]+$ ]] ||
+  [[ $# -eq 2 && $1 =~ ^[A-Za-z0-9_.-]+$ && $2 =~ ^[A-Za-z0-9._+-]+$ ]] ||
     die "restore needs STACK VERSION_ID (list versions with: aws s3api list-object-versions)"
   need_backend
   local bucket key stack=$1 version=$2 object source
@@ -261,7 +261,7 @@ restore() {
   [[ -n $object && $object != *$'\n'* ]] || die "stack $stack has ${object:-no} state file${object:+s} in $bucket: expected exactly one"
   read_aws aws s3api list-object-versions ${s3[@]+"${s3[@]}"} --prefix ".pulumi/stacks/$PROJECT/$stack.json" \
     --query "Versions[?VersionId=='$version'].Key" --output text || read_failed $?
-  source=$OUT
+  source=$(tr '\t' '\n' <<<"$OUT" | grep -Ex "\.pulumi/stacks/$PROJECT/$stack\.json(\.gz|\.zst)?" | head -n 1 || true) # text output: per page
   [[ $source =~ ^\.pulumi/stacks/$PROJECT/$stack\.json(\.gz|\.zst)?$ ]] || die "no version $version of a state file of $stack"
   step "copy version $version of $source over $object"
   run aws s3api copy-object ${s3[@]+"${s3[@]}"} --key "$object" --copy-source "$bucket/$source?versionId=$version" \

@@ -24,10 +24,12 @@ var Regulations = []Regulation{
 			"delete it), and neither is the inbox: a delivery is mutable there until S3 Replication copies it (asynchronous; " +
 			"no replication metrics or alarm are configured), and is lost about a week after a replication that failed (the inbox expires deliveries after 7 days). GOVERNANCE mode " +
 			"(logArchiveGovernanceModeForTestAccountsOnly) can be bypassed and does not qualify. Whether VPC flow logs are " +
-			"records the rule requires a firm to keep is the firm's determination.",
+			"records the rule requires a firm to keep is the firm's determination, and so is whether records in Glacier Deep " +
+			"Archive after 90 days are \"easily accessible\" for the first two years (17a-4(b)). Object Lock does not protect " +
+			"against losing the key: the break-glass role can still schedule its deletion, which would make every record unreadable.",
 		YouMustDo: "Accept the AWS addendum for SEC Rule 17a-4 in AWS Artifact (AWS then files a letter of undertaking under 17a-4(i)(1)(ii)(A) for eligible customers); " +
-			"arrange the designated third party (or other undertaking) of 17a-4(f)(3)(v) yourself, since AWS does not act as " +
-			"one; notify your designated examining authority; keep the records indexed, searchable and producible " +
+			"arrange the designated third party or designated executive officer of 17a-4(f)(3)(v) yourself, since AWS " +
+			"does not act as a designated third party; keep the records indexed, searchable and producible " +
 			"(Athena over the Hive partitions is one way); alarm on replication failures; or choose the rule's " +
 			"audit-trail alternative instead of WORM storage and meet its requirements.",
 		Sources: "docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html; aws.amazon.com/compliance/secrule17a-4f; " +
