@@ -543,6 +543,19 @@ func inboxReplication(s scope, inbox, vault *privateBucket, key *kms.Key, role *
 	}, append(keep, pulumi.DependsOn([]pulumi.Resource{inbox.versioning, vault.versioning, rolePolicy}))...)
 }
 
+// LogArchiveBreakGlassActions are the configuration calls on an archive bucket that only the break-glass role may
+// make: its policy, lifecycle, replication, versioning, encryption, ownership and public access block, and for the
+// vault (vault true) its Object Lock configuration.
+func LogArchiveBreakGlassActions(vault bool) []string {
+	out := []string{"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration",
+		"s3:PutReplicationConfiguration", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
+		"s3:PutBucketOwnershipControls", "s3:PutBucketPublicAccessBlock"}
+	if vault {
+		out = append(out, "s3:PutBucketObjectLockConfiguration")
+	}
+	return out
+}
+
 // denyConfigChangesExceptBreakGlass denies actions on a bucket to every principal but the break-glass role. The
 // exemption is a condition on aws:PrincipalArn: a NotPrincipal would make log delivery's own policy update fail.
 func denyConfigChangesExceptBreakGlass(bucketArn, breakGlass string, actions ...string) resourceStatement {
@@ -560,9 +573,7 @@ func vaultPolicy(s scope, vault *privateBucket, key *kms.Key, a LogArchiveArgs, 
 	policy := pulumi.All(vault.bucket.Arn, key.Arn).ApplyT(func(v []any) (string, error) {
 		arn := v[0].(string)
 		return append(stateBucketPolicy(arn, v[1].(string)),
-			denyConfigChangesExceptBreakGlass(arn, a.BreakGlassPrincipalArn, "s3:PutBucketObjectLockConfiguration",
-				"s3:PutLifecycleConfiguration", "s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutBucketVersioning",
-				"s3:PutEncryptionConfiguration", "s3:PutReplicationConfiguration"),
+			denyConfigChangesExceptBreakGlass(arn, a.BreakGlassPrincipalArn, LogArchiveBreakGlassActions(true)...),
 			// Only S3 Replication (s3:ReplicateObject) writes records: a PutObject would put a forged current
 			// version over a locked record, and lock it for the whole retention.
 			resourceStatement{Sid: "OnlyReplicationWritesRecords", Effect: deny, Principal: anyPrincipal(),
@@ -601,10 +612,7 @@ func inboxPolicy(s scope, acct account, inbox *privateBucket, key *kms.Key, a Lo
 			)
 		}
 		return append(stmts,
-			denyConfigChangesExceptBreakGlass(arn, a.BreakGlassPrincipalArn, "s3:PutBucketPolicy",
-				"s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration", "s3:PutReplicationConfiguration",
-				"s3:PutBucketVersioning", "s3:PutEncryptionConfiguration", "s3:PutBucketOwnershipControls",
-				"s3:PutBucketPublicAccessBlock"),
+			denyConfigChangesExceptBreakGlass(arn, a.BreakGlassPrincipalArn, LogArchiveBreakGlassActions(false)...),
 			// Only log delivery writes: an upload by a principal of an account would be replicated and locked as a
 			// record. aws:PrincipalIsAWSService is true for a service principal such as delivery.logs.
 			resourceStatement{Sid: "OnlyLogDeliveryWrites", Effect: deny, Principal: anyPrincipal(),

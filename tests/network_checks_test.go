@@ -112,6 +112,12 @@ func TestProtocolAllCheckFiresInEitherDirectionOnEitherAcl(t *testing.T) {
 	requireClean(t, controls.NaclRulesNameTheirProtocol(res), "every rule names its protocol")
 }
 
+// icmpFromInternet is an ingress rule admitting ICMP type icmpType (-1: every type), any code, from 0.0.0.0/0.
+func icmpFromInternet(ruleNo, icmpType float64) map[string]any {
+	return map[string]any{"ruleNo": ruleNo, "action": "allow", "protocol": "icmp", "cidrBlock": "0.0.0.0/0",
+		"fromPort": 0.0, "toPort": 0.0, "icmpType": icmpType, "icmpCode": -1.0}
+}
+
 func TestPublicPortCheckFiresOnUnconfiguredPortsAndPublicSubnetsOnTheDefaultAcl(t *testing.T) {
 	t.Parallel()
 	ports := []int{443}
@@ -123,8 +129,7 @@ func TestPublicPortCheckFiresOnUnconfiguredPortsAndPublicSubnetsOnTheDefaultAcl(
 		"a range reaching below 1024": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
 			naclRule("udp", 1000, 2000, "cidrBlock", "0.0.0.0/0")),
 		"icmp echo requests from the internet": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
-			map[string]any{"ruleNo": 91.0, "action": "allow", "protocol": "icmp", "cidrBlock": "0.0.0.0/0",
-				"fromPort": 0.0, "toPort": 0.0, "icmpType": 8.0, "icmpCode": -1.0}),
+			icmpFromInternet(91, 8)),
 		"a configured port on the default ACL": addIngress(t, res, mockrun.TypeDefaultNetworkAcl, "net-default-nacl",
 			naclRule("tcp", 443, 443, "cidrBlock", "0.0.0.0/0")),
 		"a port range from the internet": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
@@ -132,8 +137,7 @@ func TestPublicPortCheckFiresOnUnconfiguredPortsAndPublicSubnetsOnTheDefaultAcl(
 		"udp on a configured port": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
 			naclRule("udp", 443, 443, "cidrBlock", "0.0.0.0/0")),
 		"every icmp type from the internet": addIngress(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
-			map[string]any{"ruleNo": 90.0, "action": "allow", "protocol": "icmp", "cidrBlock": "0.0.0.0/0",
-				"fromPort": 0.0, "toPort": 0.0, "icmpType": -1.0, "icmpCode": -1.0}),
+			icmpFromInternet(90, -1)),
 		"a public subnet moved back to the default ACL": mutate(t, res, mockrun.TypeNetworkAcl, "net-public-nacl",
 			func(in resource.PropertyMap) {
 				ids := in["subnetIds"].Mappable().([]any)
