@@ -286,7 +286,7 @@ func NewLogArchive(ctx *pulumi.Context, name string, args *LogArchiveArgs, opts 
 	if err != nil {
 		return fail("create replication", err)
 	}
-	if err := vaultPolicy(s, vault, key, a, []pulumi.Resource{lock}, keep); err != nil {
+	if err := vaultPolicy(s, vault, key, a, acct.arn("iam", "", acct.ID, "role/"+roleName), []pulumi.Resource{lock}, keep); err != nil {
 		return fail("create vault policy", err)
 	}
 	if err := inboxPolicy(s, acct, inbox, key, a, []pulumi.Resource{replication}, keep); err != nil {
@@ -374,7 +374,13 @@ func archiveKey(s scope, acct account, a LogArchiveArgs, keep []pulumi.ResourceO
 	grants := keyPolicy{{Sid: "OnlyBreakGlassDeletesDisablesOrRepolicies", Effect: deny, Principal: anyPrincipal(),
 		Action:    action("kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"),
 		Resource:  resource("*"),
-		Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}}}
+		Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
+		// Not even break-glass shortens the window: a deletion scheduled in error, or by a taken-over role, can be
+		// cancelled for the longest time KMS allows. A request without a window gets KMS's default, 30.
+		{Sid: "DeletionWaitsTheLongestWindow", Effect: deny, Principal: anyPrincipal(),
+			Action: action("kms:ScheduleKeyDeletion"), Resource: resource("*"),
+			Condition: conditions{"NumericLessThan": {"kms:ScheduleKeyDeletionPendingWindowInDays": KeyDeletionWindowDays}}},
+	}
 	for _, g := range sourceGrants(acct, a) {
 		grants = append(grants, resourceStatement{Sid: "LogDeliveryUsesKey" + g.sid, Effect: allow,
 			Principal: servicePrincipal("delivery.logs.amazonaws.com"),
@@ -564,12 +570,35 @@ func denyConfigChangesExceptBreakGlass(bucketArn, breakGlass string, actions ...
 		Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": breakGlass}}}
 }
 
+// replicationWrites are the calls S3 Replication makes on a destination bucket to write a replica.
+var replicationWrites = []string{"s3:ReplicateObject", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"}
+
+// rightKeyOnly are the state bucket policy's statements that refuse an upload naming other encryption than the
+// archive key. On the inbox they bind principals of accounts only: log delivery's requests are documented to rely
+// on the bucket's default encryption, but not that they carry no encryption header, and a header naming no key
+// would otherwise refuse every delivery. Whatever delivery sends, the replica in the vault is encrypted with the
+// archive key (the replication rule's ReplicaKmsKeyId).
+var rightKeyOnly = []string{"DenyOtherEncryption", "DenyOtherKmsKey", "DenyKmsWithoutThisKeyId", "DenyCustomerProvidedKeys"}
+
+// exemptAWSServices returns stmts with the statements named sids binding only requests that are not made by an
+// AWS service principal (aws:PrincipalIsAWSService false).
+func exemptAWSServices(stmts resourcePolicy, sids ...string) resourcePolicy {
+	out := slices.Clone(stmts)
+	for i, st := range out {
+		if slices.Contains(sids, st.Sid) {
+			out[i].Condition = withCondition(st.Condition, "Bool", "aws:PrincipalIsAWSService", "false")
+		}
+	}
+	return out
+}
+
 // vaultPolicy is the state bucket's TLS-only and right-key-only rules, plus: only the break-glass role may change
-// the policy, lifecycle, versioning or Object Lock configuration, or bypass a GOVERNANCE retention. The
-// replication role, of this account, writes replicas by its IAM policy; the bucket policy names no role, so
-// none can be missing when it is set.
-func vaultPolicy(s scope, vault *privateBucket, key *kms.Key, a LogArchiveArgs, after []pulumi.Resource,
-	keep []pulumi.ResourceOption) error {
+// the policy, lifecycle, versioning or Object Lock configuration, put objects, set a retention or legal hold, or
+// bypass a GOVERNANCE retention; only the inbox's replication role writes replicas. The replication role, of this
+// account, gets its writes from its IAM policy. Both roles are named in aws:PrincipalArn conditions, never as a
+// Principal, so S3 does not need them to exist when the policy is set.
+func vaultPolicy(s scope, vault *privateBucket, key *kms.Key, a LogArchiveArgs, replicationRoleArn string,
+	after []pulumi.Resource, keep []pulumi.ResourceOption) error {
 	policy := pulumi.All(vault.bucket.Arn, key.Arn).ApplyT(func(v []any) (string, error) {
 		arn := v[0].(string)
 		return append(stateBucketPolicy(arn, v[1].(string)),
@@ -582,6 +611,21 @@ func vaultPolicy(s scope, vault *privateBucket, key *kms.Key, a LogArchiveArgs, 
 			resourceStatement{Sid: "OnlyBreakGlassBypassesGovernance", Effect: deny, Principal: anyPrincipal(),
 				Action: action("s3:BypassGovernanceRetention"), Resource: resource(arn + "/*"),
 				Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
+			// A replica gets the vault's COMPLIANCE retention: a replication rule on any other bucket, with any
+			// other role, would lock forged records for the whole retention. Only the inbox's role replicates (its
+			// ARN is fixed by its name; its trust admits S3 for the inbox only), and it never takes ownership.
+			resourceStatement{Sid: "OnlyTheInboxReplicationWritesReplicas", Effect: deny, Principal: anyPrincipal(),
+				Action: action(replicationWrites...), Resource: resource(arn + "/*"),
+				Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": replicationRoleArn}}},
+			// Delete markers would hide records from a plain listing; the rule never replicates them.
+			resourceStatement{Sid: "NoReplicatedDeletesOrOwnershipOverride", Effect: deny, Principal: anyPrincipal(),
+				Action:   action("s3:ReplicateDelete", "s3:ObjectOwnerOverrideToBucketOwner"),
+				Resource: resource(arn + "/*")},
+			// Retention can only be lengthened in COMPLIANCE mode, but lengthening every record to 100 years, or a
+			// legal hold on all of them, is a cost nobody can undo: only break-glass sets them.
+			resourceStatement{Sid: "OnlyBreakGlassSetsRetentionOrLegalHold", Effect: deny, Principal: anyPrincipal(),
+				Action: action("s3:PutObjectRetention", "s3:PutObjectLegalHold"), Resource: resource(arn + "/*"),
+				Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
 		).JSON()
 	}).(pulumi.StringOutput)
 	_, err := lastBucketPolicy(s.ctx, s.name+"-vault", vault, policy, after, keep)
@@ -590,12 +634,13 @@ func vaultPolicy(s scope, vault *privateBucket, key *kms.Key, a LogArchiveArgs, 
 
 // inboxPolicy is the state bucket's TLS-only and right-key-only rules, plus the statements AWS documents for log
 // delivery (flow-logs-s3-permissions), for the configured sources only, written by Pulumi before any flow log
-// exists; and only the break-glass role may change the policy, lifecycle or replication.
+// exists; only log delivery writes, nothing replicates into it, and only the break-glass role deletes a version or
+// changes the policy, lifecycle or replication.
 func inboxPolicy(s scope, acct account, inbox *privateBucket, key *kms.Key, a LogArchiveArgs, after []pulumi.Resource,
 	keep []pulumi.ResourceOption) error {
 	policy := pulumi.All(inbox.bucket.Arn, key.Arn).ApplyT(func(v []any) (string, error) {
 		arn := v[0].(string)
-		stmts := stateBucketPolicy(arn, v[1].(string))
+		stmts := exemptAWSServices(stateBucketPolicy(arn, v[1].(string)), rightKeyOnly...)
 		for _, g := range sourceGrants(acct, a) {
 			var objects []string
 			for _, prefix := range g.prefixes {
@@ -619,6 +664,15 @@ func inboxPolicy(s scope, acct account, inbox *privateBucket, key *kms.Key, a Lo
 				Action: action("s3:PutObject"), Resource: resource(arn + "/*"),
 				Condition: conditions{"Bool": {"aws:PrincipalIsAWSService": "false"},
 					"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
+			// A replica written into the inbox would be replicated on into the vault as a record.
+			resourceStatement{Sid: "NothingReplicatesIntoTheInbox", Effect: deny, Principal: anyPrincipal(),
+				Action:   action(append(slices.Clone(replicationWrites), "s3:ReplicateDelete")...),
+				Resource: resource(arn + "/*")},
+			// A delivered version deleted before S3 Replication copies it never reaches the vault. Lifecycle
+			// expiry is S3's own action, not a request a bucket policy sees.
+			resourceStatement{Sid: "OnlyBreakGlassDeletesDeliveries", Effect: deny, Principal: anyPrincipal(),
+				Action: action("s3:DeleteObjectVersion"), Resource: resource(arn + "/*"),
+				Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
 		).JSON()
 	}).(pulumi.StringOutput)
 	_, err := lastBucketPolicy(s.ctx, s.name+"-inbox", inbox, policy, after, keep)

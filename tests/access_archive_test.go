@@ -76,6 +76,18 @@ func archiveScenarios(t testing.TB) []scenario {
 		return scenario{name: name, who: w.roleArn, action: "kms:Decrypt", on: w.keyArn, identity: []string{w.rolePolicy},
 			resource: w.key, ctx: ctx, want: want}
 	}
+	// forge is a write into the vault by a role other than the inbox's replication role, which an administrator
+	// could name in a replication rule of a bucket of their own.
+	forger := fmt.Sprintf("arn:aws:iam::%s:role/forged-replication", accessAccount)
+	forge := func(name, action string, want verdict) scenario {
+		return scenario{name: name, who: forger, action: action, on: object, identity: []string{accountAdmin},
+			resource: w.vaultPolicy, ctx: tls("aws:PrincipalArn", forger), want: want}
+	}
+	window := func(name, days string, want verdict) scenario {
+		return scenario{name: name, who: w.breakGlass, action: "kms:ScheduleKeyDeletion", on: w.keyArn, identity: []string{accountAdmin},
+			resource: w.key, ctx: map[string]any{"aws:PrincipalArn": w.breakGlass, "aws:PrincipalIsAWSService": "false",
+				"kms:ScheduleKeyDeletionPendingWindowInDays": days}, want: want}
+	}
 	assume := func(name, account, bucket string, want verdict) scenario {
 		return scenario{name: name, who: "s3.amazonaws.com", action: "sts:AssumeRole", on: w.roleArn, resource: w.trust,
 			ctx: map[string]any{"aws:SourceAccount": account, "aws:SourceArn": bucket}, want: want}
@@ -106,7 +118,8 @@ func archiveScenarios(t testing.TB) []scenario {
 		assume("S3 cannot assume the replication role for another bucket", accessAccount, "arn:aws:s3:::some-other-bucket", denied),
 		assume("S3 cannot assume the replication role for another account", otherAccount, w.inbox, denied),
 		replicate("the replication role writes replicas into the vault", "s3:ReplicateObject", allowed),
-		replicate("the replication role cannot replicate deletions into the vault", "s3:ReplicateDelete", denied),
+		{name: "the replication role's own policy grants no replicated deletions", who: w.roleArn, action: "s3:ReplicateDelete",
+			on: object, identity: []string{w.rolePolicy}, ctx: tls("aws:PrincipalArn", w.roleArn), want: denied},
 		useKey("the replication role decrypts inbox objects through S3", map[string]any{"kms:ViaService": "s3." + accessRegion + ".amazonaws.com"}, allowed),
 		useKey("the replication role cannot use the key outside S3", nil, denied),
 		change("an administrator cannot write an object into the vault", admin, "s3:PutObject", object, w.vaultPolicy, refused),
@@ -118,6 +131,24 @@ func archiveScenarios(t testing.TB) []scenario {
 		change("an administrator cannot disable the archive key", admin, "kms:DisableKey", w.keyArn, w.key, refused),
 		change("an administrator cannot rewrite the archive key's policy", admin, "kms:PutKeyPolicy", w.keyArn, w.key, refused),
 		change("the break-glass role may put the archive key's policy", w.breakGlass, "kms:PutKeyPolicy", w.keyArn, w.key, allowed),
+		forge("another role's replication rule cannot write replicas into the vault (forged records)", "s3:ReplicateObject", refused),
+		forge("another role's replication rule cannot write replica tags into the vault", "s3:ReplicateTags", refused),
+		forge("another role cannot take ownership of replicas in the vault", "s3:ObjectOwnerOverrideToBucketOwner", refused),
+		{name: "even the replication role cannot replicate deletions into the vault, whatever its IAM policy", who: w.roleArn,
+			action: "s3:ReplicateDelete", on: object, identity: []string{accountAdmin}, resource: w.vaultPolicy,
+			ctx: tls("aws:PrincipalArn", w.roleArn), want: refused},
+		{name: "nothing replicates into the inbox, not even the replication role", who: w.roleArn, action: "s3:ReplicateObject",
+			on: hive(accessAccount), identity: []string{accountAdmin}, resource: w.inboxPolicy, ctx: tls("aws:PrincipalArn", w.roleArn), want: refused},
+		change("an administrator cannot delete a delivered version from the inbox before it is replicated", admin,
+			"s3:DeleteObjectVersion", hive(accessAccount), w.inboxPolicy, refused),
+		change("the break-glass role deletes a version from the inbox", w.breakGlass, "s3:DeleteObjectVersion", hive(accessAccount), w.inboxPolicy, allowed),
+		change("an administrator cannot lengthen a record's retention (a cost nobody can undo)", admin, "s3:PutObjectRetention", object, w.vaultPolicy, refused),
+		change("an administrator cannot put a legal hold on a record", admin, "s3:PutObjectLegalHold", object, w.vaultPolicy, refused),
+		change("the break-glass role puts a legal hold on a record", w.breakGlass, "s3:PutObjectLegalHold", object, w.vaultPolicy, allowed),
+		window("the break-glass role cannot schedule the key's deletion with a 7-day window", "7", refused),
+		window("the break-glass role schedules the key's deletion with the 30-day window", "30", allowed),
+		deliver("log delivery writes even if it names KMS without a key (the bucket default applies)", hive(accessAccount),
+			mergeCtx(from(accessAccount), map[string]any{"s3:x-amz-server-side-encryption": "aws:kms"}), allowed),
 	}
 }
 
@@ -170,7 +201,7 @@ func archiveMutations(t testing.TB) []mutation {
 			edit:      setField("S3ReplicatesTheInbox", "Principal", map[string]any{"Service": "ec2.amazonaws.com"}),
 			scenarios: a("S3 assumes the replication role for the inbox")},
 		{name: "replication role may replicate deletions", policy: w.rolePolicy, edit: appendAction("WriteVaultReplicas", "s3:ReplicateDelete"),
-			scenarios: a("the replication role cannot replicate deletions into the vault")},
+			scenarios: a("the replication role's own policy grants no replicated deletions")},
 		{name: "replication role cannot write replicas", policy: w.rolePolicy, edit: removeAction("WriteVaultReplicas", "s3:ReplicateObject"),
 			scenarios: a("the replication role writes replicas into the vault")},
 		{name: "replication role uses the key outside S3", policy: w.rolePolicy, edit: dropConditions("DecryptInboxThroughS3"),
@@ -194,5 +225,34 @@ func archiveMutations(t testing.TB) []mutation {
 				"an administrator cannot rewrite the archive key's policy")},
 		{name: "key deny exempts another role", policy: w.key, edit: setField("OnlyBreakGlassDeletesDisablesOrRepolicies", "Condition", otherRole),
 			scenarios: a("the break-glass role may put the archive key's policy")},
+		{name: "vault lets any role replicate", policy: w.vaultPolicy, edit: dropStatements("OnlyTheInboxReplicationWritesReplicas"),
+			scenarios: a("another role's replication rule cannot write replicas into the vault (forged records)",
+				"another role's replication rule cannot write replica tags into the vault")},
+		{name: "vault replication deny exempts another role", policy: w.vaultPolicy,
+			edit:      setField("OnlyTheInboxReplicationWritesReplicas", "Condition", otherRole),
+			scenarios: a("the replication role writes replicas into the vault")},
+		{name: "vault replication deny forgets ownership override", policy: w.vaultPolicy,
+			edit: both(removeAction("OnlyTheInboxReplicationWritesReplicas", "s3:ObjectOwnerOverrideToBucketOwner"),
+				removeAction("NoReplicatedDeletesOrOwnershipOverride", "s3:ObjectOwnerOverrideToBucketOwner")),
+			scenarios: a("another role cannot take ownership of replicas in the vault")},
+		{name: "vault admits replicated deletions", policy: w.vaultPolicy, edit: removeAction("NoReplicatedDeletesOrOwnershipOverride", "s3:ReplicateDelete"),
+			scenarios: a("even the replication role cannot replicate deletions into the vault, whatever its IAM policy")},
+		{name: "inbox admits replicas", policy: w.inboxPolicy, edit: dropStatements("NothingReplicatesIntoTheInbox"),
+			scenarios: a("nothing replicates into the inbox, not even the replication role")},
+		{name: "inbox lets anyone delete versions", policy: w.inboxPolicy, edit: dropStatements("OnlyBreakGlassDeletesDeliveries"),
+			scenarios: a("an administrator cannot delete a delivered version from the inbox before it is replicated")},
+		{name: "inbox version deny exempts another role", policy: w.inboxPolicy, edit: setField("OnlyBreakGlassDeletesDeliveries", "Condition", otherRole),
+			scenarios: a("the break-glass role deletes a version from the inbox")},
+		{name: "vault lets anyone set retention and legal holds", policy: w.vaultPolicy, edit: dropStatements("OnlyBreakGlassSetsRetentionOrLegalHold"),
+			scenarios: a("an administrator cannot lengthen a record's retention (a cost nobody can undo)", "an administrator cannot put a legal hold on a record")},
+		{name: "vault retention deny exempts another role", policy: w.vaultPolicy, edit: setField("OnlyBreakGlassSetsRetentionOrLegalHold", "Condition", otherRole),
+			scenarios: a("the break-glass role puts a legal hold on a record")},
+		{name: "key deletion with any window", policy: w.key, edit: dropStatements("DeletionWaitsTheLongestWindow"),
+			scenarios: a("the break-glass role cannot schedule the key's deletion with a 7-day window")},
+		{name: "key deletion window deny without its condition", policy: w.key, edit: dropConditions("DeletionWaitsTheLongestWindow"),
+			scenarios: a("the break-glass role schedules the key's deletion with the 30-day window")},
+		{name: "inbox right-key rules bind log delivery", policy: w.inboxPolicy,
+			edit:      dropCondition("DenyKmsWithoutThisKeyId", "Bool", "aws:PrincipalIsAWSService"),
+			scenarios: a("log delivery writes even if it names KMS without a key (the bucket default applies)")},
 	}
 }

@@ -282,7 +282,7 @@ func TestArchiveKeyLetsLogDeliveryUseItOnlyForTheConfiguredSources(t *testing.T)
 	t.Parallel()
 	res := runLogArchive(t, components.LogArchiveArgs{SourceAccountIds: []string{"111111111111"}})
 	stmts := policyOf(t, one(t, res, mockrun.TypeKmsKey, "archive-key"), "policy")
-	require.Len(t, stmts, 3, "the root's administration, the break-glass deny and log delivery, nothing else")
+	require.Len(t, stmts, 4, "the root's administration, the break-glass deny, the deletion window and log delivery, nothing else")
 	assert.Equal(t, "AccountRootAdministersKey", stmts[0].Sid)
 	assert.Equal(t, iampolicy.Statement{Sid: "OnlyBreakGlassDeletesDisablesOrRepolicies", Effect: "Deny", Principals: []string{"*"},
 		Actions:   []string{"kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"},
@@ -292,7 +292,10 @@ func TestArchiveKeyLetsLogDeliveryUseItOnlyForTheConfiguredSources(t *testing.T)
 		Actions:    []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"},
 		Resources:  []string{"*"},
 		Condition: map[string]map[string]any{"StringEquals": {"aws:SourceAccount": "111111111111"},
-			"ArnLike": {"aws:SourceArn": "arn:aws:logs:*:111111111111:*"}}}, stmts[2])
+			"ArnLike": {"aws:SourceArn": "arn:aws:logs:*:111111111111:*"}}}, stmts[3])
+	assert.Equal(t, "DeletionWaitsTheLongestWindow", stmts[2].Sid)
+	assert.EqualValues(t, components.KeyDeletionWindowDays,
+		stmts[2].Condition["NumericLessThan"]["kms:ScheduleKeyDeletionPendingWindowInDays"], "the shortest window the key accepts")
 }
 
 func TestInvalidLogArchiveArgumentsAreAllReportedBeforeAnythingIsRegistered(t *testing.T) {
