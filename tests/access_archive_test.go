@@ -8,6 +8,9 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/stretchr/testify/assert"
+
+	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
 )
 
@@ -255,4 +258,95 @@ func archiveMutations(t testing.TB) []mutation {
 			edit:      dropCondition("DenyKmsWithoutThisKeyId", "Bool", "aws:PrincipalIsAWSService"),
 			scenarios: a("log delivery writes even if it names KMS without a key (the bucket default applies)")},
 	}
+}
+
+// protectArchiveSCP is the organization policy docs/iam/scp-protect-log-archive.json: what keeps the archive
+// account's administrators, and its root user, from taking over the break-glass role, re-pointing the replication
+// role, or rewriting a bucket's policy (S3 lets the root user do that whatever the bucket policy says).
+const protectArchiveSCP = "docs/scp-protect-log-archive"
+
+// archiveSCPScenarios: under the SCP, only the break-glass role changes the replication role and the buckets'
+// configuration, nobody in the account changes the break-glass role, and everything else stays allowed.
+func archiveSCPScenarios(t testing.TB) []scenario {
+	t.Helper()
+	w := logArchiveWorld(t)
+	admin := fmt.Sprintf("arn:aws:iam::%s:role/administrator", accessAccount)
+	root := fmt.Sprintf("arn:aws:iam::%s:root", accessAccount)
+	under := func(name, who, action, on string, want verdict) scenario {
+		return scenario{name: "under the log-archive SCP, " + name, who: who, action: action, on: on,
+			identity: []string{accountAdmin}, scp: []string{protectArchiveSCP}, want: want}
+	}
+	return []scenario{
+		under("an administrator cannot rewrite the break-glass role's trust", admin, "iam:UpdateAssumeRolePolicy", w.breakGlass, refused),
+		under("an administrator cannot attach a policy to the break-glass role", admin, "iam:AttachRolePolicy", w.breakGlass, refused),
+		under("an administrator cannot delete the break-glass role", admin, "iam:DeleteRole", w.breakGlass, refused),
+		under("an administrator cannot create a role with the break-glass role's name", admin, "iam:CreateRole", w.breakGlass, refused),
+		under("the break-glass role cannot rewrite its own trust", w.breakGlass, "iam:UpdateAssumeRolePolicy", w.breakGlass, refused),
+		under("an administrator cannot rewrite the replication role's trust", admin, "iam:UpdateAssumeRolePolicy", w.roleArn, refused),
+		under("an administrator cannot delete the replication role", admin, "iam:DeleteRole", w.roleArn, refused),
+		under("an administrator cannot re-create the replication role under its name", admin, "iam:CreateRole", w.roleArn, refused),
+		under("an administrator cannot change the replication role's permissions", admin, "iam:PutRolePolicy", w.roleArn, refused),
+		under("the break-glass role creates the replication role (the stack's first deploy)", w.breakGlass, "iam:CreateRole", w.roleArn, allowed),
+		under("the break-glass role puts the replication role's policy", w.breakGlass, "iam:PutRolePolicy", w.roleArn, allowed),
+		under("an administrator still creates other roles", admin, "iam:CreateRole", fmt.Sprintf("arn:aws:iam::%s:role/app", accessAccount), allowed),
+		under("the account's root user cannot replace the vault's policy", root, "s3:PutBucketPolicy", w.vault, refused),
+		under("an administrator cannot change the inbox's replication", admin, "s3:PutReplicationConfiguration", w.inbox, refused),
+		under("the break-glass role changes the vault's Object Lock configuration", w.breakGlass, "s3:PutBucketObjectLockConfiguration", w.vault, allowed),
+		under("an administrator still changes another bucket's policy", admin, "s3:PutBucketPolicy", "arn:aws:s3:::some-other-bucket", allowed),
+	}
+}
+
+// TestTheLogArchiveSCPKeepsTheArchiveAccountFromTakingOverItsRoles checks the organization policy that closes what
+// no policy inside one account can: an administrator's IAM writes to the two roles, and the root user's bucket
+// policy writes. It is evaluated with AWS's SCP logic, and each statement is needed.
+func TestTheLogArchiveSCPKeepsTheArchiveAccountFromTakingOverItsRoles(t *testing.T) {
+	t.Parallel()
+	c := allPolicies(t)
+	addTestPolicies(c)
+	scenarios := archiveSCPScenarios(t)
+	requireVerdicts(t, c, scenarios)
+
+	doc := c.get(t, protectArchiveSCP).Doc
+	actionsOf := func(sid string) []string {
+		for _, st := range doc["Statement"].([]any) {
+			m := st.(map[string]any)
+			if m["Sid"] == sid {
+				var out []string
+				for _, a := range m["Action"].([]any) {
+					out = append(out, a.(string))
+				}
+				return out
+			}
+		}
+		t.Fatalf("%s has no statement %s", protectArchiveSCP, sid)
+		return nil
+	}
+	assert.ElementsMatch(t, components.LogArchiveBreakGlassActions(true), actionsOf("OnlyBreakGlassChangesTheArchiveBuckets"),
+		"the SCP guards the buckets' break-glass-only calls, all of them")
+	assert.ElementsMatch(t, actionsOf("NobodyInTheAccountChangesTheBreakGlassRole"), actionsOf("OnlyBreakGlassChangesTheReplicationRole"),
+		"both roles are guarded against the same IAM writes")
+
+	p := func(names ...string) []string { return prefixed("under the log-archive SCP, ", names) }
+	requireMutationsTurnScenariosRed(t, c, scenarios, []mutation{
+		{name: "SCP without the break-glass role statement", policy: protectArchiveSCP, edit: dropStatements("NobodyInTheAccountChangesTheBreakGlassRole"),
+			scenarios: p("an administrator cannot rewrite the break-glass role's trust", "an administrator cannot attach a policy to the break-glass role",
+				"an administrator cannot delete the break-glass role", "an administrator cannot create a role with the break-glass role's name")},
+		{name: "SCP exempts break-glass from its own role's guard", policy: protectArchiveSCP,
+			edit: setField("NobodyInTheAccountChangesTheBreakGlassRole", "Condition",
+				map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": logArchiveWorld(t).breakGlass}}),
+			scenarios: p("the break-glass role cannot rewrite its own trust")},
+		{name: "SCP without the replication role statement", policy: protectArchiveSCP, edit: dropStatements("OnlyBreakGlassChangesTheReplicationRole"),
+			scenarios: p("an administrator cannot rewrite the replication role's trust", "an administrator cannot delete the replication role",
+				"an administrator cannot re-create the replication role under its name", "an administrator cannot change the replication role's permissions")},
+		{name: "SCP replication role guard binds break-glass too", policy: protectArchiveSCP, edit: dropConditions("OnlyBreakGlassChangesTheReplicationRole"),
+			scenarios: p("the break-glass role creates the replication role (the stack's first deploy)", "the break-glass role puts the replication role's policy")},
+		{name: "SCP without the bucket statement", policy: protectArchiveSCP, edit: dropStatements("OnlyBreakGlassChangesTheArchiveBuckets"),
+			scenarios: p("the account's root user cannot replace the vault's policy", "an administrator cannot change the inbox's replication")},
+		{name: "SCP bucket guard binds break-glass too", policy: protectArchiveSCP, edit: dropConditions("OnlyBreakGlassChangesTheArchiveBuckets"),
+			scenarios: p("the break-glass role changes the vault's Object Lock configuration")},
+		{name: "SCP role guard on every role", policy: protectArchiveSCP, edit: setField("NobodyInTheAccountChangesTheBreakGlassRole", "Resource", "*"),
+			scenarios: p("an administrator still creates other roles")},
+		{name: "SCP bucket guard on every bucket", policy: protectArchiveSCP, edit: setField("OnlyBreakGlassChangesTheArchiveBuckets", "Resource", "*"),
+			scenarios: p("an administrator still changes another bucket's policy")},
+	})
 }

@@ -103,11 +103,13 @@ var placeholder = regexp.MustCompile(`\b[A-Z][A-Z0-9]*(_[A-Z0-9]+)*\b`)
 func docsPlaceholders(t testing.TB) map[string]string {
 	t.Helper()
 	boot := runStack(t, "bootstrap", false)
-	str := func(k string) string {
-		v, ok := boot.Exports[k].Value.(string)
-		require.True(t, ok, "bootstrap export %q", k)
+	archive := runStack(t, "log-archive", false)
+	exported := func(res *mockrun.Result, k string) string {
+		v, ok := res.Exports[k].Value.(string)
+		require.True(t, ok, "export %q", k)
 		return v
 	}
+	str := func(k string) string { return exported(boot, k) }
 	return map[string]string{
 		"ACCOUNT_ID":       accessAccount,
 		"REGION":           accessRegion,
@@ -119,6 +121,11 @@ func docsPlaceholders(t testing.TB) map[string]string {
 		"STATE_KEY_ARN":    str("kmsKeyArn"),
 		"STATE_LOG_BUCKET": str("logBucketName"),
 		"LOCK_TABLE":       str("lockTableName"),
+		// docs/iam/scp-protect-log-archive.json names the log-archive stack's roles and buckets.
+		"ARCHIVE_BREAK_GLASS_ROLE_ARN": archive.Config["aws-foundation:logArchiveBreakGlassPrincipalArn"],
+		"ARCHIVE_REPLICATION_ROLE_ARN": exported(archive, "replicationRoleArn"),
+		"ARCHIVE_VAULT_BUCKET":         exported(archive, "vaultBucketName"),
+		"ARCHIVE_INBOX_BUCKET":         exported(archive, "inboxBucketName"),
 	}
 }
 
