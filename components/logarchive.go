@@ -84,6 +84,14 @@ type LogArchiveArgs struct {
 	// this many days. If zero, DefaultColdStorageAfterDays (90). Must be less than RetentionDays.
 	ColdStorageAfterDays int
 
+	// AlertEmails are subscribed to the archive's alerts topic (each address confirms AWS's email first). If empty,
+	// none: subscribe a pager or chat endpoint to the alertsTopicArn output instead.
+	AlertEmails []string
+
+	// GlobalEventsProvider is an AWS provider of the archive's account in GlobalEventsRegion (us-east-1), where IAM
+	// delivers its events. Required when the archive is in another region; the logArchive stack creates it.
+	GlobalEventsProvider pulumi.ProviderResource
+
 	// Tags are added to every child resource, under each child's own Name tag. Keys must not start with "aws:" or
 	// be Name or Tier; at most 40. If empty, children carry only their Name plus the provider's default tags.
 	Tags map[string]string
@@ -142,6 +150,7 @@ func (a *LogArchiveArgs) Validate() error {
 	if cold := orDefault(a.ColdStorageAfterDays, DefaultColdStorageAfterDays); cold >= retention && retention >= MinArchiveRetentionDays {
 		p.add("ColdStorageAfterDays", "%d must be less than the retention, %d days", cold, retention)
 	}
+	a.validateAlerts(&p)
 	checkTags(&p, a.Tags)
 	return p.err()
 }
@@ -162,6 +171,7 @@ func (a *LogArchiveArgs) preflight(project string, acct account) error {
 		p.add("BreakGlassPrincipalArn", "%q is not a role of the archive's account %s (partition %s)",
 			d.BreakGlassPrincipalArn, acct.ID, acct.Partition)
 	}
+	d.preflightAlerts(&p, acct)
 	return p.err()
 }
 
@@ -223,6 +233,7 @@ type LogArchive struct {
 	ReplicationRoleArn pulumi.StringOutput `pulumi:"replicationRoleArn" doc:"the role S3 Replication uses to copy the inbox into the vault"`
 	RetentionDays      pulumi.IntOutput    `pulumi:"retentionDays" doc:"the vault's default Object Lock retention in days"`
 	RetentionMode      pulumi.StringOutput `pulumi:"retentionMode" doc:"COMPLIANCE, or GOVERNANCE in a test account"`
+	AlertsTopicArn     pulumi.StringOutput `pulumi:"alertsTopicArn" doc:"the SNS topic of failed replications and of changes to the archive's buckets, key and roles"`
 }
 
 // LogArchiveType is the LogArchive type token.
@@ -292,12 +303,17 @@ func NewLogArchive(ctx *pulumi.Context, name string, args *LogArchiveArgs, opts 
 	if err := inboxPolicy(s, acct, inbox, key, a, []pulumi.Resource{replication}, keep); err != nil {
 		return fail("create inbox policy", err)
 	}
+	alerts, err := archiveAlerts(s, acct, a, key, roleName, keep)
+	if err != nil {
+		return fail("create alerts", err)
+	}
 
 	c.VaultBucketName, c.VaultBucketArn = vault.bucket.Bucket, vault.bucket.Arn
 	c.InboxBucketName, c.InboxBucketArn = inbox.bucket.Bucket, inbox.bucket.Arn
 	c.KmsKeyArn, c.ReplicationRoleArn = key.Arn, role.Arn
 	c.RetentionDays = pulumi.Int(a.RetentionDays).ToIntOutput()
 	c.RetentionMode = pulumi.String(a.retentionMode()).ToStringOutput()
+	c.AlertsTopicArn = alerts
 	return c, ctx.RegisterResourceOutputs(c, outputsOf(c))
 }
 
@@ -372,7 +388,7 @@ func withCondition(c conditions, op, key string, value any) conditions {
 // deployed as the break-glass role, which passes KMS's lockout check (it may put the key policy) without a bypass.
 func archiveKey(s scope, acct account, a LogArchiveArgs, keep []pulumi.ResourceOption) (*kms.Key, error) {
 	grants := keyPolicy{{Sid: "OnlyBreakGlassDeletesDisablesOrRepolicies", Effect: deny, Principal: anyPrincipal(),
-		Action:    action("kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"),
+		Action:    action(archiveKeyBreakGlassActions...),
 		Resource:  resource("*"),
 		Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
 		// Not even break-glass shortens the window: a deletion scheduled in error, or by a taken-over role, can be
@@ -529,7 +545,7 @@ func inboxReplication(s scope, inbox, vault *privateBucket, key *kms.Key, role *
 		Role:   role.Arn,
 		Rules: s3.BucketReplicationConfigRuleArray{
 			&s3.BucketReplicationConfigRuleArgs{
-				Id:                      pulumi.String("inbox-to-vault"),
+				Id:                      pulumi.String(ReplicationRuleID),
 				Status:                  pulumi.String("Enabled"),
 				Filter:                  &s3.BucketReplicationConfigRuleFilterArgs{},
 				DeleteMarkerReplication: &s3.BucketReplicationConfigRuleDeleteMarkerReplicationArgs{Status: pulumi.String("Disabled")},
@@ -543,23 +559,67 @@ func inboxReplication(s scope, inbox, vault *privateBucket, key *kms.Key, role *
 					EncryptionConfiguration: &s3.BucketReplicationConfigRuleDestinationEncryptionConfigurationArgs{
 						ReplicaKmsKeyId: key.Arn,
 					},
+					// Publishes OperationsFailedReplication, which the alerts watch (billed as CloudWatch metrics).
+					Metrics: &s3.BucketReplicationConfigRuleDestinationMetricsArgs{Status: pulumi.String("Enabled")},
 				},
 			},
 		},
 	}, append(keep, pulumi.DependsOn([]pulumi.Resource{inbox.versioning, vault.versioning, rolePolicy}))...)
 }
 
+// archiveBucketCalls are the configuration calls on an archive bucket that only the break-glass role may make:
+// each IAM action, the API operations it authorizes (their CloudTrail event names, which the alerts watch), and
+// whether it concerns the vault only.
+var archiveBucketCalls = []struct {
+	action    string
+	events    []string
+	vaultOnly bool
+}{
+	{"s3:PutBucketPolicy", []string{"PutBucketPolicy"}, false},
+	{"s3:DeleteBucketPolicy", []string{"DeleteBucketPolicy"}, false},
+	{"s3:PutLifecycleConfiguration", []string{"PutBucketLifecycle", "DeleteBucketLifecycle"}, false},
+	{"s3:PutReplicationConfiguration", []string{"PutBucketReplication", "DeleteBucketReplication"}, false},
+	{"s3:PutBucketVersioning", []string{"PutBucketVersioning"}, false},
+	{"s3:PutEncryptionConfiguration", []string{"PutBucketEncryption", "DeleteBucketEncryption"}, false},
+	{"s3:PutBucketOwnershipControls", []string{"PutBucketOwnershipControls", "DeleteBucketOwnershipControls"}, false},
+	{"s3:PutBucketPublicAccessBlock", []string{"PutBucketPublicAccessBlock", "DeleteBucketPublicAccessBlock"}, false},
+	{"s3:PutBucketObjectLockConfiguration", []string{"PutObjectLockConfiguration"}, true},
+}
+
 // LogArchiveBreakGlassActions are the configuration calls on an archive bucket that only the break-glass role may
 // make: its policy, lifecycle, replication, versioning, encryption, ownership and public access block, and for the
 // vault (vault true) its Object Lock configuration.
 func LogArchiveBreakGlassActions(vault bool) []string {
-	out := []string{"s3:PutBucketPolicy", "s3:DeleteBucketPolicy", "s3:PutLifecycleConfiguration",
-		"s3:PutReplicationConfiguration", "s3:PutBucketVersioning", "s3:PutEncryptionConfiguration",
-		"s3:PutBucketOwnershipControls", "s3:PutBucketPublicAccessBlock"}
-	if vault {
-		out = append(out, "s3:PutBucketObjectLockConfiguration")
+	var out []string
+	for _, c := range archiveBucketCalls {
+		if vault || !c.vaultOnly {
+			out = append(out, c.action)
+		}
 	}
 	return out
+}
+
+// LogArchiveBreakGlassCallEvents maps each of LogArchiveBreakGlassActions(true) to the API operations it
+// authorizes: the CloudTrail event names the archive's alerts watch.
+func LogArchiveBreakGlassCallEvents() map[string][]string {
+	out := map[string][]string{}
+	for _, c := range archiveBucketCalls {
+		out[c.action] = slices.Clone(c.events)
+	}
+	return out
+}
+
+// archiveKeyBreakGlassActions are the calls on the archive key that only the break-glass role may make. KMS's
+// API operations (CloudTrail event names) carry the same names without the kms: prefix.
+var archiveKeyBreakGlassActions = []string{"kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:PutKeyPolicy"}
+
+// LogArchiveRoleWrites are every IAM write on a role (the iam actions whose resource is a role, PassRole and the
+// service-linked ones aside): what docs/iam/scp-protect-log-archive.json refuses on the archive's two roles, and
+// what the alerts watch. IAM's API operations carry the same names without the iam: prefix.
+func LogArchiveRoleWrites() []string {
+	return []string{"iam:AttachRolePolicy", "iam:CreateRole", "iam:DeleteRole", "iam:DeleteRolePermissionsBoundary",
+		"iam:DeleteRolePolicy", "iam:DetachRolePolicy", "iam:PutRolePermissionsBoundary", "iam:PutRolePolicy",
+		"iam:TagRole", "iam:UntagRole", "iam:UpdateAssumeRolePolicy", "iam:UpdateRole", "iam:UpdateRoleDescription"}
 }
 
 // denyConfigChangesExceptBreakGlass denies actions on a bucket to every principal but the break-glass role. The

@@ -129,6 +129,9 @@ var Settings = []Setting{
 	{"logArchiveColdStorageAfterDays", "integer", components.DefaultColdStorageAfterDays,
 		"Days before archived logs move to S3 Glacier Deep Archive; less than the retention.",
 		"LogArchive.ColdStorageAfterDays"},
+	{"logArchiveAlertEmails", "array", []string{},
+		"Email addresses subscribed to the archive's alerts (each confirms AWS's email); empty for none.",
+		"LogArchive.AlertEmails"},
 }
 
 // Config is a stack's loaded configuration: the kind, and the arguments of each component it composes.
@@ -192,6 +195,7 @@ func LoadConfig(ctx *pulumi.Context) (*Config, error) {
 			GovernanceModeForTestAccountsOnly: l.boolean("logArchiveGovernanceModeForTestAccountsOnly"),
 			BreakGlassPrincipalArn:            l.str("logArchiveBreakGlassPrincipalArn"),
 			ColdStorageAfterDays:              l.integer("logArchiveColdStorageAfterDays"),
+			AlertEmails:                       l.strs("logArchiveAlertEmails"),
 		},
 	}
 	var toCheck []validator

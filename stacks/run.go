@@ -2,11 +2,14 @@
 package stacks
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
 	"github.com/aws-foundation/aws-foundation/components"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws"
 	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi/config"
 )
 
 // Run loads and validates the stack's configuration, then composes the components its kind needs. Nothing is
@@ -76,6 +79,11 @@ func composeBootstrap(ctx *pulumi.Context, cfg *Config) error {
 // composeLogArchive builds the LogArchive only. Its component is named "log-archive", so the key's alias is
 // alias/<project>/log-archive whatever the stack is called.
 func composeLogArchive(ctx *pulumi.Context, cfg *Config) error {
+	global, err := globalEventsProvider(ctx)
+	if err != nil {
+		return err
+	}
+	cfg.LogArchive.GlobalEventsProvider = global
 	// Names derived from the account and region, and the break-glass role's account, are checked first.
 	if err := components.Preflight(ctx, []components.Preflighter{&cfg.LogArchive}); err != nil {
 		return err
@@ -86,6 +94,34 @@ func composeLogArchive(ctx *pulumi.Context, cfg *Config) error {
 	}
 	exportAll(ctx, archive.Outputs())
 	return nil
+}
+
+// globalEventsProvider is, for a stack whose aws:region is not components.GlobalEventsRegion, an AWS provider
+// there, named "global-events": where IAM delivers its events. An explicit provider inherits none of the stack's
+// aws: configuration, so it is given the same account pin (aws:allowedAccountIds) and default tags. Nil in
+// GlobalEventsRegion itself, or without aws:region (LogArchive then reports the missing provider).
+func globalEventsProvider(ctx *pulumi.Context) (pulumi.ProviderResource, error) {
+	cfg := config.New(ctx, "aws")
+	region := cfg.Get("region")
+	if region == "" || components.GlobalEventsRegion(region) == region {
+		return nil, nil
+	}
+	var accounts []string
+	if err := cfg.TryObject("allowedAccountIds", &accounts); err != nil && !errors.Is(err, config.ErrMissingVar) {
+		return nil, fmt.Errorf("aws:allowedAccountIds: %w", err)
+	}
+	var defaults struct {
+		Tags map[string]string `json:"tags"`
+	}
+	if err := cfg.TryObject("defaultTags", &defaults); err != nil && !errors.Is(err, config.ErrMissingVar) {
+		return nil, fmt.Errorf("aws:defaultTags: %w", err)
+	}
+	args := &aws.ProviderArgs{Region: pulumi.String(components.GlobalEventsRegion(region)),
+		AllowedAccountIds: pulumi.ToStringArray(accounts)}
+	if len(defaults.Tags) > 0 {
+		args.DefaultTags = &aws.ProviderDefaultTagsArgs{Tags: pulumi.ToStringMap(defaults.Tags)}
+	}
+	return aws.NewProvider(ctx, "global-events", args)
 }
 
 // flowLogsExportName is the stack output name of a FlowLogs output: prefixed with "flowLogs" unless it already

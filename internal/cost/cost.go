@@ -24,8 +24,21 @@ const (
 	// readable offline do not carry: check them on the live pages before approving a budget.
 	ArchivePriceSource = "NOT CONFIRMED from AWS's pricing pages (not readable offline), the same figures in every region: " +
 		"vended-log delivery to S3 $0.25/GB (first 10 TB; an AWS sample's price table), Parquet conversion $0.035/GB (as remembered from the CloudWatch pricing page), " +
-		"S3 Glacier Deep Archive $0.00099/GB-month and $0.05 per 1,000 transitions (third-party transcriptions of the S3 page)"
+		"S3 Glacier Deep Archive $0.00099/GB-month and $0.05 per 1,000 transitions (third-party transcriptions of the S3 page), " +
+		"CloudWatch $0.30 per metric-month and $0.10 per standard alarm-month (as remembered from the CloudWatch pricing page)"
 )
+
+// DeepArchiveOverheadKB is what S3 bills besides an object's own bytes once it is in Deep Archive: 8 KB of index at
+// the S3 Standard rate and 32 KB at the Deep Archive rate (S3 storage classes docs).
+const (
+	DeepArchiveStandardOverheadKB = 8
+	DeepArchiveOverheadKB         = 32
+)
+
+// ReplicationMetricsPerRule are the CloudWatch metrics S3 publishes for a replication rule with metrics enabled,
+// billed as custom metrics: ReplicationLatency, BytesPendingReplication, OperationsPendingReplication and
+// OperationsFailedReplication (S3 replication metrics docs).
+const ReplicationMetricsPerRule = 4
 
 // HoursPerMonth is AWS's billing month (8,760 hours / 12).
 const HoursPerMonth = 730
@@ -58,15 +71,19 @@ type Prices struct {
 	ParquetConversionGB float64
 	DeepArchiveGBMonth  float64
 	DeepArchivePer1000  float64 // lifecycle transitions into Deep Archive
+	MetricMonth         float64 // CloudWatch custom metric, first 10,000
+	AlarmMonth          float64 // CloudWatch standard-resolution alarm
 }
 
 // archivePrices are the log archive's unit prices, the same in every region of the table (ArchivePriceSource).
-var archivePrices = Prices{VendedToS3GB: 0.25, ParquetConversionGB: 0.035, DeepArchiveGBMonth: 0.00099, DeepArchivePer1000: 0.05}
+var archivePrices = Prices{VendedToS3GB: 0.25, ParquetConversionGB: 0.035, DeepArchiveGBMonth: 0.00099, DeepArchivePer1000: 0.05,
+	MetricMonth: 0.30, AlarmMonth: 0.10}
 
 func init() {
 	for r, p := range PriceTable {
 		p.VendedToS3GB, p.ParquetConversionGB = archivePrices.VendedToS3GB, archivePrices.ParquetConversionGB
 		p.DeepArchiveGBMonth, p.DeepArchivePer1000 = archivePrices.DeepArchiveGBMonth, archivePrices.DeepArchivePer1000
+		p.MetricMonth, p.AlarmMonth = archivePrices.MetricMonth, archivePrices.AlarmMonth
 		PriceTable[r] = p
 	}
 }
@@ -105,15 +122,18 @@ type Assumptions struct {
 	StateGetsPerMonth      float64
 	AccessLogGBPerMonth    float64
 	LockRequestsPerMonth   float64 // DynamoDB lock writes by Terraform/OpenTofu users
-	ArchiveGBPerMonth      float64 // GB of Parquet flow logs a log archive receives (Parquet: about 20% less than gzip text, VPC docs)
+	ArchiveGBPerMonth      float64 // GB of Parquet objects a log archive stores a month (compressed; see DefaultAssumptions)
 	ArchiveObjectsPerMonth float64 // objects it receives (one per source, ENI group and delivery interval)
 }
 
-// DefaultAssumptions describe a small platform team: a few workloads pulling packages and images through NAT.
+// DefaultAssumptions describe a small platform team: a few workloads pulling packages and images through NAT. The
+// archive stores what flow-log-gb of records (CloudWatch bills them uncompressed) becomes on S3: gzip-compressed
+// text is about a tenth of it (an estimate for repetitive log lines, NOT CONFIRMED for flow logs), and Parquet about
+// 20% less than gzip text (the VPC flow logs docs), so 5 GB of records store as about 0.4 GB.
 var DefaultAssumptions = Assumptions{
 	NatGBPerMonth: 100, FlowLogGBPerMonth: 5, KmsRequestsPerKeyMonth: 10000, StateGB: 1, StatePutsPerMonth: 20000,
 	StateGetsPerMonth: 100000, AccessLogGBPerMonth: 1, LockRequestsPerMonth: 10000,
-	ArchiveGBPerMonth: 4, ArchiveObjectsPerMonth: 9000,
+	ArchiveGBPerMonth: 0.4, ArchiveObjectsPerMonth: 9000,
 }
 
 // fields maps the -assume keys to the assumptions they set.
@@ -181,6 +201,7 @@ const (
 	ArchiveInbox      LineKind = "archive-inbox"      // each bucket that replicates (the log archive's inbox)
 	ArchiveVault      LineKind = "archive-vault"      // each Object Lock bucket: storage over the retention
 	ArchiveRequests   LineKind = "archive-requests"   // each Object Lock bucket: replicas written and transitioned
+	ArchiveAlerts     LineKind = "archive-alerts"     // the alarms and the replication rules' metrics
 )
 
 // Line is one item of the estimate. Kind is not written to JSON, so the inventory's JSON stays as it was.
@@ -263,10 +284,25 @@ func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) 
 	for _, b := range r.OfType(mockrun.TypeBucket) {
 		if retention, cold, ok := vaultDays(r, b); ok {
 			// Once the archive is full (after its retention) it holds retention/30.4 months of deliveries: the
-			// first `cold` days' in S3 Standard, the rest in Deep Archive. Before that it holds less.
-			hot, deep := a.ArchiveGBPerMonth*cold/30.4, a.ArchiveGBPerMonth*(retention-cold)/30.4
-			add(ArchiveVault, "Archive vault storage, once full: "+b.Name, fmt.Sprintf("%.0f GB Standard ($%g) + %.0f GB Deep Archive ($%g): %g days kept, cold after %g",
-				hot, p.S3StorageGBMonth, deep, p.DeepArchiveGBMonth, retention, cold), hot*p.S3StorageGBMonth+deep*p.DeepArchiveGBMonth)
+			// first `cold` days' in S3 Standard, the rest in Deep Archive, each object there with its overhead.
+			// Objects under the lifecycle's minimum size never transition; the model goes by their average size.
+			avgKB := a.ArchiveGBPerMonth * 1024 * 1024 / a.ArchiveObjectsPerMonth
+			minKB := transitionMinimumKB(r, b)
+			if avgKB < minKB {
+				hot := a.ArchiveGBPerMonth * retention / 30.4
+				add(ArchiveVault, "Archive vault storage, once full: "+b.Name, fmt.Sprintf("%.1f GB Standard ($%g): %g days kept; objects average "+
+					"%.0f KB, under the %g KB transition minimum, so none moves to Deep Archive", hot, p.S3StorageGBMonth, retention, avgKB, minKB),
+					hot*p.S3StorageGBMonth)
+				add(ArchiveRequests, "Archive replicas: "+b.Name, fmt.Sprintf("%g objects x $%g/1k replicated", a.ArchiveObjectsPerMonth, p.S3PutPer1000),
+					a.ArchiveObjectsPerMonth/1000*p.S3PutPer1000)
+				continue
+			}
+			deepObjects := a.ArchiveObjectsPerMonth * (retention - cold) / 30.4
+			hot := a.ArchiveGBPerMonth*cold/30.4 + deepObjects*DeepArchiveStandardOverheadKB/1024/1024
+			deep := a.ArchiveGBPerMonth*(retention-cold)/30.4 + deepObjects*DeepArchiveOverheadKB/1024/1024
+			add(ArchiveVault, "Archive vault storage, once full: "+b.Name, fmt.Sprintf("%.1f GB Standard ($%g) + %.1f GB Deep Archive ($%g), "+
+				"%d+%d KB overhead per archived object included: %g days kept, cold after %g", hot, p.S3StorageGBMonth, deep, p.DeepArchiveGBMonth,
+				DeepArchiveStandardOverheadKB, DeepArchiveOverheadKB, retention, cold), hot*p.S3StorageGBMonth+deep*p.DeepArchiveGBMonth)
 			add(ArchiveRequests, "Archive replicas and transitions: "+b.Name, fmt.Sprintf("%g objects x ($%g/1k replicated + $%g/1k to Deep Archive)",
 				a.ArchiveObjectsPerMonth, p.S3PutPer1000, p.DeepArchivePer1000), a.ArchiveObjectsPerMonth/1000*(p.S3PutPer1000+p.DeepArchivePer1000))
 			continue
@@ -289,6 +325,10 @@ func Monthly(r *mockrun.Result, region string, a Assumptions) (Estimate, error) 
 		add(StateStorage, "S3 state storage: "+b.Name, fmt.Sprintf("%g GB x $%g", a.StateGB, p.S3StorageGBMonth), a.StateGB*p.S3StorageGBMonth)
 		add(StateRequests, "S3 state requests: "+b.Name, fmt.Sprintf("%g PUT x $%g/1k + %g GET x $%g/1k", a.StatePutsPerMonth, p.S3PutPer1000, a.StateGetsPerMonth, p.S3GetPer1000),
 			a.StatePutsPerMonth/1000*p.S3PutPer1000+a.StateGetsPerMonth/1000*p.S3GetPer1000)
+	}
+	if alarms, rules := count(mockrun.TypeMetricAlarm), replicationRulesWithMetrics(r); alarms+rules > 0 {
+		add(ArchiveAlerts, "CloudWatch alarms and S3 replication metrics", fmt.Sprintf("%g alarms x $%g + %g rules x %d metrics x $%g",
+			alarms, p.AlarmMonth, rules, ReplicationMetricsPerRule, p.MetricMonth), alarms*p.AlarmMonth+rules*ReplicationMetricsPerRule*p.MetricMonth)
 	}
 	for _, t := range r.OfType(mockrun.TypeTable) {
 		add(DynamoDBRequests, "DynamoDB on-demand: "+t.Name, fmt.Sprintf("%g writes x $%g/M (+ equal reads x $%g/M)", a.LockRequestsPerMonth, p.DynamoWritePerMillion, p.DynamoReadPerMillion),
@@ -324,6 +364,37 @@ func vaultDays(r *mockrun.Result, b mockrun.Resource) (retention, cold float64, 
 		}
 	}
 	return retention, cold, true
+}
+
+// transitionMinimumKB is the size under which a bucket's lifecycle leaves objects where they are: its
+// transitionDefaultMinimumObjectSize (all_storage_classes_128K: 128), or 0 when it sets none.
+func transitionMinimumKB(r *mockrun.Result, b mockrun.Resource) float64 {
+	for _, l := range buckets.Companions(r, mockrun.TypeBucketLifecycle, b.ID) {
+		v := l.Str("transitionDefaultMinimumObjectSize")
+		if i := strings.LastIndex(v, "_"); i >= 0 && strings.HasSuffix(v, "K") {
+			if kb, err := strconv.ParseFloat(v[i+1:len(v)-1], 64); err == nil {
+				return kb
+			}
+		}
+	}
+	return 0
+}
+
+// replicationRulesWithMetrics counts the enabled replication rules that publish metrics.
+func replicationRulesWithMetrics(r *mockrun.Result) float64 {
+	n := 0.0
+	for _, c := range r.OfType(mockrun.TypeBucketReplication) {
+		rules, _ := c.Value("rules").([]any)
+		for _, rule := range rules {
+			m, _ := rule.(map[string]any)
+			dest, _ := m["destination"].(map[string]any)
+			metrics, _ := dest["metrics"].(map[string]any)
+			if m["status"] == "Enabled" && metrics["status"] == "Enabled" {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // bucketExpiryDays is the expiration of a bucket's lifecycle and the noncurrent-version expiration (0 when none).

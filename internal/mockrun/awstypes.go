@@ -7,6 +7,16 @@ const (
 	// CloudWatch Logs.
 	TypeLogGroup = "aws:cloudwatch/logGroup:LogGroup"
 
+	// CloudWatch alarms and EventBridge (the cloudwatch module of pulumi-aws).
+	TypeMetricAlarm = "aws:cloudwatch/metricAlarm:MetricAlarm"
+	TypeEventRule   = "aws:cloudwatch/eventRule:EventRule"
+	TypeEventTarget = "aws:cloudwatch/eventTarget:EventTarget"
+
+	// SNS.
+	TypeTopic             = "aws:sns/topic:Topic"
+	TypeTopicPolicy       = "aws:sns/topicPolicy:TopicPolicy"
+	TypeTopicSubscription = "aws:sns/topicSubscription:TopicSubscription"
+
 	// DynamoDB.
 	TypeTable = "aws:dynamodb/table:Table"
 

@@ -266,6 +266,23 @@ func (m *Mocks) answer(typ, name, region string, in, out resource.PropertyMap) s
 	case TypeTable:
 		id = str("name")
 		set("arn", arn("dynamodb", region, m.Account, "table/"+id))
+	case TypeTopic, TypeEventRule, TypeMetricAlarm:
+		// Named by Pulumi when no name is given: the resource's name and a random suffix.
+		key := map[string]string{TypeTopic: "name", TypeEventRule: "name", TypeMetricAlarm: "alarmName"}[typ]
+		id = str(key)
+		if id == "" {
+			id = name + "-0a1b2c3"
+			set(key, id)
+		}
+		switch typ {
+		case TypeTopic:
+			set("arn", arn("sns", region, m.Account, id))
+			id = arn("sns", region, m.Account, id) // a topic's id is its ARN
+		case TypeEventRule:
+			set("arn", arn("events", region, m.Account, "rule/"+id))
+		case TypeMetricAlarm:
+			set("arn", arn("cloudwatch", region, m.Account, "alarm:"+id))
+		}
 	}
 	set("id", id)
 	return id

@@ -1,0 +1,302 @@
+package components
+
+// The LogArchive's watch (the component's second file): what tells a person that the archive's protections are
+// being tested, or that its copy into the vault fails. Locked records cannot be erased whatever happens; what an
+// administrator who takes over a role can still do is change the archive for the records to come, and that must
+// not go unseen.
+//
+//   - S3 Replication metrics on the inbox's rule, and an alarm on OperationsFailedReplication: a delivery that
+//     does not reach the vault expires from the inbox after InboxExpirationDays.
+//   - EventBridge rules on every call, allowed or refused, that changes the buckets' configuration, deletes,
+//     disables or re-policies the key, or writes to the break-glass or replication role. EventBridge sees API calls
+//     only through CloudTrail: the account needs a trail that logs management events (AWS's EventBridge docs); an
+//     organization trail is one. IAM delivers its events to one region per partition (GlobalEventsRegion): in any
+//     other region a rule there forwards them to this region's default event bus.
+//   - One SNS topic, encrypted with a key of its own, that the alarm and the rules publish to. AlertEmails
+//     subscribe to it.
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/cloudwatch"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/iam"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/kms"
+	"github.com/pulumi/pulumi-aws/sdk/v6/go/aws/sns"
+	"github.com/pulumi/pulumi/sdk/v3/go/pulumi"
+)
+
+// ReplicationRuleID is the id of the inbox's replication rule: the RuleId dimension of its replication metrics.
+const ReplicationRuleID = "inbox-to-vault"
+
+// ReplicationFailureAlarmPeriodSeconds is the period over which the replication alarm sums failed operations: five
+// minutes, so a failure is reported within minutes, long before the inbox expires the only copy.
+const ReplicationFailureAlarmPeriodSeconds = 300
+
+// GlobalEventsRegion is where IAM, a global service, delivers its events to EventBridge, by the first part of a
+// region's name: us-east-1 for the commercial partition (AWS's EventBridge docs). The GovCloud (US) and China
+// entries are IAM's home regions there, NOT CONFIRMED by EventBridge's documentation.
+func GlobalEventsRegion(region string) string {
+	switch {
+	case strings.HasPrefix(region, "us-gov-"):
+		return "us-gov-west-1"
+	case strings.HasPrefix(region, "cn-"):
+		return "cn-north-1"
+	}
+	return "us-east-1"
+}
+
+var emailPattern = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+
+// validateAlerts adds the alert arguments' problems to p.
+func (a *LogArchiveArgs) validateAlerts(p *problems) {
+	seen := map[string]bool{}
+	for _, e := range a.AlertEmails {
+		switch {
+		case !emailPattern.MatchString(e):
+			p.add("AlertEmails", "%q is not an email address", e)
+		case seen[strings.ToLower(e)]:
+			p.add("AlertEmails", "%q is listed twice", e)
+		}
+		seen[strings.ToLower(e)] = true
+	}
+}
+
+// preflightAlerts adds what only the region reveals: a region whose IAM events arrive elsewhere needs a provider
+// there.
+func (a *LogArchiveArgs) preflightAlerts(p *problems, acct account) {
+	if GlobalEventsRegion(acct.Region) != acct.Region && a.GlobalEventsProvider == nil {
+		p.add("GlobalEventsProvider", "is required in %s: IAM delivers its events to %s only, where a rule forwards them "+
+			"(the logArchive stack creates this provider)", acct.Region, GlobalEventsRegion(acct.Region))
+	}
+}
+
+// archiveAlerts creates the topic, the replication alarm and the rules, and returns the topic's ARN.
+func archiveAlerts(s scope, acct account, a LogArchiveArgs, key *kms.Key, roleName string, keep []pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	topic, err := alertsTopic(s, acct, keep)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("topic: %w", err)
+	}
+	for _, email := range a.AlertEmails {
+		if _, err := sns.NewTopicSubscription(s.ctx, s.name+"-alerts-"+email, &sns.TopicSubscriptionArgs{
+			Topic: topic.Arn, Protocol: pulumi.String("email"), Endpoint: pulumi.String(email),
+		}, keep...); err != nil {
+			return pulumi.StringOutput{}, fmt.Errorf("subscribe %s: %w", email, err)
+		}
+	}
+	alarm, err := replicationAlarm(s, a, topic, keep)
+	if err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("replication alarm: %w", err)
+	}
+	publishers := pulumi.StringArray{alarm.Arn}
+	for _, w := range archiveWatches(a, roleName) {
+		rule, err := watchRule(s, w, key, topic, keep)
+		if err != nil {
+			return pulumi.StringOutput{}, fmt.Errorf("rule %s: %w", w.name, err)
+		}
+		publishers = append(publishers, rule.Arn)
+	}
+	if region := GlobalEventsRegion(acct.Region); region != acct.Region {
+		if err := forwardGlobalEvents(s, acct, a, roleName, keep); err != nil {
+			return pulumi.StringOutput{}, fmt.Errorf("forward %s events: %w", region, err)
+		}
+	}
+	if err := alertsTopicPolicy(s, acct, topic, publishers, keep); err != nil {
+		return pulumi.StringOutput{}, fmt.Errorf("topic policy: %w", err)
+	}
+	return topic.Arn, nil
+}
+
+// alertsTopic creates the topic, encrypted with a key of its own. CloudWatch alarms and EventBridge can publish to
+// an encrypted topic only if its key's policy lets their service principals generate data keys and decrypt (SNS
+// docs); AWS documents no source condition for those calls, so that grant goes on this key and never on the
+// archive's.
+func alertsTopic(s scope, acct account, keep []pulumi.ResourceOption) (*sns.Topic, error) {
+	key, _, err := newCustomerKey(s.ctx, s.name+"-alerts", customerKey{
+		description: "Encrypts the log archive's alerts topic",
+		alias:       fmt.Sprintf("alias/%s/%s-alerts", s.ctx.Project(), s.name),
+		rootArn:     acct.rootArn(),
+		grants: keyPolicy{{Sid: "AlarmsAndRulesPublishEncrypted", Effect: allow,
+			Principal: servicePrincipal("cloudwatch.amazonaws.com", "events.amazonaws.com"),
+			Action:    action("kms:GenerateDataKey*", "kms:Decrypt"), Resource: resource("*")}},
+		tags: s.childTags(s.name + "-alerts"),
+	}, keep...)
+	if err != nil {
+		return nil, err
+	}
+	return sns.NewTopic(s.ctx, s.name+"-alerts", &sns.TopicArgs{
+		KmsMasterKeyId: key.Arn,
+		Tags:           s.childTags(s.name + "-alerts"),
+	}, keep...)
+}
+
+// replicationAlarm alarms as soon as one replication of the inbox into the vault fails in a period, and reports
+// when it recovers. Periods without failures publish no data point: missing data is not breaching.
+func replicationAlarm(s scope, a LogArchiveArgs, topic *sns.Topic, keep []pulumi.ResourceOption) (*cloudwatch.MetricAlarm, error) {
+	return cloudwatch.NewMetricAlarm(s.ctx, s.name+"-replication-failed", &cloudwatch.MetricAlarmArgs{
+		AlarmDescription: pulumi.Sprintf("A log delivery failed to replicate from %s into the vault %s: it expires from the "+
+			"inbox after %d days. See the failure reason in S3 Replication's event notifications or a Batch Replication report.",
+			a.InboxBucketName, a.VaultBucketName, InboxExpirationDays),
+		Namespace:  pulumi.String("AWS/S3"),
+		MetricName: pulumi.String("OperationsFailedReplication"),
+		Dimensions: pulumi.StringMap{
+			"SourceBucket":      pulumi.String(a.InboxBucketName),
+			"DestinationBucket": pulumi.String(a.VaultBucketName),
+			"RuleId":            pulumi.String(ReplicationRuleID),
+		},
+		Statistic:          pulumi.String("Sum"),
+		Period:             pulumi.Int(ReplicationFailureAlarmPeriodSeconds),
+		EvaluationPeriods:  pulumi.Int(1),
+		Threshold:          pulumi.Float64(0),
+		ComparisonOperator: pulumi.String("GreaterThanThreshold"),
+		TreatMissingData:   pulumi.String("notBreaching"),
+		AlarmActions:       pulumi.Array{topic.Arn},
+		OkActions:          pulumi.Array{topic.Arn},
+		Tags:               s.childTags(s.name + "-replication-failed"),
+	}, keep...)
+}
+
+// watch is one EventBridge rule: CloudTrail's record of calls to one service, narrowed to the archive's resources.
+type watch struct {
+	name   string         // the rule's suffix
+	what   string         // its description
+	source string         // the service, as EventBridge names it: aws.s3
+	events []string       // CloudTrail event names
+	match  map[string]any // the fields of the CloudTrail record (detail) that name the archive's resources
+	global bool           // delivered in GlobalEventsRegion only (IAM)
+}
+
+// archiveWatches are the rules: the break-glass-only calls on the buckets and the key, and every IAM write to the
+// two roles. The key's rule is narrowed by its ARN when the key exists (watchRule).
+func archiveWatches(a LogArchiveArgs, replicationRole string) []watch {
+	var bucketEvents []string
+	for _, c := range archiveBucketCalls {
+		bucketEvents = append(bucketEvents, c.events...)
+	}
+	breakGlassRole := a.BreakGlassPrincipalArn[strings.LastIndex(a.BreakGlassPrincipalArn, "/")+1:]
+	return []watch{
+		{name: "buckets", what: "Configuration changes, allowed or refused, to the log archive's buckets", source: "aws.s3",
+			events: bucketEvents,
+			match:  map[string]any{"requestParameters": map[string]any{"bucketName": []string{a.InboxBucketName, a.VaultBucketName}}}},
+		{name: "key", what: "Deletion, disabling or policy changes, allowed or refused, of the log archive's key", source: "aws.kms",
+			events: withoutPrefix("kms:", archiveKeyBreakGlassActions)},
+		{name: "roles", what: "IAM writes, allowed or refused, to the log archive's break-glass and replication roles", source: "aws.iam",
+			events: withoutPrefix("iam:", LogArchiveRoleWrites()),
+			match:  map[string]any{"requestParameters": map[string]any{"roleName": []string{breakGlassRole, replicationRole}}},
+			global: true},
+	}
+}
+
+// withoutPrefix returns names without prefix: IAM action names as API operation names.
+func withoutPrefix(prefix string, names []string) []string {
+	out := make([]string, len(names))
+	for i, n := range names {
+		out[i] = strings.TrimPrefix(n, prefix)
+	}
+	return out
+}
+
+// pattern renders the rule's event pattern; keyArn narrows the key's rule to the archive's key.
+func (w watch) pattern(keyArn string) (string, error) {
+	detail := map[string]any{"eventSource": []string{strings.TrimPrefix(w.source, "aws.") + ".amazonaws.com"}, "eventName": w.events}
+	for k, v := range w.match {
+		detail[k] = v
+	}
+	if w.source == "aws.kms" {
+		detail["resources"] = map[string]any{"ARN": []string{keyArn}}
+	}
+	b, err := json.Marshal(map[string]any{"source": []string{w.source}, "detail-type": []string{"AWS API Call via CloudTrail"},
+		"detail": detail})
+	return string(b), err
+}
+
+// watchRule creates a rule on this region's default event bus and its target, the topic. A global watch's events
+// reach it here either directly (in GlobalEventsRegion) or forwarded by forwardGlobalEvents.
+func watchRule(s scope, w watch, key *kms.Key, topic *sns.Topic, keep []pulumi.ResourceOption) (*cloudwatch.EventRule, error) {
+	rule, err := cloudwatch.NewEventRule(s.ctx, s.name+"-"+w.name, &cloudwatch.EventRuleArgs{
+		Description:  pulumi.String(w.what),
+		EventPattern: key.Arn.ApplyT(w.pattern).(pulumi.StringOutput),
+		State:        pulumi.String("ENABLED"),
+		Tags:         s.childTags(s.name + "-" + w.name),
+	}, keep...)
+	if err != nil {
+		return nil, err
+	}
+	_, err = cloudwatch.NewEventTarget(s.ctx, s.name+"-"+w.name, &cloudwatch.EventTargetArgs{
+		Rule: rule.Name, Arn: topic.Arn,
+	}, keep...)
+	return rule, err
+}
+
+// forwardGlobalEvents creates, in GlobalEventsRegion, a rule with the global watches' patterns whose target is
+// this region's default event bus, and the role EventBridge uses to put the events there (a cross-region bus
+// target needs one).
+func forwardGlobalEvents(s scope, acct account, a LogArchiveArgs, roleName string, keep []pulumi.ResourceOption) error {
+	bus := acct.arn("events", acct.Region, acct.ID, "event-bus/default")
+	trust, err := trustPolicy{{Sid: "EventBridgeForwardsThisAccountsEvents", Effect: allow,
+		Principal: servicePrincipal("events.amazonaws.com"), Action: action("sts:AssumeRole"),
+		Condition: conditions{"StringEquals": {"aws:SourceAccount": acct.ID}}}}.JSON()
+	if err != nil {
+		return fmt.Errorf("render trust policy: %w", err)
+	}
+	role, err := iam.NewRole(s.ctx, s.name+"-forward", &iam.RoleArgs{
+		Description:      pulumi.Sprintf("EventBridge forwards IAM events from %s to %s; nothing else", GlobalEventsRegion(acct.Region), acct.Region),
+		AssumeRolePolicy: pulumi.String(trust),
+		Tags:             s.childTags(s.name + "-forward"),
+	}, keep...)
+	if err != nil {
+		return err
+	}
+	put, err := identityPolicy{{Sid: "PutEventsOnTheArchiveRegionsBus", Effect: allow, Action: action("events:PutEvents"),
+		Resource: resource(bus)}}.JSON()
+	if err != nil {
+		return fmt.Errorf("render role policy: %w", err)
+	}
+	rolePolicy, err := iam.NewRolePolicy(s.ctx, s.name+"-forward", &iam.RolePolicyArgs{Role: role.ID(), Policy: pulumi.String(put)}, keep...)
+	if err != nil {
+		return err
+	}
+	global := slices.Concat(keep, []pulumi.ResourceOption{pulumi.Provider(a.GlobalEventsProvider)})
+	for _, w := range archiveWatches(a, roleName) {
+		if !w.global {
+			continue
+		}
+		pattern, err := w.pattern("")
+		if err != nil {
+			return err
+		}
+		rule, err := cloudwatch.NewEventRule(s.ctx, s.name+"-"+w.name+"-forward", &cloudwatch.EventRuleArgs{
+			Description:  pulumi.Sprintf("%s, forwarded to %s", w.what, acct.Region),
+			EventPattern: pulumi.String(pattern),
+			State:        pulumi.String("ENABLED"),
+			Tags:         s.childTags(s.name + "-" + w.name + "-forward"),
+		}, global...)
+		if err != nil {
+			return err
+		}
+		if _, err := cloudwatch.NewEventTarget(s.ctx, s.name+"-"+w.name+"-forward", &cloudwatch.EventTargetArgs{
+			Rule: rule.Name, Arn: pulumi.String(bus), RoleArn: role.Arn,
+		}, slices.Concat(global, []pulumi.ResourceOption{pulumi.DependsOn([]pulumi.Resource{rolePolicy})})...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// alertsTopicPolicy lets the alarm and the rules, of this account, publish: each by its ARN (aws:SourceArn, which
+// CloudWatch and EventBridge present to SNS). Principals of the account publish through IAM.
+func alertsTopicPolicy(s scope, acct account, topic *sns.Topic, publishers pulumi.StringArray, keep []pulumi.ResourceOption) error {
+	policy := pulumi.All(topic.Arn, publishers.ToStringArrayOutput()).ApplyT(func(v []any) (string, error) {
+		sources := v[1].([]string)
+		return resourcePolicy{{Sid: "ArchiveAlarmAndRulesPublish", Effect: allow,
+			Principal: servicePrincipal("cloudwatch.amazonaws.com", "events.amazonaws.com"), Action: action("sns:Publish"),
+			Resource: resource(v[0].(string)),
+			Condition: conditions{"StringEquals": {"aws:SourceAccount": acct.ID},
+				"ArnEquals": {"aws:SourceArn": stringOrList(sources)}}}}.JSON()
+	}).(pulumi.StringOutput)
+	_, err := sns.NewTopicPolicy(s.ctx, s.name+"-alerts", &sns.TopicPolicyArgs{Arn: topic.Arn, Policy: policy}, keep...)
+	return err
+}
