@@ -221,7 +221,8 @@ func replicationRoleName(project, name string) string {
 // still edit a bucket policy (AWS always allows it), but not shorten a COMPLIANCE retention.
 //
 // A person deploys this stack, like the bootstrap stack, so its key passes KMS's lockout check without bypassing
-// it. Every child is protected and retained on delete.
+// it. Every child is protected and retained on delete. The archive also watches itself (logarchive_alerts.go): an
+// alarm on failed replication, and rules on every change to its buckets, key and roles, publish to one topic.
 type LogArchive struct {
 	pulumi.ResourceState
 

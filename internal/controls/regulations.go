@@ -22,15 +22,21 @@ var Regulations = []Regulation{
 		NotMet: "The Cohasset report's conditions (its \"additional considerations\") were not read here and are not " +
 			"claimed to be met. The CloudWatch log group is not WORM (whoever the account lets change it can shorten or " +
 			"delete it), and neither is the inbox: a delivery is mutable there until S3 Replication copies it (asynchronous; " +
-			"no replication metrics or alarm are configured), and is lost about a week after a replication that failed (the inbox expires deliveries after 7 days). GOVERNANCE mode " +
+			"an alarm reports a failed replication within minutes, but only to whoever subscribes to the alerts topic), and is lost " +
+			"about a week after a replication that failed and was not fixed (the inbox expires deliveries after 7 days). GOVERNANCE mode " +
 			"(logArchiveGovernanceModeForTestAccountsOnly) can be bypassed and does not qualify. Whether VPC flow logs are " +
 			"records the rule requires a firm to keep is the firm's determination, and so is whether records in Glacier Deep " +
 			"Archive after 90 days are \"easily accessible\" for the first two years (17a-4(b)). Object Lock does not protect " +
-			"against losing the key: the break-glass role can still schedule its deletion, which would make every record unreadable.",
+			"against losing the key: the break-glass role can still schedule its deletion (with the full 30-day window, which " +
+			"it cannot shorten, and an alert), which would make every record unreadable. Without the organization policy " +
+			"docs/iam/scp-protect-log-archive.json, an administrator of the archive account can take over the break-glass role " +
+			"and change the archive for the records to come (never erase or shorten a locked one); the alerts report it, if " +
+			"the account has a CloudTrail trail.",
 		YouMustDo: "Accept the AWS addendum for SEC Rule 17a-4 in AWS Artifact (AWS then files a letter of undertaking under 17a-4(i)(1)(ii)(A) for eligible customers); " +
 			"arrange the designated third party or designated executive officer of 17a-4(f)(3)(v) yourself, since AWS " +
 			"does not act as a designated third party; keep the records indexed, searchable and producible " +
-			"(Athena over the Hive partitions is one way); alarm on replication failures; or choose the rule's " +
+			"(Athena over the Hive partitions is one way); subscribe people to the archive's alerts (logArchiveAlertEmails) " +
+			"and keep a CloudTrail trail; attach docs/iam/scp-protect-log-archive.json; or choose the rule's " +
 			"audit-trail alternative instead of WORM storage and meet its requirements.",
 		Sources: "docs.aws.amazon.com/AmazonS3/latest/userguide/object-lock.html; aws.amazon.com/compliance/secrule17a-4f; " +
 			"docs/design/log-archive-research.md section 5"},
