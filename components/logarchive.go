@@ -199,9 +199,14 @@ func (a LogArchiveArgs) retentionMode() string {
 	return "COMPLIANCE"
 }
 
-// replicationRoleName is the replication role's name: fixed, so that an SCP or the break-glass runbook can name it.
+// LogArchiveNamePrefix is what the names of a LogArchive's roles, topic, alarm and rules start with,
+// "<project>-<component name>": fixed, so that docs/iam/scp-protect-log-archive.json (its ARCHIVE_PREFIX) and the
+// break-glass runbook can name them.
+func LogArchiveNamePrefix(project, name string) string { return project + "-" + name }
+
+// replicationRoleName is the replication role's name.
 func replicationRoleName(project, name string) string {
-	return fmt.Sprintf("%s-%s-replication", project, name)
+	return LogArchiveNamePrefix(project, name) + "-replication"
 }
 
 // LogArchive is a write-once archive for vended logs (VPC flow logs to S3): two buckets in the archive account.
@@ -267,8 +272,8 @@ func NewLogArchive(ctx *pulumi.Context, name string, args *LogArchiveArgs, opts 
 	}
 	a := args.withDefaults(ctx.Project(), acct)
 	roleName := replicationRoleName(ctx.Project(), name)
-	if len(roleName) > 64 {
-		return fail("look up account", fmt.Errorf("replication role name %q is longer than IAM's 64 characters", roleName))
+	if err := checkArchiveNameLengths(ctx.Project(), name); err != nil {
+		return fail("look up account", err)
 	}
 	s := scope{ctx: ctx, name: name, tags: a.Tags, parent: parent}
 	// The archive is never deleted by Pulumi: protected, and retained if the protection is lifted.
@@ -278,7 +283,7 @@ func NewLogArchive(ctx *pulumi.Context, name string, args *LogArchiveArgs, opts 
 	if err != nil {
 		return fail("create kms key", err)
 	}
-	role, err := replicationRole(s, acct, a, roleName, keep)
+	role, err := replicationRole(s, roleName, keep)
 	if err != nil {
 		return fail("create replication role", err)
 	}
@@ -304,7 +309,7 @@ func NewLogArchive(ctx *pulumi.Context, name string, args *LogArchiveArgs, opts 
 	if err := inboxPolicy(s, acct, inbox, key, a, []pulumi.Resource{replication}, keep); err != nil {
 		return fail("create inbox policy", err)
 	}
-	alerts, err := archiveAlerts(s, acct, a, key, roleName, keep)
+	alerts, err := archiveAlerts(s, acct, a, key, keep)
 	if err != nil {
 		return fail("create alerts", err)
 	}
@@ -327,7 +332,7 @@ func (c *LogArchive) Outputs() pulumi.Map { return outputsOf(c) }
 type sourceGrant struct {
 	sid      string     // suffix of the statement ids: "" for the accounts, "Org" for the organization
 	cond     conditions // the conditions of the source
-	prefixes []string   // object key patterns the source may write, such as AWSLogs/123456789012/*
+	prefixes []string   // object key patterns the source may write, such as AWSLogs/123456789012/vpcflowlogs/*
 }
 
 func sourceGrants(acct account, a LogArchiveArgs) []sourceGrant {
@@ -336,9 +341,10 @@ func sourceGrants(acct account, a LogArchiveArgs) []sourceGrant {
 		var arns, prefixes []string
 		for _, id := range a.SourceAccountIds {
 			arns = append(arns, acct.arn("logs", "*", id, "*"))
-			// Plain-text flow logs write AWSLogs/<account>/, hive-compatible partitions (what environments use)
-			// AWSLogs/aws-account-id=<account>/: a grant of one prefix refuses the other.
-			prefixes = append(prefixes, "AWSLogs/"+id+"/*", "AWSLogs/aws-account-id="+id+"/*")
+			// Plain-text flow logs write AWSLogs/<account>/vpcflowlogs/, hive-compatible partitions (what
+			// environments use) AWSLogs/aws-account-id=<account>/aws-service=vpcflowlogs/: a grant of one refuses
+			// the other. VPC flow logs only: any other vended log would be locked for the whole retention.
+			prefixes = append(prefixes, "AWSLogs/"+id+"/vpcflowlogs/*", "AWSLogs/aws-account-id="+id+"/aws-service=vpcflowlogs/*")
 		}
 		out = append(out, sourceGrant{cond: conditions{
 			"StringEquals": {"aws:SourceAccount": stringOrList(a.SourceAccountIds)},
@@ -349,7 +355,7 @@ func sourceGrants(acct account, a LogArchiveArgs) []sourceGrant {
 		out = append(out, sourceGrant{sid: "Org", cond: conditions{
 			"StringEquals": {"aws:SourceOrgID": a.SourceOrgId},
 			"ArnLike":      {"aws:SourceArn": acct.arn("logs", "*", "*", "*")},
-		}, prefixes: []string{"AWSLogs/*"}})
+		}, prefixes: []string{"AWSLogs/*/vpcflowlogs/*", "AWSLogs/aws-account-id=*/aws-service=vpcflowlogs/*"}})
 	}
 	return out
 }
@@ -388,16 +394,7 @@ func withCondition(c conditions, op, key string, value any) conditions {
 // deny by rewriting the policy. The deny binds the root user too (KMS has no root exception). So the stack is
 // deployed as the break-glass role, which passes KMS's lockout check (it may put the key policy) without a bypass.
 func archiveKey(s scope, acct account, a LogArchiveArgs, keep []pulumi.ResourceOption) (*kms.Key, error) {
-	grants := keyPolicy{{Sid: "OnlyBreakGlassDeletesDisablesOrRepolicies", Effect: deny, Principal: anyPrincipal(),
-		Action:    action(archiveKeyBreakGlassActions...),
-		Resource:  resource("*"),
-		Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
-		// Not even break-glass shortens the window: a deletion scheduled in error, or by a taken-over role, can be
-		// cancelled for the longest time KMS allows. A request without a window gets KMS's default, 30.
-		{Sid: "DeletionWaitsTheLongestWindow", Effect: deny, Principal: anyPrincipal(),
-			Action: action("kms:ScheduleKeyDeletion"), Resource: resource("*"),
-			Condition: conditions{"NumericLessThan": {"kms:ScheduleKeyDeletionPendingWindowInDays": KeyDeletionWindowDays}}},
-	}
+	grants := breakGlassKeyStatements(a.BreakGlassPrincipalArn)
 	for _, g := range sourceGrants(acct, a) {
 		grants = append(grants, resourceStatement{Sid: "LogDeliveryUsesKey" + g.sid, Effect: allow,
 			Principal: servicePrincipal("delivery.logs.amazonaws.com"),
@@ -414,14 +411,29 @@ func archiveKey(s scope, acct account, a LogArchiveArgs, keep []pulumi.ResourceO
 	return key, err
 }
 
-// replicationRole creates the role S3 Replication assumes, trusted by S3 for this account's inbox bucket only.
-func replicationRole(s scope, acct account, a LogArchiveArgs, roleName string, keep []pulumi.ResourceOption) (*iam.Role, error) {
-	trust, err := trustPolicy{{Sid: "S3ReplicatesTheInbox", Effect: allow, Principal: servicePrincipal("s3.amazonaws.com"),
-		Action: action("sts:AssumeRole"),
-		Condition: conditions{
-			"StringEquals": {"aws:SourceAccount": acct.ID},
-			"ArnLike":      {"aws:SourceArn": acct.arn("s3", "", "", a.InboxBucketName)},
-		}}}.JSON()
+// breakGlassKeyStatements are the denies of both archive keys (the archive's and its alerts'): only break-glass
+// schedules the key's deletion, disables it or puts its policy, and nobody, break-glass included, shortens the
+// deletion window, so that a deletion scheduled in error, or by a taken-over role, can be cancelled for the longest
+// time KMS allows (a request without a window gets KMS's default, 30).
+func breakGlassKeyStatements(breakGlass string) keyPolicy {
+	return keyPolicy{
+		{Sid: "OnlyBreakGlassDeletesDisablesOrRepolicies", Effect: deny, Principal: anyPrincipal(),
+			Action: action(archiveKeyBreakGlassActions...), Resource: resource("*"),
+			Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": breakGlass}}},
+		{Sid: "DeletionWaitsTheLongestWindow", Effect: deny, Principal: anyPrincipal(),
+			Action: action("kms:ScheduleKeyDeletion"), Resource: resource("*"),
+			Condition: conditions{"NumericLessThan": {"kms:ScheduleKeyDeletionPendingWindowInDays": KeyDeletionWindowDays}}},
+	}
+}
+
+// replicationRole creates the role S3 Replication assumes. Its trust names S3 without a source condition: AWS's
+// replication docs give none, and nothing documents that S3 presents aws:SourceArn or aws:SourceAccount when it
+// assumes the role, so a condition on them could stop every replication. What keeps another bucket from
+// replicating with the role is the role's own policy (replicationRolePolicy), which denies reading any bucket but
+// the inbox, and who may pass or change the role (docs/iam/scp-protect-log-archive.json; the alerts).
+func replicationRole(s scope, roleName string, keep []pulumi.ResourceOption) (*iam.Role, error) {
+	trust, err := trustPolicy{{Sid: "S3Replicates", Effect: allow, Principal: servicePrincipal("s3.amazonaws.com"),
+		Action: action("sts:AssumeRole")}}.JSON()
 	if err != nil {
 		return nil, fmt.Errorf("render trust policy: %w", err)
 	}
@@ -434,8 +446,12 @@ func replicationRole(s scope, acct account, a LogArchiveArgs, roleName string, k
 }
 
 // replicationRolePolicy is the least the role needs (S3 replication docs): read the inbox's replication
-// configuration and object versions, write replicas and their tags into the vault (never delete markers:
-// s3:ReplicateDelete is not granted), and use the key through S3 in the region only.
+// configuration and object versions (with their retention and legal hold, which replication into an Object Lock
+// bucket reads where there are any), write replicas and their tags into the vault (never delete markers:
+// s3:ReplicateDelete is not granted), and use the key through S3 in the region only. It denies reading any other
+// bucket: in one account a bucket's own policy can grant the role, and a replication rule of that bucket would
+// then copy its objects into the vault, locked as records. An explicit deny in the role's policy wins over any
+// bucket policy.
 func replicationRolePolicy(s scope, acct account, a LogArchiveArgs, role *iam.Role, key *kms.Key, keep []pulumi.ResourceOption) (*iam.RolePolicy, error) {
 	inbox := acct.arn("s3", "", "", a.InboxBucketName)
 	vault := acct.arn("s3", "", "", a.VaultBucketName)
@@ -447,8 +463,11 @@ func replicationRolePolicy(s scope, acct account, a LogArchiveArgs, role *iam.Ro
 				{Sid: "ReadInboxConfiguration", Effect: allow,
 					Action: action("s3:GetReplicationConfiguration", "s3:ListBucket"), Resource: resource(inbox)},
 				{Sid: "ReadInboxVersions", Effect: allow,
-					Action:   action("s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging"),
+					Action: action("s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging",
+						"s3:GetObjectRetention", "s3:GetObjectLegalHold"),
 					Resource: resource(inbox + "/*")},
+				{Sid: "ReadNoOtherBucket", Effect: deny, Action: action(replicationSourceReads...),
+					Resource: notResource(inbox, inbox+"/*")},
 				{Sid: "WriteVaultReplicas", Effect: allow,
 					Action: action("s3:ReplicateObject", "s3:ReplicateTags"), Resource: resource(vault + "/*")},
 				{Sid: "DecryptInboxThroughS3", Effect: allow, Action: action("kms:Decrypt"), Resource: resource(keyArn),
@@ -631,6 +650,10 @@ func denyConfigChangesExceptBreakGlass(bucketArn, breakGlass string, actions ...
 		Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": breakGlass}}}
 }
 
+// replicationSourceReads are the calls S3 Replication makes, as the role, on a source bucket and its objects.
+var replicationSourceReads = []string{"s3:GetReplicationConfiguration", "s3:ListBucket", "s3:GetObjectVersionForReplication",
+	"s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold"}
+
 // replicationWrites are the calls S3 Replication makes on a destination bucket to write a replica.
 var replicationWrites = []string{"s3:ReplicateObject", "s3:ReplicateTags", "s3:ObjectOwnerOverrideToBucketOwner"}
 
@@ -665,10 +688,10 @@ func vaultPolicy(s scope, vault *privateBucket, key *kms.Key, a LogArchiveArgs, 
 		return append(stateBucketPolicy(arn, v[1].(string)),
 			denyConfigChangesExceptBreakGlass(arn, a.BreakGlassPrincipalArn, LogArchiveBreakGlassActions(true)...),
 			// Only S3 Replication (s3:ReplicateObject) writes records: a PutObject would put a forged current
-			// version over a locked record, and lock it for the whole retention.
+			// version over a locked record, and lock it for the whole retention. Break-glass included: an object
+			// write is a data event no alert sees, while changing this policy first is one that alerts.
 			resourceStatement{Sid: "OnlyReplicationWritesRecords", Effect: deny, Principal: anyPrincipal(),
-				Action: action("s3:PutObject"), Resource: resource(arn + "/*"),
-				Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
+				Action: action("s3:PutObject"), Resource: resource(arn + "/*")},
 			resourceStatement{Sid: "OnlyBreakGlassBypassesGovernance", Effect: deny, Principal: anyPrincipal(),
 				Action: action("s3:BypassGovernanceRetention"), Resource: resource(arn + "/*"),
 				Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
@@ -723,17 +746,16 @@ func inboxPolicy(s scope, acct account, inbox *privateBucket, key *kms.Key, a Lo
 			// record. aws:PrincipalIsAWSService is true for a service principal such as delivery.logs.
 			resourceStatement{Sid: "OnlyLogDeliveryWrites", Effect: deny, Principal: anyPrincipal(),
 				Action: action("s3:PutObject"), Resource: resource(arn + "/*"),
-				Condition: conditions{"Bool": {"aws:PrincipalIsAWSService": "false"},
-					"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
+				Condition: conditions{"Bool": {"aws:PrincipalIsAWSService": "false"}}},
 			// A replica written into the inbox would be replicated on into the vault as a record.
 			resourceStatement{Sid: "NothingReplicatesIntoTheInbox", Effect: deny, Principal: anyPrincipal(),
 				Action:   action(append(slices.Clone(replicationWrites), "s3:ReplicateDelete")...),
 				Resource: resource(arn + "/*")},
 			// A delivered version deleted before S3 Replication copies it never reaches the vault. Lifecycle
-			// expiry is S3's own action, not a request a bucket policy sees.
-			resourceStatement{Sid: "OnlyBreakGlassDeletesDeliveries", Effect: deny, Principal: anyPrincipal(),
-				Action: action("s3:DeleteObjectVersion"), Resource: resource(arn + "/*"),
-				Condition: conditions{"ArnNotEquals": {"aws:PrincipalArn": a.BreakGlassPrincipalArn}}},
+			// expiry is S3's own action, not a request a bucket policy sees; nobody else, break-glass included,
+			// deletes a version (a data event no alert sees).
+			resourceStatement{Sid: "NobodyDeletesDeliveries", Effect: deny, Principal: anyPrincipal(),
+				Action: action("s3:DeleteObjectVersion"), Resource: resource(arn + "/*")},
 		).JSON()
 	}).(pulumi.StringOutput)
 	_, err := lastBucketPolicy(s.ctx, s.name+"-inbox", inbox, policy, after, keep)

@@ -74,9 +74,26 @@ func (a *LogArchiveArgs) preflightAlerts(p *problems, acct account) {
 	}
 }
 
+// checkArchiveNameLengths refuses a project and component name that make a fixed name too long for its service:
+// an IAM role or an EventBridge rule (64 characters), an SNS topic (256) or an alarm (255).
+func checkArchiveNameLengths(project, name string) error {
+	prefix := LogArchiveNamePrefix(project, name)
+	names := map[string]int{replicationRoleName(project, name): 64, prefix + "-forward": 64, prefix + "-alerts": 256,
+		prefix + "-replication-failed": 255}
+	for _, w := range archiveWatches(LogArchiveArgs{}, prefix) {
+		names[prefix+"-"+w.name+"-forward"] = 64
+	}
+	for n, limit := range names {
+		if len(n) > limit {
+			return fmt.Errorf("name %q is longer than %d characters: shorten the project or the component's name", n, limit)
+		}
+	}
+	return nil
+}
+
 // archiveAlerts creates the topic, the replication alarm and the rules, and returns the topic's ARN.
-func archiveAlerts(s scope, acct account, a LogArchiveArgs, key *kms.Key, roleName string, keep []pulumi.ResourceOption) (pulumi.StringOutput, error) {
-	topic, err := alertsTopic(s, acct, keep)
+func archiveAlerts(s scope, acct account, a LogArchiveArgs, key *kms.Key, keep []pulumi.ResourceOption) (pulumi.StringOutput, error) {
+	topic, err := alertsTopic(s, acct, a, keep)
 	if err != nil {
 		return pulumi.StringOutput{}, fmt.Errorf("topic: %w", err)
 	}
@@ -92,15 +109,15 @@ func archiveAlerts(s scope, acct account, a LogArchiveArgs, key *kms.Key, roleNa
 		return pulumi.StringOutput{}, fmt.Errorf("replication alarm: %w", err)
 	}
 	publishers := pulumi.StringArray{alarm.Arn}
-	for _, w := range archiveWatches(a, roleName) {
-		rule, err := watchRule(s, w, key, topic, keep)
+	for _, w := range archiveWatches(a, LogArchiveNamePrefix(s.ctx.Project(), s.name)) {
+		rule, err := watchRule(s, acct, w, key, topic, keep)
 		if err != nil {
 			return pulumi.StringOutput{}, fmt.Errorf("rule %s: %w", w.name, err)
 		}
 		publishers = append(publishers, rule.Arn)
 	}
 	if region := GlobalEventsRegion(acct.Region); region != acct.Region {
-		if err := forwardGlobalEvents(s, acct, a, roleName, keep); err != nil {
+		if err := forwardGlobalEvents(s, acct, a, keep); err != nil {
 			return pulumi.StringOutput{}, fmt.Errorf("forward %s events: %w", region, err)
 		}
 	}
@@ -113,21 +130,23 @@ func archiveAlerts(s scope, acct account, a LogArchiveArgs, key *kms.Key, roleNa
 // alertsTopic creates the topic, encrypted with a key of its own. CloudWatch alarms and EventBridge can publish to
 // an encrypted topic only if its key's policy lets their service principals generate data keys and decrypt (SNS
 // docs); AWS documents no source condition for those calls, so that grant goes on this key and never on the
-// archive's.
-func alertsTopic(s scope, acct account, keep []pulumi.ResourceOption) (*sns.Topic, error) {
+// archive's. The key carries the archive key's break-glass denies: disabling it would silence every alert.
+func alertsTopic(s scope, acct account, a LogArchiveArgs, keep []pulumi.ResourceOption) (*sns.Topic, error) {
 	key, _, err := newCustomerKey(s.ctx, s.name+"-alerts", customerKey{
 		description: "Encrypts the log archive's alerts topic",
 		alias:       fmt.Sprintf("alias/%s/%s-alerts", s.ctx.Project(), s.name),
 		rootArn:     acct.rootArn(),
-		grants: keyPolicy{{Sid: "AlarmsAndRulesPublishEncrypted", Effect: allow,
+		grants: append(breakGlassKeyStatements(a.BreakGlassPrincipalArn), resourceStatement{
+			Sid: "AlarmsAndRulesPublishEncrypted", Effect: allow,
 			Principal: servicePrincipal("cloudwatch.amazonaws.com", "events.amazonaws.com"),
-			Action:    action("kms:GenerateDataKey*", "kms:Decrypt"), Resource: resource("*")}},
+			Action:    action("kms:GenerateDataKey*", "kms:Decrypt"), Resource: resource("*")}),
 		tags: s.childTags(s.name + "-alerts"),
 	}, keep...)
 	if err != nil {
 		return nil, err
 	}
 	return sns.NewTopic(s.ctx, s.name+"-alerts", &sns.TopicArgs{
+		Name:           pulumi.String(LogArchiveNamePrefix(s.ctx.Project(), s.name) + "-alerts"),
 		KmsMasterKeyId: key.Arn,
 		Tags:           s.childTags(s.name + "-alerts"),
 	}, keep...)
@@ -137,6 +156,7 @@ func alertsTopic(s scope, acct account, keep []pulumi.ResourceOption) (*sns.Topi
 // when it recovers. Periods without failures publish no data point: missing data is not breaching.
 func replicationAlarm(s scope, a LogArchiveArgs, topic *sns.Topic, keep []pulumi.ResourceOption) (*cloudwatch.MetricAlarm, error) {
 	return cloudwatch.NewMetricAlarm(s.ctx, s.name+"-replication-failed", &cloudwatch.MetricAlarmArgs{
+		Name: pulumi.String(LogArchiveNamePrefix(s.ctx.Project(), s.name) + "-replication-failed"),
 		AlarmDescription: pulumi.Sprintf("A log delivery failed to replicate from %s into the vault %s: it expires from the "+
 			"inbox after %d days. See the failure reason in S3 Replication's event notifications or a Batch Replication report.",
 			a.InboxBucketName, a.VaultBucketName, InboxExpirationDays),
@@ -169,9 +189,11 @@ type watch struct {
 	global bool           // delivered in GlobalEventsRegion only (IAM)
 }
 
-// archiveWatches are the rules: the break-glass-only calls on the buckets and the key, and every IAM write to the
-// two roles. The key's rule is narrowed by its ARN when the key exists (watchRule).
-func archiveWatches(a LogArchiveArgs, replicationRole string) []watch {
+// archiveWatches are the rules: the break-glass-only calls on the buckets and the key, every IAM write to the two
+// roles, and every session of the break-glass role. The key's rule is narrowed to the key when it exists (watchRule).
+// STS logs a session in the region of the endpoint that opened it: the archive's region and us-east-1 (the global
+// endpoint) are watched, sessions opened through another region's endpoint are not.
+func archiveWatches(a LogArchiveArgs, prefix string) []watch {
 	var bucketEvents []string
 	for _, c := range archiveBucketCalls {
 		bucketEvents = append(bucketEvents, c.events...)
@@ -183,9 +205,13 @@ func archiveWatches(a LogArchiveArgs, replicationRole string) []watch {
 			match:  map[string]any{"requestParameters": map[string]any{"bucketName": []string{a.InboxBucketName, a.VaultBucketName}}}},
 		{name: "key", what: "Deletion, disabling or policy changes, allowed or refused, of the log archive's key", source: "aws.kms",
 			events: withoutPrefix("kms:", archiveKeyBreakGlassActions)},
-		{name: "roles", what: "IAM writes, allowed or refused, to the log archive's break-glass and replication roles", source: "aws.iam",
+		{name: "roles", what: "IAM writes, allowed or refused, to the log archive's break-glass, replication and forwarding roles", source: "aws.iam",
 			events: withoutPrefix("iam:", LogArchiveRoleWrites()),
-			match:  map[string]any{"requestParameters": map[string]any{"roleName": []string{breakGlassRole, replicationRole}}},
+			match: map[string]any{"requestParameters": map[string]any{"roleName": []string{breakGlassRole, prefix + "-replication",
+				prefix + "-forward"}}},
+			global: true},
+		{name: "sessions", what: "Sessions of the log archive's break-glass role", source: "aws.sts", events: []string{"AssumeRole"},
+			match:  map[string]any{"requestParameters": map[string]any{"roleArn": []string{a.BreakGlassPrincipalArn}}},
 			global: true},
 	}
 }
@@ -199,14 +225,19 @@ func withoutPrefix(prefix string, names []string) []string {
 	return out
 }
 
-// pattern renders the rule's event pattern; keyArn narrows the key's rule to the archive's key.
-func (w watch) pattern(keyArn string) (string, error) {
+// pattern renders the rule's event pattern; keyNames narrows the key's rule to the archive's key. CloudTrail names
+// the key in resources[].ARN, and in requestParameters.keyId as the caller wrote it (id, ARN, alias name or alias
+// ARN); a refused call may lack the first, so either matches.
+func (w watch) pattern(keyNames ...string) (string, error) {
 	detail := map[string]any{"eventSource": []string{strings.TrimPrefix(w.source, "aws.") + ".amazonaws.com"}, "eventName": w.events}
 	for k, v := range w.match {
 		detail[k] = v
 	}
 	if w.source == "aws.kms" {
-		detail["resources"] = map[string]any{"ARN": []string{keyArn}}
+		detail["$or"] = []any{
+			map[string]any{"resources": map[string]any{"ARN": keyNames[:1]}},
+			map[string]any{"requestParameters": map[string]any{"keyId": keyNames}},
+		}
 	}
 	b, err := json.Marshal(map[string]any{"source": []string{w.source}, "detail-type": []string{"AWS API Call via CloudTrail"},
 		"detail": detail})
@@ -215,12 +246,16 @@ func (w watch) pattern(keyArn string) (string, error) {
 
 // watchRule creates a rule on this region's default event bus and its target, the topic. A global watch's events
 // reach it here either directly (in GlobalEventsRegion) or forwarded by forwardGlobalEvents.
-func watchRule(s scope, w watch, key *kms.Key, topic *sns.Topic, keep []pulumi.ResourceOption) (*cloudwatch.EventRule, error) {
+func watchRule(s scope, acct account, w watch, key *kms.Key, topic *sns.Topic, keep []pulumi.ResourceOption) (*cloudwatch.EventRule, error) {
+	alias := fmt.Sprintf("alias/%s/%s", s.ctx.Project(), s.name) // archiveKey's alias
 	rule, err := cloudwatch.NewEventRule(s.ctx, s.name+"-"+w.name, &cloudwatch.EventRuleArgs{
-		Description:  pulumi.String(w.what),
-		EventPattern: key.Arn.ApplyT(w.pattern).(pulumi.StringOutput),
-		State:        pulumi.String("ENABLED"),
-		Tags:         s.childTags(s.name + "-" + w.name),
+		Name:        pulumi.String(LogArchiveNamePrefix(s.ctx.Project(), s.name) + "-" + w.name),
+		Description: pulumi.String(w.what),
+		EventPattern: pulumi.All(key.Arn, key.KeyId).ApplyT(func(v []any) (string, error) {
+			return w.pattern(v[0].(string), v[1].(string), alias, acct.arn("kms", acct.Region, acct.ID, alias))
+		}).(pulumi.StringOutput),
+		State: pulumi.String("ENABLED"),
+		Tags:  s.childTags(s.name + "-" + w.name),
 	}, keep...)
 	if err != nil {
 		return nil, err
@@ -234,7 +269,7 @@ func watchRule(s scope, w watch, key *kms.Key, topic *sns.Topic, keep []pulumi.R
 // forwardGlobalEvents creates, in GlobalEventsRegion, a rule with the global watches' patterns whose target is
 // this region's default event bus, and the role EventBridge uses to put the events there (a cross-region bus
 // target needs one).
-func forwardGlobalEvents(s scope, acct account, a LogArchiveArgs, roleName string, keep []pulumi.ResourceOption) error {
+func forwardGlobalEvents(s scope, acct account, a LogArchiveArgs, keep []pulumi.ResourceOption) error {
 	bus := acct.arn("events", acct.Region, acct.ID, "event-bus/default")
 	trust, err := trustPolicy{{Sid: "EventBridgeForwardsThisAccountsEvents", Effect: allow,
 		Principal: servicePrincipal("events.amazonaws.com"), Action: action("sts:AssumeRole"),
@@ -243,6 +278,7 @@ func forwardGlobalEvents(s scope, acct account, a LogArchiveArgs, roleName strin
 		return fmt.Errorf("render trust policy: %w", err)
 	}
 	role, err := iam.NewRole(s.ctx, s.name+"-forward", &iam.RoleArgs{
+		Name:             pulumi.String(LogArchiveNamePrefix(s.ctx.Project(), s.name) + "-forward"),
 		Description:      pulumi.Sprintf("EventBridge forwards IAM events from %s to %s; nothing else", GlobalEventsRegion(acct.Region), acct.Region),
 		AssumeRolePolicy: pulumi.String(trust),
 		Tags:             s.childTags(s.name + "-forward"),
@@ -260,15 +296,16 @@ func forwardGlobalEvents(s scope, acct account, a LogArchiveArgs, roleName strin
 		return err
 	}
 	global := slices.Concat(keep, []pulumi.ResourceOption{pulumi.Provider(a.GlobalEventsProvider)})
-	for _, w := range archiveWatches(a, roleName) {
+	for _, w := range archiveWatches(a, LogArchiveNamePrefix(s.ctx.Project(), s.name)) {
 		if !w.global {
 			continue
 		}
-		pattern, err := w.pattern("")
+		pattern, err := w.pattern()
 		if err != nil {
 			return err
 		}
 		rule, err := cloudwatch.NewEventRule(s.ctx, s.name+"-"+w.name+"-forward", &cloudwatch.EventRuleArgs{
+			Name:         pulumi.String(LogArchiveNamePrefix(s.ctx.Project(), s.name) + "-" + w.name + "-forward"),
 			Description:  pulumi.Sprintf("%s, forwarded to %s", w.what, acct.Region),
 			EventPattern: pulumi.String(pattern),
 			State:        pulumi.String("ENABLED"),

@@ -79,6 +79,9 @@ type resources struct {
 // resource lists the resources a statement covers.
 func resource(arns ...string) resources { return resources{arns: arns} }
 
+// notResource lists the resources a statement does not cover: it covers every other.
+func notResource(arns ...string) resources { return resources{not: true, arns: arns} }
+
 // conditions maps a condition operator (StringEquals, ArnLike, Bool, ...) to its keys and values.
 type conditions map[string]map[string]any
 

@@ -22,7 +22,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/aws-foundation/aws-foundation/components"
 	"github.com/aws-foundation/aws-foundation/internal/mockrun"
+	"github.com/aws-foundation/aws-foundation/internal/stackrun"
 	"github.com/stretchr/testify/require"
 )
 
@@ -105,6 +107,8 @@ func docsPlaceholders(t testing.TB) map[string]string {
 	t.Helper()
 	boot := runStack(t, "bootstrap", false)
 	archive := runStack(t, "log-archive", false)
+	_, project, err := stackrun.Config(repoRoot, "log-archive")
+	require.NoError(t, err)
 	exported := func(res *mockrun.Result, k string) string {
 		v, ok := res.Exports[k].Value.(string)
 		require.True(t, ok, "export %q", k)
@@ -124,7 +128,7 @@ func docsPlaceholders(t testing.TB) map[string]string {
 		"LOCK_TABLE":       str("lockTableName"),
 		// docs/iam/scp-protect-log-archive.json names the log-archive stack's roles and buckets.
 		"ARCHIVE_BREAK_GLASS_ROLE_ARN": archive.Config["aws-foundation:logArchiveBreakGlassPrincipalArn"],
-		"ARCHIVE_REPLICATION_ROLE_ARN": exported(archive, "replicationRoleArn"),
+		"ARCHIVE_PREFIX":               components.LogArchiveNamePrefix(project.Name, "log-archive"),
 		"ARCHIVE_VAULT_BUCKET":         exported(archive, "vaultBucketName"),
 		"ARCHIVE_INBOX_BUCKET":         exported(archive, "inboxBucketName"),
 	}

@@ -6,6 +6,7 @@ package tests
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -38,7 +39,7 @@ func TestArchiveAlertsTopicIsEncryptedAndOnlyTheArchivesAlarmAndRulesPublish(t *
 			publishers = append(publishers, r.Out("arn"))
 		}
 	}
-	require.Len(t, publishers, 4, "the replication alarm and the buckets', key's and roles' rules")
+	require.Len(t, publishers, 5, "the replication alarm and the buckets', key's, roles' and sessions' rules")
 	policy := one(t, res, mockrun.TypeTopicPolicy, "archive-alerts")
 	assert.Equal(t, topic.Out("arn"), policy.Str("arn"))
 	stmts := policyOf(t, policy, "policy")
@@ -98,7 +99,8 @@ func cloudTrailEvent(service, eventName string, requestParameters map[string]any
 }
 
 // matchesPattern applies EventBridge's matching to the subset of patterns the rules use: every field of the
-// pattern must match; a list of values matches an equal value; an event array matches when any element does.
+// pattern must match; a list of values matches an equal value; an event array matches when any element does; "$or"
+// matches when any of its sub-patterns does.
 func matchesPattern(pattern, event any) bool {
 	switch p := pattern.(type) {
 	case map[string]any:
@@ -115,6 +117,13 @@ func matchesPattern(pattern, event any) bool {
 			return false
 		}
 		for k, pv := range p {
+			if k == "$or" { // any of the sub-patterns, each over the same object
+				alternatives := pv.([]any)
+				if !slices.ContainsFunc(alternatives, func(alt any) bool { return matchesPattern(alt, e) }) {
+					return false
+				}
+				continue
+			}
 			ev, ok := e[k]
 			if !ok || !matchesPattern(pv, ev) {
 				return false
@@ -157,6 +166,7 @@ func TestEveryChangeToTheArchivesBucketsKeyAndRolesIsPublishedAllowedOrRefused(t
 	res := runLogArchive(t, components.LogArchiveArgs{})
 	vault, inbox := defaultVaultOf(t, res), defaultInbox
 	keyArn := one(t, res, mockrun.TypeKmsKey, "archive-key").Out("arn")
+	keyID := one(t, res, mockrun.TypeKmsKey, "archive-key").Out("keyId")
 	replicationRole := one(t, res, mockrun.TypeRole, "archive-replication").Str("name")
 	breakGlassRole := testBreakGlass[strings.LastIndex(testBreakGlass, "/")+1:]
 	bucketCall := func(event, bucket string) map[string]any {
@@ -177,6 +187,14 @@ func TestEveryChangeToTheArchivesBucketsKeyAndRolesIsPublishedAllowedOrRefused(t
 			[]string{"archive-key"}},
 		{"another key's deletion", cloudTrailEvent("kms", "ScheduleKeyDeletion", map[string]any{},
 			"arn:aws:kms:us-east-1:123456789012:key/other"), nil},
+		{"a refused disabling that names the key by alias only", cloudTrailEvent("kms", "DisableKey",
+			map[string]any{"keyId": "alias/aws-foundation/archive"}), []string{"archive-key"}},
+		{"a refused policy change that names the key by id only", cloudTrailEvent("kms", "PutKeyPolicy",
+			map[string]any{"keyId": keyID}), []string{"archive-key"}},
+		{"a session of the break-glass role", cloudTrailEvent("sts", "AssumeRole", map[string]any{"roleArn": testBreakGlass}),
+			[]string{"archive-sessions"}},
+		{"a session of another role", cloudTrailEvent("sts", "AssumeRole",
+			map[string]any{"roleArn": "arn:aws:iam::123456789012:role/app"}), nil},
 		{"the break-glass role's trust rewritten", cloudTrailEvent("iam", "UpdateAssumeRolePolicy",
 			map[string]any{"roleName": breakGlassRole}), []string{"archive-roles"}},
 		{"the replication role re-created", cloudTrailEvent("iam", "CreateRole", map[string]any{"roleName": replicationRole}),
@@ -220,6 +238,7 @@ func TestAnArchiveOutsideUsEast1ForwardsIAMEventsFromThere(t *testing.T) {
 			GlobalEventsProvider: global}, pulumi.Provider(home))
 		return err
 	})
+	bus := "arn:aws:events:eu-west-1:123456789012:event-bus/default"
 	forward := one(t, res, mockrun.TypeEventRule, "archive-roles-forward")
 	assert.Contains(t, forward.Out("arn"), "arn:aws:events:us-east-1:", "IAM delivers its events to us-east-1 only")
 	assert.Contains(t, one(t, res, mockrun.TypeEventRule, "archive-roles").Out("arn"), "arn:aws:events:eu-west-1:",
@@ -227,12 +246,14 @@ func TestAnArchiveOutsideUsEast1ForwardsIAMEventsFromThere(t *testing.T) {
 	assert.JSONEq(t, one(t, res, mockrun.TypeEventRule, "archive-roles").Str("eventPattern"), forward.Str("eventPattern"),
 		"the forwarded events are the ones the archive's rule publishes")
 	for _, r := range res.OfType(mockrun.TypeEventRule) {
-		if r.Name != forward.Name {
-			assert.NotContains(t, r.Out("arn"), "us-east-1", "only the IAM forwarder is in us-east-1: %s", r)
+		if !strings.HasSuffix(r.Name, "-forward") {
+			assert.NotContains(t, r.Out("arn"), "us-east-1", "only the forwarders of IAM's and STS's global events are in us-east-1: %s", r)
 		}
 	}
+	sessions := one(t, res, mockrun.TypeEventRule, "archive-sessions-forward")
+	assert.Contains(t, sessions.Out("arn"), "arn:aws:events:us-east-1:", "the global STS endpoint logs its sessions in us-east-1")
+	assert.Equal(t, bus, one(t, res, mockrun.TypeEventTarget, "archive-sessions-forward").Str("arn"))
 	target := one(t, res, mockrun.TypeEventTarget, "archive-roles-forward")
-	bus := "arn:aws:events:eu-west-1:123456789012:event-bus/default"
 	assert.Equal(t, bus, target.Str("arn"))
 	role := one(t, res, mockrun.TypeRole, "archive-forward")
 	assert.Equal(t, role.Out("arn"), target.Str("roleArn"))
@@ -310,4 +331,25 @@ func TestAlertEmailsSubscribeAndABadOneIsNamed(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), fmt.Sprintf("AlertEmails: %q is not an email address", "not-an-address"))
 	assert.Contains(t, err.Error(), "listed twice")
+}
+
+func TestAProjectNameThatMakesAFixedNameTooLongIsRefusedBeforeAnyChildIsCreated(t *testing.T) {
+	t.Parallel()
+	project := strings.Repeat("p", 40) // "<project>-archive-sessions-forward" is 65 characters, one over EventBridge's 64
+	res, err := mockrun.Run(func(ctx *pulumi.Context) error {
+		_, err := components.NewLogArchive(ctx, "archive", &components.LogArchiveArgs{BreakGlassPrincipalArn: testBreakGlass,
+			VaultBucketName: "acme-vault", InboxBucketName: "acme-inbox"})
+		return err
+	}, mockrun.Options{Project: project})
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), components.LogArchiveNamePrefix(project, "archive")+"-sessions-forward")
+	assert.Contains(t, err.Error(), "longer than 64 characters")
+	requireNoChildCreated(t, res)
+
+	_, err = mockrun.Run(func(ctx *pulumi.Context) error {
+		_, err := components.NewLogArchive(ctx, "archive", &components.LogArchiveArgs{BreakGlassPrincipalArn: testBreakGlass,
+			VaultBucketName: "acme-vault", InboxBucketName: "acme-inbox"})
+		return err
+	}, mockrun.Options{Project: project[:39]})
+	assert.NoError(t, err, "one character shorter fits")
 }

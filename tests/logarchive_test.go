@@ -152,7 +152,7 @@ func TestInboxReplicatesIntoTheVaultWithTheArchiveKeyAndNoDeleteMarkers(t *testi
 	assert.Empty(t, companion(t, res, mockrun.TypeBucketObjectLock, vault).Value("token"))
 }
 
-func TestReplicationRoleTrustsOnlyS3ForTheInboxAndCannotReplicateDeletions(t *testing.T) {
+func TestReplicationRoleReadsOnlyTheInboxAndCannotReplicateDeletions(t *testing.T) {
 	t.Parallel()
 	res := runLogArchive(t, components.LogArchiveArgs{})
 	inbox := one(t, res, mockrun.TypeBucket, "archive-inbox").Out("arn")
@@ -160,15 +160,17 @@ func TestReplicationRoleTrustsOnlyS3ForTheInboxAndCannotReplicateDeletions(t *te
 	keyArn := one(t, res, mockrun.TypeKmsKey, "archive-key").Out("arn")
 	role := one(t, res, mockrun.TypeRole, "archive-replication")
 	assert.Equal(t, "aws-foundation-archive-replication", role.Str("name"))
-	assert.Equal(t, []iampolicy.Statement{{Sid: "S3ReplicatesTheInbox", Effect: "Allow",
-		Principals: []string{"Service:s3.amazonaws.com"}, Actions: []string{"sts:AssumeRole"},
-		Condition: map[string]map[string]any{"StringEquals": {"aws:SourceAccount": "123456789012"},
-			"ArnLike": {"aws:SourceArn": inbox}}}}, policyOf(t, role, "assumeRolePolicy"))
+	assert.Equal(t, []iampolicy.Statement{{Sid: "S3Replicates", Effect: "Allow",
+		Principals: []string{"Service:s3.amazonaws.com"}, Actions: []string{"sts:AssumeRole"}}}, policyOf(t, role, "assumeRolePolicy"),
+		"AWS's documented trust: no source condition S3 is not documented to send")
 	via := map[string]map[string]any{"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
 	assert.Equal(t, []iampolicy.Statement{
 		{Sid: "ReadInboxConfiguration", Effect: "Allow", Actions: []string{"s3:GetReplicationConfiguration", "s3:ListBucket"}, Resources: []string{inbox}},
 		{Sid: "ReadInboxVersions", Effect: "Allow", Actions: []string{"s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl",
-			"s3:GetObjectVersionTagging"}, Resources: []string{inbox + "/*"}},
+			"s3:GetObjectVersionTagging", "s3:GetObjectRetention", "s3:GetObjectLegalHold"}, Resources: []string{inbox + "/*"}},
+		{Sid: "ReadNoOtherBucket", Effect: "Deny", Actions: []string{"s3:GetReplicationConfiguration", "s3:ListBucket",
+			"s3:GetObjectVersionForReplication", "s3:GetObjectVersionAcl", "s3:GetObjectVersionTagging", "s3:GetObjectRetention",
+			"s3:GetObjectLegalHold"}, NotResources: []string{inbox, inbox + "/*"}},
 		{Sid: "WriteVaultReplicas", Effect: "Allow", Actions: []string{"s3:ReplicateObject", "s3:ReplicateTags"}, Resources: []string{vault + "/*"}},
 		{Sid: "DecryptInboxThroughS3", Effect: "Allow", Actions: []string{"kms:Decrypt"}, Resources: []string{keyArn}, Condition: via},
 		{Sid: "EncryptReplicasThroughS3", Effect: "Allow", Actions: []string{"kms:Encrypt", "kms:GenerateDataKey"}, Resources: []string{keyArn}, Condition: via},
@@ -215,14 +217,14 @@ func TestInboxPolicyAdmitsLogDeliveryOnlyForTheConfiguredSources(t *testing.T) {
 	delivery := []string{"Service:delivery.logs.amazonaws.com"}
 	assert.Equal(t, iampolicy.Statement{Sid: "AWSLogDeliveryWrite", Effect: "Allow", Principals: delivery,
 		Actions: []string{"s3:PutObject"},
-		Resources: []string{inbox + "/AWSLogs/111111111111/*", inbox + "/AWSLogs/aws-account-id=111111111111/*",
-			inbox + "/AWSLogs/222222222222/*", inbox + "/AWSLogs/aws-account-id=222222222222/*"},
+		Resources: []string{inbox + "/AWSLogs/111111111111/vpcflowlogs/*", inbox + "/AWSLogs/aws-account-id=111111111111/aws-service=vpcflowlogs/*",
+			inbox + "/AWSLogs/222222222222/vpcflowlogs/*", inbox + "/AWSLogs/aws-account-id=222222222222/aws-service=vpcflowlogs/*"},
 		Condition: map[string]map[string]any{
 			"StringEquals": {"aws:SourceAccount": []any{"111111111111", "222222222222"}, "s3:x-amz-acl": "bucket-owner-full-control"},
 			"ArnLike":      {"aws:SourceArn": []any{"arn:aws:logs:*:111111111111:*", "arn:aws:logs:*:222222222222:*"}}}},
 		statementBySid(t, stmts, "AWSLogDeliveryWrite"))
 	assert.Equal(t, iampolicy.Statement{Sid: "AWSLogDeliveryWriteOrg", Effect: "Allow", Principals: delivery,
-		Actions: []string{"s3:PutObject"}, Resources: []string{inbox + "/AWSLogs/*"},
+		Actions: []string{"s3:PutObject"}, Resources: []string{inbox + "/AWSLogs/*/vpcflowlogs/*", inbox + "/AWSLogs/aws-account-id=*/aws-service=vpcflowlogs/*"},
 		Condition: map[string]map[string]any{
 			"StringEquals": {"aws:SourceOrgID": "o-abcdefghij", "s3:x-amz-acl": "bucket-owner-full-control"},
 			"ArnLike":      {"aws:SourceArn": "arn:aws:logs:*:*:*"}}},

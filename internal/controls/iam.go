@@ -132,16 +132,18 @@ func FlowLogRolesUnderPathWithBoundary(r *mockrun.Result) []Finding {
 	return bad
 }
 
-// ReplicationRolesTrustOnlyS3OfThisStack finds the roles of S3 replication configurations whose trust policy
-// admits anyone but s3.amazonaws.com, or lacks the aws:SourceAccount and aws:SourceArn conditions that tie it to
-// a bucket of the stack, and role policies that let them replicate deletions.
-func ReplicationRolesTrustOnlyS3OfThisStack(r *mockrun.Result) []Finding {
+// ReplicationRolesReadOnlyTheirSource finds the roles of S3 replication configurations whose trust policy admits
+// anyone but s3.amazonaws.com, whose policies do not deny reading every bucket but the configuration's source (so
+// a bucket policy elsewhere could make it replicate that bucket), or let them replicate deletions.
+func ReplicationRolesReadOnlyTheirSource(r *mockrun.Result) []Finding {
 	var bad []Finding
-	stackBuckets := map[string]bool{}
-	for _, b := range r.OfType(mockrun.TypeBucket) {
-		stackBuckets[b.Out("arn")] = true
-	}
 	for _, rep := range r.OfType(mockrun.TypeBucketReplication) {
+		var source string
+		for _, b := range r.OfType(mockrun.TypeBucket) {
+			if b.ID == rep.Str("bucket") {
+				source = b.Out("arn")
+			}
+		}
 		var role *mockrun.Resource
 		for _, x := range r.OfType(mockrun.TypeRole) {
 			if x.Out("arn") == rep.Str("role") {
@@ -164,13 +166,8 @@ func ReplicationRolesTrustOnlyS3OfThisStack(r *mockrun.Result) []Finding {
 			if !slices.Equal(s.Principals, []string{"Service:s3.amazonaws.com"}) {
 				bad = append(bad, finding(*role, "trusts %v, want only s3.amazonaws.com", s.Principals))
 			}
-			if s.ConditionValue("StringEquals", "aws:SourceAccount") == "" {
-				bad = append(bad, finding(*role, "trust has no aws:SourceAccount condition (confused deputy)"))
-			}
-			if arn := s.ConditionValue("ArnLike", "aws:SourceArn"); !stackBuckets[arn] {
-				bad = append(bad, finding(*role, "trust aws:SourceArn is %q, want a bucket of this stack", arn))
-			}
 		}
+		readsOnlySource := false
 		for _, p := range r.OfType(mockrun.TypeRolePolicy) {
 			if p.Str("role") != role.ID {
 				continue
@@ -184,7 +181,15 @@ func ReplicationRolesTrustOnlyS3OfThisStack(r *mockrun.Result) []Finding {
 				if s.Effect == "Allow" && (slices.Contains(s.Actions, "s3:ReplicateDelete") || slices.Contains(s.Actions, "s3:Replicate*")) {
 					bad = append(bad, finding(p, "statement %q lets replication delete", s.Sid))
 				}
+				if s.Effect == "Deny" && slices.Contains(s.Actions, "s3:GetObjectVersionForReplication") &&
+					slices.Contains(s.Actions, "s3:GetReplicationConfiguration") && source != "" &&
+					slices.Equal(s.NotResources, []string{source, source + "/*"}) {
+					readsOnlySource = true
+				}
 			}
+		}
+		if !readsOnlySource {
+			bad = append(bad, finding(*role, "no statement denies reading every bucket but the source %q", source))
 		}
 	}
 	return bad

@@ -16,19 +16,22 @@ type Statement struct {
 	Principals []string // "*" or "Service:logs.us-east-1.amazonaws.com" or "AWS:arn:..."
 	Actions    []string
 	Resources  []string
-	Condition  map[string]map[string]any
+	// NotResources is the statement's NotResource: it covers every resource but these.
+	NotResources []string `json:",omitempty"`
+	Condition    map[string]map[string]any
 }
 
 // Parse parses a policy document.
 func Parse(doc string) ([]Statement, error) {
 	var raw struct {
 		Statement []struct {
-			Sid       string
-			Effect    string
-			Principal any
-			Action    any
-			Resource  any
-			Condition map[string]map[string]any
+			Sid         string
+			Effect      string
+			Principal   any
+			Action      any
+			Resource    any
+			NotResource any
+			Condition   map[string]map[string]any
 		}
 	}
 	if err := json.Unmarshal([]byte(doc), &raw); err != nil {
@@ -37,7 +40,7 @@ func Parse(doc string) ([]Statement, error) {
 	var out []Statement
 	for _, s := range raw.Statement {
 		st := Statement{Sid: s.Sid, Effect: s.Effect, Actions: list(s.Action), Resources: list(s.Resource),
-			Condition: s.Condition}
+			NotResources: list(s.NotResource), Condition: s.Condition}
 		switch p := s.Principal.(type) {
 		case string:
 			st.Principals = []string{p}

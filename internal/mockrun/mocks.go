@@ -268,11 +268,10 @@ func (m *Mocks) answer(typ, name, region string, in, out resource.PropertyMap) s
 		set("arn", arn("dynamodb", region, m.Account, "table/"+id))
 	case TypeTopic, TypeEventRule, TypeMetricAlarm:
 		// Named by Pulumi when no name is given: the resource's name and a random suffix.
-		key := map[string]string{TypeTopic: "name", TypeEventRule: "name", TypeMetricAlarm: "alarmName"}[typ]
-		id = str(key)
+		id = str("name")
 		if id == "" {
 			id = name + "-0a1b2c3"
-			set(key, id)
+			set("name", id)
 		}
 		switch typ {
 		case TypeTopic:
