@@ -466,3 +466,24 @@ func TestTheArchiveRolesAreGuardedAgainstEveryIAMWriteOnARole(t *testing.T) {
 	}
 	assert.ElementsMatch(t, want, components.LogArchiveRoleWrites(), "AWS's IAM writes on a role")
 }
+
+// scpMaxCharacters is AWS Organizations' size limit of a service control policy.
+const scpMaxCharacters = 5120
+
+// TestEverySCPFitsOrganizationsSizeLimit checks each docs/iam SCP, its placeholders filled with values as long as a
+// real account's, indented as the file is: AWS Organizations refuses a larger policy at attach time.
+func TestEverySCPFitsOrganizationsSizeLimit(t *testing.T) {
+	t.Parallel()
+	c := allPolicies(t)
+	n := 0
+	for id, p := range c {
+		if p.Kind != scpKind {
+			continue
+		}
+		n++
+		b, err := json.MarshalIndent(p.Doc, "", "  ")
+		require.NoError(t, err)
+		assert.LessOrEqual(t, len(b), scpMaxCharacters, "%s is %d characters", id, len(b))
+	}
+	assert.GreaterOrEqual(t, n, 2, "the tag-on-create and log-archive SCPs")
+}
