@@ -335,21 +335,21 @@ func TestAlertEmailsSubscribeAndABadOneIsNamed(t *testing.T) {
 
 func TestAProjectNameThatMakesAFixedNameTooLongIsRefusedBeforeAnyChildIsCreated(t *testing.T) {
 	t.Parallel()
+	// Bucket names of their own, so that only the fixed names depend on the project.
+	run := func(project string) (*mockrun.Result, error) {
+		return mockrun.Run(func(ctx *pulumi.Context) error {
+			_, err := components.NewLogArchive(ctx, "archive", &components.LogArchiveArgs{BreakGlassPrincipalArn: testBreakGlass,
+				VaultBucketName: "acme-vault", InboxBucketName: "acme-inbox"})
+			return err
+		}, mockrun.Options{Project: project})
+	}
 	project := strings.Repeat("p", 40) // "<project>-archive-sessions-forward" is 65 characters, one over EventBridge's 64
-	res, err := mockrun.Run(func(ctx *pulumi.Context) error {
-		_, err := components.NewLogArchive(ctx, "archive", &components.LogArchiveArgs{BreakGlassPrincipalArn: testBreakGlass,
-			VaultBucketName: "acme-vault", InboxBucketName: "acme-inbox"})
-		return err
-	}, mockrun.Options{Project: project})
+	res, err := run(project)
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), components.LogArchiveNamePrefix(project, "archive")+"-sessions-forward")
 	assert.Contains(t, err.Error(), "longer than 64 characters")
 	requireNoChildCreated(t, res)
 
-	_, err = mockrun.Run(func(ctx *pulumi.Context) error {
-		_, err := components.NewLogArchive(ctx, "archive", &components.LogArchiveArgs{BreakGlassPrincipalArn: testBreakGlass,
-			VaultBucketName: "acme-vault", InboxBucketName: "acme-inbox"})
-		return err
-	}, mockrun.Options{Project: project[:39]})
+	_, err = run(project[:39])
 	assert.NoError(t, err, "one character shorter fits")
 }
