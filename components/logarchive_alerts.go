@@ -186,13 +186,25 @@ type watch struct {
 	source string         // the service, as EventBridge names it: aws.s3
 	events []string       // CloudTrail event names
 	match  map[string]any // the fields of the CloudTrail record (detail) that name the archive's resources
-	global bool           // delivered in GlobalEventsRegion only (IAM)
+	global bool           // delivered in GlobalEventsRegion only (IAM), or also there (STS's global endpoint)
+	// readOnly: CloudTrail marks the events read-only (STS's AssumeRole), which a rule matches only in the state
+	// ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS (EventBridge's "read-only management events" docs).
+	readOnly bool
 }
 
-// archiveWatches are the rules: the break-glass-only calls on the buckets and the key, every IAM write to the two
-// roles, and every session of the break-glass role. The key's rule is narrowed to the key when it exists (watchRule).
-// STS logs a session in the region of the endpoint that opened it: the archive's region and us-east-1 (the global
-// endpoint) are watched, sessions opened through another region's endpoint are not.
+// state is the rule's State.
+func (w watch) state() string {
+	if w.readOnly {
+		return "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+	}
+	return "ENABLED"
+}
+
+// archiveWatches are the rules: the break-glass-only calls on the buckets and the key, every IAM write to the
+// archive's roles, every session of the break-glass role, and any call that stops or narrows a trail of the account
+// (every alert depends on one). The key's rule is narrowed to the key when it exists (watchRule). STS logs a session
+// in the region that served it: the archive's region and us-east-1 are watched, sessions served in another region
+// are not.
 func archiveWatches(a LogArchiveArgs, prefix string) []watch {
 	var bucketEvents []string
 	for _, c := range archiveBucketCalls {
@@ -210,9 +222,13 @@ func archiveWatches(a LogArchiveArgs, prefix string) []watch {
 			match: map[string]any{"requestParameters": map[string]any{"roleName": []string{breakGlassRole, prefix + "-replication",
 				prefix + "-forward"}}},
 			global: true},
-		{name: "sessions", what: "Sessions of the log archive's break-glass role", source: "aws.sts", events: []string{"AssumeRole"},
-			match:  map[string]any{"requestParameters": map[string]any{"roleArn": []string{a.BreakGlassPrincipalArn}}},
-			global: true},
+		{name: "sessions", what: "Sessions of the log archive's break-glass role", source: "aws.sts",
+			events:   []string{"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"},
+			match:    map[string]any{"requestParameters": map[string]any{"roleArn": []string{a.BreakGlassPrincipalArn}}},
+			global:   true,
+			readOnly: true},
+		{name: "trails", what: "Calls that stop, delete or narrow a CloudTrail trail, on which every other rule depends",
+			source: "aws.cloudtrail", events: []string{"StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"}},
 	}
 }
 
@@ -254,7 +270,7 @@ func watchRule(s scope, acct account, w watch, key *kms.Key, topic *sns.Topic, k
 		EventPattern: pulumi.All(key.Arn, key.KeyId).ApplyT(func(v []any) (string, error) {
 			return w.pattern(v[0].(string), v[1].(string), alias, acct.arn("kms", acct.Region, acct.ID, alias))
 		}).(pulumi.StringOutput),
-		State: pulumi.String("ENABLED"),
+		State: pulumi.String(w.state()),
 		Tags:  s.childTags(s.name + "-" + w.name),
 	}, keep...)
 	if err != nil {
@@ -308,7 +324,7 @@ func forwardGlobalEvents(s scope, acct account, a LogArchiveArgs, keep []pulumi.
 			Name:         pulumi.String(LogArchiveNamePrefix(s.ctx.Project(), s.name) + "-" + w.name + "-forward"),
 			Description:  pulumi.Sprintf("%s, forwarded to %s", w.what, acct.Region),
 			EventPattern: pulumi.String(pattern),
-			State:        pulumi.String("ENABLED"),
+			State:        pulumi.String(w.state()),
 			Tags:         s.childTags(s.name + "-" + w.name + "-forward"),
 		}, global...)
 		if err != nil {

@@ -327,6 +327,7 @@ func archiveSCPScenarios(t testing.TB) []scenario {
 	w := logArchiveWorld(t)
 	admin := fmt.Sprintf("arn:aws:iam::%s:role/administrator", accessAccount)
 	root := fmt.Sprintf("arn:aws:iam::%s:root", accessAccount)
+	trail := fmt.Sprintf("arn:aws:cloudtrail:%s:%s:trail/management-events", accessRegion, accessAccount)
 	under := func(name, who, action, on string, want verdict) scenario {
 		return scenario{name: "under the log-archive SCP, " + name, who: who, action: action, on: on,
 			identity: []string{accountAdmin}, scp: []string{protectArchiveSCP}, want: want}
@@ -359,6 +360,12 @@ func archiveSCPScenarios(t testing.TB) []scenario {
 		under("the break-glass role updates the rule on the archive's roles (a deploy)", w.breakGlass, "events:PutRule", w.rolesRule, allowed),
 		under("an administrator still disables another rule", admin, "events:DisableRule",
 			fmt.Sprintf("arn:aws:events:%s:%s:rule/app-nightly", accessRegion, accessAccount), allowed),
+		under("an administrator cannot filter away the alerts of a subscription", admin, "sns:SetSubscriptionAttributes", w.topic, refused),
+		under("an administrator cannot let another account's events into the bus", admin, "events:PutPermission", "*", refused),
+		under("the break-glass role changes the bus's permissions", w.breakGlass, "events:PutPermission", "*", allowed),
+		under("an administrator cannot stop a trail (every alert depends on one)", admin, "cloudtrail:StopLogging", trail, refused),
+		under("even the break-glass role cannot stop a trail", w.breakGlass, "cloudtrail:StopLogging", trail, refused),
+		under("an administrator still starts a trail's logging", admin, "cloudtrail:StartLogging", trail, allowed),
 	}
 }
 
@@ -429,6 +436,20 @@ func TestTheLogArchiveSCPKeepsTheArchiveAccountFromTakingOverItsRoles(t *testing
 			scenarios: p("the break-glass role updates the rule on the archive's roles (a deploy)")},
 		{name: "SCP alerts guard on every rule, topic and alarm", policy: protectArchiveSCP,
 			edit: setField("OnlyBreakGlassChangesTheArchiveAlerts", "Resource", "*"), scenarios: p("an administrator still disables another rule")},
+		{name: "SCP alerts guard forgets subscription attributes", policy: protectArchiveSCP,
+			edit:      removeAction("OnlyBreakGlassChangesTheArchiveAlerts", "sns:SetSubscriptionAttributes"),
+			scenarios: p("an administrator cannot filter away the alerts of a subscription")},
+		{name: "SCP without the bus permissions statement", policy: protectArchiveSCP, edit: dropStatements("OnlyBreakGlassChangesEventBusPermissions"),
+			scenarios: p("an administrator cannot let another account's events into the bus")},
+		{name: "SCP bus guard binds break-glass too", policy: protectArchiveSCP, edit: dropConditions("OnlyBreakGlassChangesEventBusPermissions"),
+			scenarios: p("the break-glass role changes the bus's permissions")},
+		{name: "SCP without the trail statement", policy: protectArchiveSCP, edit: dropStatements("NobodyInTheAccountStopsItsTrails"),
+			scenarios: p("an administrator cannot stop a trail (every alert depends on one)", "even the break-glass role cannot stop a trail")},
+		{name: "SCP trail guard exempts break-glass", policy: protectArchiveSCP,
+			edit:      setField("NobodyInTheAccountStopsItsTrails", "Condition", map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": logArchiveWorld(t).breakGlass}}),
+			scenarios: p("even the break-glass role cannot stop a trail")},
+		{name: "SCP trail guard refuses every trail call", policy: protectArchiveSCP,
+			edit: appendAction("NobodyInTheAccountStopsItsTrails", "cloudtrail:StartLogging"), scenarios: p("an administrator still starts a trail's logging")},
 	})
 }
 

@@ -39,7 +39,7 @@ func TestArchiveAlertsTopicIsEncryptedAndOnlyTheArchivesAlarmAndRulesPublish(t *
 			publishers = append(publishers, r.Out("arn"))
 		}
 	}
-	require.Len(t, publishers, 5, "the replication alarm and the buckets', key's, roles' and sessions' rules")
+	require.Len(t, publishers, 6, "the replication alarm and the buckets', key's, roles', sessions' and trails' rules")
 	policy := one(t, res, mockrun.TypeTopicPolicy, "archive-alerts")
 	assert.Equal(t, topic.Out("arn"), policy.Str("arn"))
 	stmts := policyOf(t, policy, "policy")
@@ -195,6 +195,12 @@ func TestEveryChangeToTheArchivesBucketsKeyAndRolesIsPublishedAllowedOrRefused(t
 			[]string{"archive-sessions"}},
 		{"a session of another role", cloudTrailEvent("sts", "AssumeRole",
 			map[string]any{"roleArn": "arn:aws:iam::123456789012:role/app"}), nil},
+		{"a federated session of the break-glass role", cloudTrailEvent("sts", "AssumeRoleWithSAML",
+			map[string]any{"roleArn": testBreakGlass}), []string{"archive-sessions"}},
+		{"any trail stopped", cloudTrailEvent("cloudtrail", "StopLogging", map[string]any{"name": "management-events"}),
+			[]string{"archive-trails"}},
+		{"any trail's event selectors narrowed", cloudTrailEvent("cloudtrail", "PutEventSelectors",
+			map[string]any{"trailName": "management-events"}), []string{"archive-trails"}},
 		{"the break-glass role's trust rewritten", cloudTrailEvent("iam", "UpdateAssumeRolePolicy",
 			map[string]any{"roleName": breakGlassRole}), []string{"archive-roles"}},
 		{"the replication role re-created", cloudTrailEvent("iam", "CreateRole", map[string]any{"roleName": replicationRole}),
@@ -219,7 +225,12 @@ func TestEveryChangeToTheArchivesBucketsKeyAndRolesIsPublishedAllowedOrRefused(t
 		target := one(t, res, mockrun.TypeEventTarget, r.Name)
 		assert.Equal(t, topic, target.Str("arn"), "%s publishes to the alerts topic", r)
 		assert.Equal(t, r.Out("name"), target.Str("rule"))
-		assert.Equal(t, "ENABLED", r.Str("state"), "%s", r)
+		want := "ENABLED"
+		if r.Name == "archive-sessions" {
+			// CloudTrail marks AssumeRole read-only, which only this state matches (EventBridge docs).
+			want = "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS"
+		}
+		assert.Equal(t, want, r.Str("state"), "%s", r)
 	}
 }
 
@@ -251,7 +262,8 @@ func TestAnArchiveOutsideUsEast1ForwardsIAMEventsFromThere(t *testing.T) {
 		}
 	}
 	sessions := one(t, res, mockrun.TypeEventRule, "archive-sessions-forward")
-	assert.Contains(t, sessions.Out("arn"), "arn:aws:events:us-east-1:", "the global STS endpoint logs its sessions in us-east-1")
+	assert.Contains(t, sessions.Out("arn"), "arn:aws:events:us-east-1:", "sessions served in us-east-1 are forwarded too")
+	assert.Equal(t, "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS", sessions.Str("state"), "AssumeRole is a read-only event")
 	assert.Equal(t, bus, one(t, res, mockrun.TypeEventTarget, "archive-sessions-forward").Str("arn"))
 	target := one(t, res, mockrun.TypeEventTarget, "archive-roles-forward")
 	assert.Equal(t, bus, target.Str("arn"))

@@ -31,7 +31,8 @@ var Regulations = []Regulation{
 			"it cannot shorten, and an alert), which would make every record unreadable. Without the organization policy " +
 			"docs/iam/scp-protect-log-archive.json, an administrator of the archive account can take over the break-glass role " +
 			"and change the archive for the records to come (never erase or shorten a locked one); the alerts report it if " +
-			"the account has a CloudTrail trail, but without the SCP the same administrator can silence them first.",
+			"the account has a CloudTrail trail, but without the SCP the same administrator can silence them first, and an " +
+			"email recipient not confirmed with AuthenticateOnUnsubscribe can be unsubscribed by anyone with the link.",
 		YouMustDo: "Accept the AWS addendum for SEC Rule 17a-4 in AWS Artifact (AWS then files a letter of undertaking under 17a-4(i)(1)(ii)(A) for eligible customers); " +
 			"arrange the designated third party or designated executive officer of 17a-4(f)(3)(v) yourself, since AWS " +
 			"does not act as a designated third party; keep the records indexed, searchable and producible " +
