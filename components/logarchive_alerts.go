@@ -203,8 +203,8 @@ func (w watch) state() string {
 // archiveWatches are the rules: the break-glass-only calls on the buckets and the key, every IAM write to the
 // archive's roles, every session of the break-glass role, and any call that stops or narrows a trail of the account
 // (every alert depends on one). The key's rule is narrowed to the key when it exists (watchRule). STS logs a session
-// in the region that served it: the archive's region and us-east-1 are watched, sessions served in another region
-// are not.
+// in the region that served it, CloudTrail a trail's changes in the trail's home region: the archive's region and
+// us-east-1 are watched, other regions are not.
 func archiveWatches(a LogArchiveArgs, prefix string) []watch {
 	var bucketEvents []string
 	for _, c := range archiveBucketCalls {
@@ -228,7 +228,8 @@ func archiveWatches(a LogArchiveArgs, prefix string) []watch {
 			global:   true,
 			readOnly: true},
 		{name: "trails", what: "Calls that stop, delete or narrow a CloudTrail trail, on which every other rule depends",
-			source: "aws.cloudtrail", events: []string{"StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"}},
+			source: "aws.cloudtrail", events: []string{"StopLogging", "DeleteTrail", "UpdateTrail", "PutEventSelectors"},
+			global: true},
 	}
 }
 

@@ -366,6 +366,8 @@ func archiveSCPScenarios(t testing.TB) []scenario {
 		under("an administrator cannot stop a trail (every alert depends on one)", admin, "cloudtrail:StopLogging", trail, refused),
 		under("even the break-glass role cannot stop a trail", w.breakGlass, "cloudtrail:StopLogging", trail, refused),
 		under("an administrator still starts a trail's logging", admin, "cloudtrail:StartLogging", trail, allowed),
+		under("an administrator cannot narrow a trail's event selectors", admin, "cloudtrail:PutEventSelectors", trail, refused),
+		under("the break-glass role sets a trail's event selectors", w.breakGlass, "cloudtrail:PutEventSelectors", trail, allowed),
 	}
 }
 
@@ -448,6 +450,10 @@ func TestTheLogArchiveSCPKeepsTheArchiveAccountFromTakingOverItsRoles(t *testing
 		{name: "SCP trail guard exempts break-glass", policy: protectArchiveSCP,
 			edit:      setField("NobodyInTheAccountStopsItsTrails", "Condition", map[string]any{"ArnNotEquals": map[string]any{"aws:PrincipalArn": logArchiveWorld(t).breakGlass}}),
 			scenarios: p("even the break-glass role cannot stop a trail")},
+		{name: "SCP without the trail-narrowing statement", policy: protectArchiveSCP, edit: dropStatements("OnlyBreakGlassNarrowsTrails"),
+			scenarios: p("an administrator cannot narrow a trail's event selectors")},
+		{name: "SCP trail-narrowing guard binds break-glass too", policy: protectArchiveSCP, edit: dropConditions("OnlyBreakGlassNarrowsTrails"),
+			scenarios: p("the break-glass role sets a trail's event selectors")},
 		{name: "SCP trail guard refuses every trail call", policy: protectArchiveSCP,
 			edit: appendAction("NobodyInTheAccountStopsItsTrails", "cloudtrail:StartLogging"), scenarios: p("an administrator still starts a trail's logging")},
 	})

@@ -258,9 +258,11 @@ func TestAnArchiveOutsideUsEast1ForwardsIAMEventsFromThere(t *testing.T) {
 		"the forwarded events are the ones the archive's rule publishes")
 	for _, r := range res.OfType(mockrun.TypeEventRule) {
 		if !strings.HasSuffix(r.Name, "-forward") {
-			assert.NotContains(t, r.Out("arn"), "us-east-1", "only the forwarders of IAM's and STS's global events are in us-east-1: %s", r)
+			assert.NotContains(t, r.Out("arn"), "us-east-1", "only the forwarders of us-east-1's events are there: %s", r)
 		}
 	}
+	assert.Contains(t, one(t, res, mockrun.TypeEventRule, "archive-trails-forward").Out("arn"), "arn:aws:events:us-east-1:",
+		"a trail homed in us-east-1 logs its changes there")
 	sessions := one(t, res, mockrun.TypeEventRule, "archive-sessions-forward")
 	assert.Contains(t, sessions.Out("arn"), "arn:aws:events:us-east-1:", "sessions served in us-east-1 are forwarded too")
 	assert.Equal(t, "ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS", sessions.Str("state"), "AssumeRole is a read-only event")

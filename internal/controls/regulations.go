@@ -32,7 +32,9 @@ var Regulations = []Regulation{
 			"docs/iam/scp-protect-log-archive.json, an administrator of the archive account can take over the break-glass role " +
 			"and change the archive for the records to come (never erase or shorten a locked one); the alerts report it if " +
 			"the account has a CloudTrail trail, but without the SCP the same administrator can silence them first, and an " +
-			"email recipient not confirmed with AuthenticateOnUnsubscribe can be unsubscribed by anyone with the link.",
+			"email recipient not confirmed with AuthenticateOnUnsubscribe can be unsubscribed by anyone with the link; SNS " +
+			"also suspends an email subscription that receives more than 10 messages a second, which a burst of refused calls " +
+			"can cause, so subscribe a pager or queue endpoint besides.",
 		YouMustDo: "Accept the AWS addendum for SEC Rule 17a-4 in AWS Artifact (AWS then files a letter of undertaking under 17a-4(i)(1)(ii)(A) for eligible customers); " +
 			"arrange the designated third party or designated executive officer of 17a-4(f)(3)(v) yourself, since AWS " +
 			"does not act as a designated third party; keep the records indexed, searchable and producible " +
