@@ -8,16 +8,19 @@ package components
 //   - S3 Replication metrics on the inbox's rule, and an alarm on OperationsFailedReplication: a delivery that
 //     does not reach the vault expires from the inbox after InboxExpirationDays.
 //   - EventBridge rules on every call, allowed or refused, that changes the buckets' configuration, deletes,
-//     disables or re-policies the key, or writes to the break-glass or replication role. EventBridge sees API calls
-//     only through CloudTrail: the account needs a trail that logs management events (AWS's EventBridge docs); an
-//     organization trail is one. IAM delivers its events to one region per partition (GlobalEventsRegion): in any
-//     other region a rule there forwards them to this region's default event bus.
+//     disables or re-policies the key, or writes to the archive's roles; on every session of the break-glass role;
+//     and on any call that stops, deletes or narrows a trail. EventBridge sees API calls only through CloudTrail:
+//     the account needs a trail that logs management events (AWS's EventBridge docs); an organization trail is
+//     one. IAM delivers its events to one region per partition (GlobalEventsRegion), and STS sessions and trail
+//     changes may be logged there too: in any other region, rules there forward them to this region's default
+//     event bus.
 //   - One SNS topic, encrypted with a key of its own, that the alarm and the rules publish to. AlertEmails
 //     subscribe to it.
 
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -83,8 +86,8 @@ func checkArchiveNameLengths(project, name string) error {
 	for _, w := range archiveWatches(LogArchiveArgs{}, prefix) {
 		names[prefix+"-"+w.name+"-forward"] = 64
 	}
-	for n, limit := range names {
-		if len(n) > limit {
+	for _, n := range slices.Sorted(maps.Keys(names)) {
+		if limit := names[n]; len(n) > limit {
 			return fmt.Errorf("name %q is longer than %d characters: shorten the project or the component's name", n, limit)
 		}
 	}
@@ -186,7 +189,7 @@ type watch struct {
 	source string         // the service, as EventBridge names it: aws.s3
 	events []string       // CloudTrail event names
 	match  map[string]any // the fields of the CloudTrail record (detail) that name the archive's resources
-	global bool           // delivered in GlobalEventsRegion only (IAM), or also there (STS's global endpoint)
+	global bool           // logged in GlobalEventsRegion too (IAM's always; sessions and trail changes served there)
 	// readOnly: CloudTrail marks the events read-only (STS's AssumeRole), which a rule matches only in the state
 	// ENABLED_WITH_ALL_CLOUDTRAIL_MANAGEMENT_EVENTS (EventBridge's "read-only management events" docs).
 	readOnly bool
@@ -296,7 +299,7 @@ func forwardGlobalEvents(s scope, acct account, a LogArchiveArgs, keep []pulumi.
 	}
 	role, err := iam.NewRole(s.ctx, s.name+"-forward", &iam.RoleArgs{
 		Name:             pulumi.String(LogArchiveNamePrefix(s.ctx.Project(), s.name) + "-forward"),
-		Description:      pulumi.Sprintf("EventBridge forwards IAM events from %s to %s; nothing else", GlobalEventsRegion(acct.Region), acct.Region),
+		Description:      pulumi.Sprintf("EventBridge forwards IAM, STS and CloudTrail events from %s to %s; nothing else", GlobalEventsRegion(acct.Region), acct.Region),
 		AssumeRolePolicy: pulumi.String(trust),
 		Tags:             s.childTags(s.name + "-forward"),
 	}, keep...)
