@@ -206,8 +206,11 @@ func LogArchiveNamePrefix(project, name string) string { return project + "-" + 
 
 // replicationRoleName is the replication role's name.
 func replicationRoleName(project, name string) string {
-	return LogArchiveNamePrefix(project, name) + "-replication"
+	return LogArchiveNamePrefix(project, name) + "-" + replicationSuffix
 }
+
+// archiveKeyAlias is the archive key's alias, alias/<project>/<name>; the alerts key's adds "-alerts".
+func archiveKeyAlias(s scope) string { return fmt.Sprintf("alias/%s/%s", s.ctx.Project(), s.name) }
 
 // LogArchive is a write-once archive for vended logs (VPC flow logs to S3): two buckets in the archive account.
 //
@@ -403,7 +406,7 @@ func archiveKey(s scope, acct account, a LogArchiveArgs, keep []pulumi.ResourceO
 	}
 	key, _, err := newCustomerKey(s.ctx, s.name+"-key", customerKey{
 		description: "Encrypts the log archive: its inbox and its Object Lock vault",
-		alias:       fmt.Sprintf("alias/%s/%s", s.ctx.Project(), s.name),
+		alias:       archiveKeyAlias(s),
 		rootArn:     acct.rootArn(),
 		grants:      grants,
 		tags:        s.childTags(s.name + "-key"),

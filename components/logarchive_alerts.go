@@ -77,14 +77,27 @@ func (a *LogArchiveArgs) preflightAlerts(p *problems, acct account) {
 	}
 }
 
+// The suffixes of the archive's fixed names (after LogArchiveNamePrefix and a hyphen).
+const (
+	replicationSuffix = "replication"        // the replication role
+	forwardSuffix     = "forward"            // the forwarding role, and each forwarding rule after its watch's name
+	alertsSuffix      = "alerts"             // the topic
+	alarmSuffix       = "replication-failed" // the replication alarm
+)
+
+// archiveName is one of the archive's fixed names: LogArchiveNamePrefix, then the suffixes joined by hyphens.
+func archiveName(s scope, suffixes ...string) string {
+	return strings.Join(append([]string{LogArchiveNamePrefix(s.ctx.Project(), s.name)}, suffixes...), "-")
+}
+
 // checkArchiveNameLengths refuses a project and component name that make a fixed name too long for its service:
 // an IAM role or an EventBridge rule (64 characters), an SNS topic (256) or an alarm (255).
 func checkArchiveNameLengths(project, name string) error {
-	prefix := LogArchiveNamePrefix(project, name)
-	names := map[string]int{replicationRoleName(project, name): 64, prefix + "-forward": 64, prefix + "-alerts": 256,
-		prefix + "-replication-failed": 255}
-	for _, w := range archiveWatches(LogArchiveArgs{}, prefix) {
-		names[prefix+"-"+w.name+"-forward"] = 64
+	prefix := LogArchiveNamePrefix(project, name) + "-"
+	names := map[string]int{prefix + replicationSuffix: 64, prefix + forwardSuffix: 64, prefix + alertsSuffix: 256,
+		prefix + alarmSuffix: 255}
+	for _, w := range archiveWatches(LogArchiveArgs{}, LogArchiveNamePrefix(project, name)) {
+		names[prefix+w.name+"-"+forwardSuffix] = 64
 	}
 	for _, n := range slices.Sorted(maps.Keys(names)) {
 		if limit := names[n]; len(n) > limit {
@@ -137,7 +150,7 @@ func archiveAlerts(s scope, acct account, a LogArchiveArgs, key *kms.Key, keep [
 func alertsTopic(s scope, acct account, a LogArchiveArgs, keep []pulumi.ResourceOption) (*sns.Topic, error) {
 	key, _, err := newCustomerKey(s.ctx, s.name+"-alerts", customerKey{
 		description: "Encrypts the log archive's alerts topic",
-		alias:       fmt.Sprintf("alias/%s/%s-alerts", s.ctx.Project(), s.name),
+		alias:       archiveKeyAlias(s) + "-" + alertsSuffix,
 		rootArn:     acct.rootArn(),
 		grants: append(breakGlassKeyStatements(a.BreakGlassPrincipalArn), resourceStatement{
 			Sid: "AlarmsAndRulesPublishEncrypted", Effect: allow,
@@ -149,7 +162,7 @@ func alertsTopic(s scope, acct account, a LogArchiveArgs, keep []pulumi.Resource
 		return nil, err
 	}
 	return sns.NewTopic(s.ctx, s.name+"-alerts", &sns.TopicArgs{
-		Name:           pulumi.String(LogArchiveNamePrefix(s.ctx.Project(), s.name) + "-alerts"),
+		Name:           pulumi.String(archiveName(s, alertsSuffix)),
 		KmsMasterKeyId: key.Arn,
 		Tags:           s.childTags(s.name + "-alerts"),
 	}, keep...)
@@ -159,7 +172,7 @@ func alertsTopic(s scope, acct account, a LogArchiveArgs, keep []pulumi.Resource
 // when it recovers. Periods without failures publish no data point: missing data is not breaching.
 func replicationAlarm(s scope, a LogArchiveArgs, topic *sns.Topic, keep []pulumi.ResourceOption) (*cloudwatch.MetricAlarm, error) {
 	return cloudwatch.NewMetricAlarm(s.ctx, s.name+"-replication-failed", &cloudwatch.MetricAlarmArgs{
-		Name: pulumi.String(LogArchiveNamePrefix(s.ctx.Project(), s.name) + "-replication-failed"),
+		Name: pulumi.String(archiveName(s, alarmSuffix)),
 		AlarmDescription: pulumi.Sprintf("A log delivery failed to replicate from %s into the vault %s: it expires from the "+
 			"inbox after %d days. See the failure reason in S3 Replication's event notifications or a Batch Replication report.",
 			a.InboxBucketName, a.VaultBucketName, InboxExpirationDays),
@@ -222,8 +235,8 @@ func archiveWatches(a LogArchiveArgs, prefix string) []watch {
 			events: withoutPrefix("kms:", archiveKeyBreakGlassActions)},
 		{name: "roles", what: "IAM writes, allowed or refused, to the log archive's break-glass, replication and forwarding roles", source: "aws.iam",
 			events: withoutPrefix("iam:", LogArchiveRoleWrites()),
-			match: map[string]any{"requestParameters": map[string]any{"roleName": []string{breakGlassRole, prefix + "-replication",
-				prefix + "-forward"}}},
+			match: map[string]any{"requestParameters": map[string]any{"roleName": []string{breakGlassRole,
+				prefix + "-" + replicationSuffix, prefix + "-" + forwardSuffix}}},
 			global: true},
 		{name: "sessions", what: "Sessions of the log archive's break-glass role", source: "aws.sts",
 			events:   []string{"AssumeRole", "AssumeRoleWithSAML", "AssumeRoleWithWebIdentity"},
@@ -267,9 +280,9 @@ func (w watch) pattern(keyNames ...string) (string, error) {
 // watchRule creates a rule on this region's default event bus and its target, the topic. A global watch's events
 // reach it here either directly (in GlobalEventsRegion) or forwarded by forwardGlobalEvents.
 func watchRule(s scope, acct account, w watch, key *kms.Key, topic *sns.Topic, keep []pulumi.ResourceOption) (*cloudwatch.EventRule, error) {
-	alias := fmt.Sprintf("alias/%s/%s", s.ctx.Project(), s.name) // archiveKey's alias
+	alias := archiveKeyAlias(s)
 	rule, err := cloudwatch.NewEventRule(s.ctx, s.name+"-"+w.name, &cloudwatch.EventRuleArgs{
-		Name:        pulumi.String(LogArchiveNamePrefix(s.ctx.Project(), s.name) + "-" + w.name),
+		Name:        pulumi.String(archiveName(s, w.name)),
 		Description: pulumi.String(w.what),
 		EventPattern: pulumi.All(key.Arn, key.KeyId).ApplyT(func(v []any) (string, error) {
 			return w.pattern(v[0].(string), v[1].(string), alias, acct.arn("kms", acct.Region, acct.ID, alias))
@@ -298,7 +311,7 @@ func forwardGlobalEvents(s scope, acct account, a LogArchiveArgs, keep []pulumi.
 		return fmt.Errorf("render trust policy: %w", err)
 	}
 	role, err := iam.NewRole(s.ctx, s.name+"-forward", &iam.RoleArgs{
-		Name:             pulumi.String(LogArchiveNamePrefix(s.ctx.Project(), s.name) + "-forward"),
+		Name:             pulumi.String(archiveName(s, forwardSuffix)),
 		Description:      pulumi.Sprintf("EventBridge forwards IAM, STS and CloudTrail events from %s to %s; nothing else", GlobalEventsRegion(acct.Region), acct.Region),
 		AssumeRolePolicy: pulumi.String(trust),
 		Tags:             s.childTags(s.name + "-forward"),
@@ -325,7 +338,7 @@ func forwardGlobalEvents(s scope, acct account, a LogArchiveArgs, keep []pulumi.
 			return err
 		}
 		rule, err := cloudwatch.NewEventRule(s.ctx, s.name+"-"+w.name+"-forward", &cloudwatch.EventRuleArgs{
-			Name:         pulumi.String(LogArchiveNamePrefix(s.ctx.Project(), s.name) + "-" + w.name + "-forward"),
+			Name:         pulumi.String(archiveName(s, w.name, forwardSuffix)),
 			Description:  pulumi.Sprintf("%s, forwarded to %s", w.what, acct.Region),
 			EventPattern: pulumi.String(pattern),
 			State:        pulumi.String(w.state()),
